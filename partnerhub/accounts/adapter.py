@@ -1,0 +1,76 @@
+"""How allauth fits PartnerHub: work emails only, links from SITE_URL, mail through the outbox."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from urllib.parse import quote
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from partnerhub.core.services import outbound_email_queue_rendered
+
+from .models import AllowedEmailDomain
+from .webmail import email_domain, is_webmail_domain
+
+
+def email_is_refused_webmail(email: str) -> bool:
+    """Free webmail, unless an operator allowed the domain in admin."""
+    domain = email_domain(email)
+    return is_webmail_domain(domain) and not AllowedEmailDomain.objects.filter(domain=domain).exists()
+
+
+class PartnerHubAccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        if email_is_refused_webmail(email):
+            raise forms.ValidationError(
+                _(
+                    "Use your work email address. Free webmail addresses such as Gmail, Yahoo!, iCloud, AOL "
+                    "or Outlook.com aren't accepted for a partner account."
+                ),
+                code="webmail",
+            )
+        return email.lower()
+
+    # Links in emails come from SITE_URL, never from the Host header of the request.
+
+    def _site_url(self, path: str) -> str:
+        return settings.SITE_URL + path
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return self._site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return self._site_url(path.replace("UID-KEY", quote(key)))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render allauth's email now, but let the outbox and Celery deliver it after commit."""
+        # allauth builds these two from the request's host; rebuild them from SITE_URL.
+        for key, url_name in (("signup_url", "account_signup"), ("password_reset_url", "account_reset_password")):
+            if key in context:
+                context = {**context, key: self._site_url(reverse(url_name))}
+        ctx = {
+            "email": email,
+            "current_site": SimpleNamespace(name=settings.SITE_NAME, domain=settings.SITE_URL.split("://", 1)[-1]),
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, ctx)
+        html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
+        if not html:  # allauth ships text-only templates: give every email the same HTML frame
+            html = render_to_string(
+                "emails/text_as_html.html",
+                {"text": message.body, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL},
+            )
+        outbound_email_queue_rendered(
+            to=email,
+            template=template_prefix.rsplit("/", 1)[-1],
+            subject=message.subject,
+            body_text=message.body,
+            body_html=html,
+        )

@@ -1,0 +1,200 @@
+"""Company account, users and invitations."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from partnerhub.core.errors import ApplicationError
+
+from . import selectors, services
+from .decorators import organization_required, permission_required
+from .forms import MemberRolesForm, OrganizationForm, UserInvitationForm
+from .middleware import SESSION_KEY
+from .models import Membership, UserInvitation
+
+MEMBERS_PER_PAGE = 50
+
+
+def _form_error(form, exc: ApplicationError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+def organization_create(request):
+    """"Create your company account": the first step of every partner."""
+    if request.organization is not None:
+        return redirect("core:dashboard")
+    form = OrganizationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(user=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            request.session[SESSION_KEY] = organization.pk
+            messages.success(request, _("%(name)s is ready. You are its Global admin.") % {"name": organization})
+            return redirect("core:dashboard")
+    return render(request, "accounts/organization_form.html", {"form": form})
+
+
+@require_POST
+@login_required
+def organization_switch(request):
+    """Act for another organization the user belongs to."""
+    membership = Membership.objects.filter(user=request.user, organization_id=request.POST.get("organization")).first()
+    if membership is None:
+        messages.error(request, _("You are not a member of that organization."))
+    else:
+        request.session[SESSION_KEY] = membership.organization_id
+    return redirect("core:dashboard")
+
+
+@permission_required("accounts.manage_users")
+def member_list(request):
+    """Account settings → Users: members with their roles and pending invitations."""
+    page = Paginator(selectors.membership_list(organization=request.organization), MEMBERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    invitations = selectors.user_invitation_list(organization=request.organization)
+    return render(
+        request,
+        "accounts/member_list.html",
+        {"page": page, "invitations": invitations, "invite_form": UserInvitationForm()},
+    )
+
+
+@permission_required("accounts.manage_users")
+def invitation_create(request):
+    form = UserInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.user_invitation_create(
+                organization=request.organization, invited_by=request.user, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("accounts:member-list")
+    return render(request, "accounts/invitation_form.html", {"form": form})
+
+
+@require_POST
+@permission_required("accounts.manage_users")
+def invitation_resend(request, pk: int):
+    invitation = selectors.user_invitation_get(organization=request.organization, pk=pk)
+    try:
+        services.user_invitation_resend(invitation=invitation, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A new link was sent to %(email)s.") % {"email": invitation.email})
+    return redirect("accounts:member-list")
+
+
+@require_POST
+@permission_required("accounts.manage_users")
+def invitation_revoke(request, pk: int):
+    invitation = selectors.user_invitation_get(organization=request.organization, pk=pk)
+    try:
+        services.user_invitation_revoke(invitation=invitation, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
+    return redirect("accounts:member-list")
+
+
+@permission_required("accounts.manage_users")
+def member_update(request, pk: int):
+    """Change a member's roles."""
+    membership = selectors.membership_get(organization=request.organization, pk=pk)
+    form = MemberRolesForm(request.POST or None, initial={"roles": membership.roles})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update_roles(
+                membership=membership, roles=form.cleaned_data["roles"], actor=request.user
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Roles of %(name)s updated.") % {"name": membership.user.get_full_name()})
+            return redirect("accounts:member-list")
+    return render(request, "accounts/member_form.html", {"form": form, "member": membership})
+
+
+@permission_required("accounts.manage_users")
+def member_remove(request, pk: int):
+    """Confirm, then remove a member."""
+    membership = selectors.membership_get(organization=request.organization, pk=pk)
+    if request.method == "POST":
+        try:
+            services.membership_remove(membership=membership, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was removed from %(organization)s.")
+                % {"name": membership.user.get_full_name(), "organization": request.organization},
+            )
+            if membership.user_id == request.user.pk:
+                return redirect("core:dashboard")
+        return redirect("accounts:member-list")
+    return render(request, "accounts/member_confirm_remove.html", {"member": membership})
+
+
+def _invitation_gone(request, invitation: UserInvitation | None):
+    """The same page whatever the reason, so a link tells nothing about its invitation's state."""
+    status = 404 if invitation is None else 410
+    return render(request, "accounts/invitation_gone.html", status=status)
+
+
+@never_cache
+@ratelimit(key="ip", rate="30/m", block=True)
+def invitation_accept(request, token: str):
+    """The link in an invitation email: a side-effect-free landing page (GET) and the acceptance (POST)."""
+    invitation = selectors.user_invitation_by_token(token=token)
+    if invitation is None or invitation.status != UserInvitation.Status.PENDING:
+        return _invitation_gone(request, invitation)
+    here = reverse("accounts:invitation-accept", args=[token])
+    context = {"invitation": invitation}
+    if not request.user.is_authenticated:
+        # Whoever holds the link controls the invited mailbox: signing up with that address needs
+        # no second verification email.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        context["login_url"] = reverse("account_login") + "?" + urlencode({"next": here})
+        context["signup_url"] = reverse("account_signup") + "?" + urlencode({"email": invitation.email, "next": here})
+        response = render(request, "accounts/invitation_accept.html", context)
+    elif request.user.email.lower() != invitation.email:
+        response = render(request, "accounts/invitation_wrong_user.html", context, status=403)
+    elif request.method == "POST":
+        try:
+            membership = services.user_invitation_accept(invitation=invitation, user=request.user)
+        except services.InvitationGone:
+            return _invitation_gone(request, invitation)
+        except services.InvitationForSomeoneElse:
+            response = render(request, "accounts/invitation_wrong_user.html", context, status=403)
+        except ApplicationError as exc:
+            messages.info(request, exc.message)
+            return redirect("core:dashboard")
+        else:
+            request.session[SESSION_KEY] = membership.organization_id
+            messages.success(
+                request, _("Welcome to %(organization)s.") % {"organization": membership.organization}
+            )
+            return redirect("core:dashboard")
+    else:
+        response = render(request, "accounts/invitation_accept.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return response

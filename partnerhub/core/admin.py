@@ -1,0 +1,69 @@
+"""The operators' view of the audit trail, the outbox and notifications."""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html, urlize
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, Notification, OutboundEmail
+from .services import _enqueue_send
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "code", "organization", "actor", "object_repr", "ip_address"]
+    list_filter = ["code"]
+    search_fields = ["code", "object_repr", "actor__email", "organization__legal_name"]
+    list_select_related = ["organization", "actor"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    """Every email PartnerHub sends, readable with its links (the demo's mailbox)."""
+
+    list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["requeue"]
+    fields = [
+        "to", "subject", "template", "organization", "status", "attempts", "last_error",
+        "created_at", "send_after", "sent_at", "esp_message_id", "idempotency_key", "readable_body",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=_("Message"))
+    def readable_body(self, obj):
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', urlize(obj.body_text, nofollow=True))
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_staff  # to view the detail page; every field is read-only
+
+    @admin.action(description=_("Send again (failed or stuck emails)"))
+    def requeue(self, request, queryset):
+        rows = list(queryset.exclude(status=OutboundEmail.Status.SENT).values_list("pk", flat=True))
+        OutboundEmail.objects.filter(pk__in=rows).update(
+            status=OutboundEmail.Status.QUEUED, send_after=timezone.now(), attempts=0
+        )
+        for pk in rows:
+            _enqueue_send(pk)
+        self.message_user(request, _("%(count)d email(s) queued again.") % {"count": len(rows)}, messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "title", "read_at"]
+    search_fields = ["user__email", "title"]
+    list_select_related = ["user"]

@@ -1,0 +1,18 @@
+"""Template context every page needs: the acting organization and the unread-notification count."""
+
+from django.conf import settings
+
+from .models import Notification
+
+
+def portal(request) -> dict:
+    user = getattr(request, "user", None)
+    context = {
+        "site_name": settings.SITE_NAME,
+        "acting_membership": getattr(request, "membership", None),
+        "acting_organization": getattr(request, "organization", None),
+    }
+    if user is not None and user.is_authenticated:
+        # Lazy: pages that don't render the header (emails, errors) never run the query.
+        context["unread_notification_count"] = lambda: Notification.objects.unread().filter(user=user).count()
+    return context

@@ -1,0 +1,7 @@
+"""Local development: `make run`. Debug on, emails printed by the console backend unless set."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="anymail.backends.console.EmailBackend")

@@ -1,0 +1,23 @@
+"""`make test`: the real database and Redis; fast hashing; per-process cache for rate limits."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# allauth's rate limits live in the cache: a per-process cache that each test clears keeps them
+# from leaking between tests (a shared Redis cache made them flaky).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "http://testserver"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/partnerhub-test-media")  # noqa: S108
+# Each pytest-xdist worker consumes its own queue, so its Celery worker never runs another
+# process's task against the wrong test database.
+CELERY_TASK_DEFAULT_QUEUE = f"partnerhub-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60, "socket_connect_timeout": 2, "socket_timeout": 5}
