@@ -162,8 +162,22 @@ def redis_down() -> None:
 # --- commands -----------------------------------------------------------------------------------
 
 
+def _dotenv() -> dict[str, str]:
+    """DATABASE_URL / REDIS_URL from a developer's .env, which settings would read too."""
+    path = ROOT / ".env"
+    values: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, sep, value = line.strip().partition("=")
+            if sep and key in {"DATABASE_URL", "REDIS_URL"} and value.strip():
+                values[key] = value.strip().strip("'\"")
+    return values
+
+
 def up() -> dict[str, str | bool]:
     """Make sure a database and a broker are reachable; return the environment and what we started."""
+    for key, value in _dotenv().items():
+        os.environ.setdefault(key, value)
     result: dict[str, str | bool] = {"started_postgres": False, "started_redis": False}
     env: dict[str, str] = {}
     if os.environ.get("DATABASE_URL"):

@@ -21,3 +21,6 @@ MEDIA_ROOT = env("MEDIA_ROOT", default="/tmp/partnerhub-test-media")  # noqa: S1
 # process's task against the wrong test database.
 CELERY_TASK_DEFAULT_QUEUE = f"partnerhub-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60, "socket_connect_timeout": 2, "socket_timeout": 5}
+# Static files come from the finders; there is no collectstatic output in a test run.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,58 @@
+# PartnerHub — the two commands are `make run` and `make test`; the rest are conveniences.
+# Everything runs from a project-local virtualenv (.venv) created on first use. PostgreSQL and
+# Redis are started from wheels in .data/ unless DATABASE_URL / REDIS_URL are set.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+EMBEDDED := $(PY) -m partnerhub.embedded exec --
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test lint fmt migrate seed check messages install clean-data
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## run: install, start PostgreSQL + Redis, migrate, seed the demo, run web + worker + beat (Ctrl-C stops all)
+run: install
+	$(EMBEDDED) sh -c 'python manage.py migrate --noinput && python manage.py seed_demo && exec honcho -f Procfile start'
+
+## test: install and run the whole suite against real PostgreSQL, Redis, Celery, SMTP and Chromium
+test: install
+	$(EMBEDDED) python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(EMBEDDED) python manage.py makemigrations --check --dry-run
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	$(EMBEDDED) python manage.py migrate --noinput
+
+seed: install
+	$(EMBEDDED) python manage.py seed_demo
+
+## check: the production deployment checklist, as CI runs it
+check: install
+	DJANGO_SETTINGS_MODULE=partnerhub.settings.production SECRET_KEY=check-$$(date +%s%N)-0123456789abcdefghijklmnopqrstuvwxyz \
+	  ALLOWED_HOSTS=partnerhub.example SITE_URL=https://partnerhub.example DATABASE_URL=postgres://localhost/partnerhub \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+## messages: extract and compile translations (needs GNU gettext)
+messages: install
+	$(PY) manage.py makemessages -l fr --ignore '.venv/*' --ignore '.data/*' --no-obsolete
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+clean-data:
+	$(PY) -m partnerhub.embedded down
+	rm -rf .data

@@ -1,0 +1,91 @@
+"""Seed the demo world of `make run`: an operator, a provider and two resellers. Safe to run again."""
+
+from __future__ import annotations
+
+import os
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from partnerhub.accounts.models import Membership, Organization, User
+from partnerhub.accounts.services import organization_create
+
+DEMO_PASSWORD_ENV = "DEMO_PASSWORD"
+DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # demo data only; set DEMO_PASSWORD to change it
+
+OPERATOR = ("operator@partnerhub.example", "Olivia", "Operator")
+ORGANIZATIONS = [
+    {
+        "label": "Indirect provider",
+        "user": ("megan.bowen@contoso-distribution.example", "Megan", "Bowen"),
+        "organization": {
+            "legal_name": "Contoso Distribution Inc.",
+            "country": "US",
+            "address_line1": "1 Microsoft Way",
+            "city": "Redmond",
+            "state": "WA",
+            "postal_code": "98052",
+            "primary_domain": "contoso-distribution.example",
+        },
+    },
+    {
+        "label": "Indirect reseller",
+        "user": ("alex.wilber@fabrikam-solutions.example", "Alex", "Wilber"),
+        "organization": {
+            "legal_name": "Fabrikam Solutions LLC",
+            "country": "US",
+            "address_line1": "500 Pine Street",
+            "city": "Seattle",
+            "state": "WA",
+            "postal_code": "98101",
+            "primary_domain": "fabrikam-solutions.example",
+        },
+    },
+    {
+        "label": "Indirect reseller",
+        "user": ("lee.gu@northwind-it.example", "Lee", "Gu"),
+        "organization": {
+            "legal_name": "Northwind IT Services Inc.",
+            "country": "US",
+            "address_line1": "200 Congress Avenue",
+            "city": "Austin",
+            "state": "TX",
+            "postal_code": "78701",
+            "primary_domain": "northwind-it.example",
+        },
+    },
+]
+
+
+def _user(email: str, first_name: str, last_name: str, password: str, **extra) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name, **extra)
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+class Command(BaseCommand):
+    help = "Create the demo operator and partner organizations (idempotent) and print how to sign in."
+
+    def handle(self, *args, **options) -> None:
+        password = os.environ.get(DEMO_PASSWORD_ENV, DEFAULT_DEMO_PASSWORD)
+        rows = []
+        with transaction.atomic():
+            email, first, last = OPERATOR
+            _user(email, first, last, password, is_staff=True, is_superuser=True)
+            rows.append(("Vendor staff (/admin/)", email, "PartnerHub operations"))
+            for spec in ORGANIZATIONS:
+                email, first, last = spec["user"]
+                user = _user(email, first, last, password)
+                if not Membership.objects.filter(user=user).exists():
+                    organization_create(user=user, **spec["organization"])
+                organization = Organization.objects.get(memberships__user=user)
+                rows.append((f"{spec['label']} (Global admin)", email, organization.legal_name))
+        self.stdout.write(self.style.SUCCESS(f"\nPartnerHub is at {settings.SITE_URL}/"))
+        self.stdout.write(f"Demo sign-ins (password for all: {password}):")
+        for label, email, organization in rows:
+            self.stdout.write(f"  {label:34} {email:46} {organization}")
+        self.stdout.write(f"Emails are in the admin outbox: {settings.SITE_URL}/admin/core/outboundemail/\n")

@@ -1,0 +1,150 @@
+"""Fixtures shared by the whole suite: organizations and their people, a real SMTP server, a
+real Celery worker and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from partnerhub.accounts.models import Role
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    """allauth's rate limits live in the cache: start every test with a clean slate."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_member(db):
+    """make_member(organization, *roles, email=...) -> Membership with a verified user."""
+
+    def make(organization=None, *roles, email=None, **user_fields):
+        user = UserFactory(**({"email": email} if email else {}), **user_fields)
+        return MembershipFactory(
+            organization=organization or OrganizationFactory(), user=user, roles=list(roles) or [Role.GLOBAL_ADMIN]
+        )
+
+    return make
+
+
+@pytest.fixture
+def provider(db):
+    return OrganizationFactory(legal_name="Contoso Distribution Inc.", primary_domain="contoso.example")
+
+
+@pytest.fixture
+def outsider(db):
+    """Another tenant: nothing of it may ever show to the provider's users, and vice versa."""
+    return OrganizationFactory(legal_name="Outsider Corp", primary_domain="outsider.example")
+
+
+@pytest.fixture
+def admin_member(make_member, provider):
+    return make_member(provider, Role.GLOBAL_ADMIN, email="megan@contoso.example", first_name="Megan")
+
+
+@pytest.fixture
+def admin_client(client, admin_member):
+    client.force_login(admin_member.user)
+    return client
+
+
+@pytest.fixture
+def outsider_member(make_member, outsider):
+    return make_member(outsider, Role.GLOBAL_ADMIN, email="olga@outsider.example")
+
+
+# --- a real SMTP server ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Collect(Message):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An aiosmtpd server on loopback; Django's SMTP backend delivers to it."""
+    handler = _Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+# --- a real Celery worker --------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(settings, transactional_db):
+    """A Celery worker thread consuming this test's own queue on the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from partnerhub.celery import app
+
+    queue = f"partnerhub-test-{uuid.uuid4().hex[:8]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, queues=[queue], loglevel="WARNING"):
+            yield app
+    finally:
+        app.conf.task_default_queue = previous
+
+
+# --- Chromium for browser journeys ----------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Browser tests need Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM).")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
