@@ -148,3 +148,15 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture
+def pending_invitation(admin_member):
+    from partnerhub.accounts.services import user_invitation_create
+
+    return user_invitation_create(
+        organization=admin_member.organization,
+        invited_by=admin_member.user,
+        email="newbie@contoso.example",
+        roles=[Role.ADMIN_AGENT],
+    )

@@ -34,7 +34,7 @@ def organization_create(request):
     """"Create your company account": the first step of every partner."""
     if request.organization is not None:
         return redirect("core:dashboard")
-    form = OrganizationForm(request.POST or None, user=request.user)
+    form = OrganizationForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(user=request.user, **form.cleaned_data)
@@ -75,7 +75,7 @@ def member_list(request):
 
 @permission_required("accounts.manage_users")
 def invitation_create(request):
-    form = UserInvitationForm(request.POST or None)
+    form = UserInvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.user_invitation_create(
@@ -119,7 +119,7 @@ def invitation_revoke(request, pk: int):
 def member_update(request, pk: int):
     """Change a member's roles."""
     membership = selectors.membership_get(organization=request.organization, pk=pk)
-    form = MemberRolesForm(request.POST or None, initial={"roles": membership.roles})
+    form = MemberRolesForm(request.POST if request.method == "POST" else None, initial={"roles": membership.roles})
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_update_roles(
