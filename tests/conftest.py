@@ -160,3 +160,18 @@ def pending_invitation(admin_member):
         email="newbie@contoso.example",
         roles=[Role.ADMIN_AGENT],
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _purge_test_queue():
+    """Tasks queued by tests that run no worker would pile up in Redis between runs: drop them."""
+    yield
+    import redis
+    from django.conf import settings
+
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1).delete(
+            settings.CELERY_TASK_DEFAULT_QUEUE
+        )
+    except redis.RedisError:
+        pass

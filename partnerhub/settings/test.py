@@ -24,3 +24,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60, "socket_connect_tim
 # Static files come from the finders; there is no collectstatic output in a test run.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Live-server and Celery worker threads must not keep connections open, or the test database
+# cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -75,7 +75,7 @@ def test_anonymous_landing_page_has_no_side_effect_and_offers_sign_up(client, pe
     page = client.get(link)
 
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     content = page.content.decode()
     assert "Join Contoso Distribution Inc." in content
     assert "email=newbie%40contoso.example" in content

@@ -1,0 +1,96 @@
+"""The first-day journey in a real Chromium: sign up, verify, create the company, invite a colleague,
+the colleague joins through the emailed link, and the dashboard speaks French on request."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from partnerhub.core.models import OutboundEmail
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "a-long-enough-password"
+
+
+def _link_in_last_email(to: str, pattern: str) -> str:
+    body = OutboundEmail.objects.filter(to=to).latest("created_at").body_text
+    return re.search(pattern, body).group(0)
+
+
+def _shot(page, name: str) -> None:
+    """With UPDATE_SCREENSHOTS=1, refresh the README's screenshots from this journey."""
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _sign_up(page, base, first, last, email):
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    if email:
+        page.get_by_label("Email").fill(email)
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+
+
+def test_first_day_journey(live_server, settings, browser):
+    settings.SITE_URL = live_server.url
+    base = live_server.url
+    page = browser.new_page(locale="en-US")
+
+    # 1. Sign up with a work address; the verification email is in the outbox.
+    page.goto(f"{base}/accounts/signup/")
+    _sign_up(page, base, "Megan", "Bowen", "megan@contoso.example")
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    page.goto(_link_in_last_email("megan@contoso.example", rf"{re.escape(base)}/accounts/confirm-email/\S+"))
+    page.get_by_role("button", name="Confirm").click()
+
+    # 2. Create the company account.
+    expect(page.get_by_role("heading", name="Create your company account")).to_be_visible()
+    page.get_by_label("Legal business name").fill("Contoso Ltd")
+    page.get_by_label("Country/region").select_option("FR")
+    page.get_by_label("Address line 1").fill("12 rue de la Paix")
+    page.get_by_label("City").fill("Paris")
+    page.get_by_label("Postal code").fill("75002")
+    expect(page.get_by_label("Primary domain")).to_have_value("contoso.example")
+    _shot(page, "create-company-account")
+    page.get_by_role("button", name="Create company account").click()
+    expect(page.get_by_test_id("csp-region")).to_have_text("Europe")
+    expect(page.get_by_test_id("currency")).to_have_text("EUR")
+    expect(page.get_by_test_id("pending-action-invite_team")).to_be_visible()
+    _shot(page, "dashboard")
+
+    # 3. Invite a colleague.
+    page.get_by_role("link", name="Invite users").click()
+    page.get_by_label("Email address").fill("sam@contoso.example")
+    page.get_by_label("Sales agent").check()
+    page.get_by_label("Admin agent").check()
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_test_id("invitation-table")).to_contain_text("sam@contoso.example")
+    _shot(page, "users")
+
+    # 4. The colleague follows the emailed link, signs up (no second verification) and joins.
+    colleague = browser.new_context(locale="en-US").new_page()
+    colleague.goto(_link_in_last_email("sam@contoso.example", rf"{re.escape(base)}/invitations/\S+/"))
+    expect(colleague.get_by_role("heading", name="Join Contoso Ltd on PartnerHub")).to_be_visible()
+    colleague.locator("main").get_by_role("link", name="Create account").click()
+    expect(colleague.get_by_label("Email")).to_have_value("sam@contoso.example")
+    _sign_up(colleague, base, "Sam", "Rivera", None)
+    colleague.get_by_role("button", name="Join Contoso Ltd").click()
+    expect(colleague.get_by_test_id("acting-organization")).to_have_text("Contoso Ltd")
+    expect(colleague.get_by_text("Welcome to Contoso Ltd.")).to_be_visible()
+
+    # 5. Back to Megan: the colleague is a member; then the dashboard in French.
+    page.goto(f"{base}/settings/users/")
+    expect(page.get_by_test_id("member-table")).to_contain_text("sam@contoso.example")
+    page.goto(f"{base}/")
+    page.get_by_label("Language").select_option("fr")
+    expect(page.get_by_role("heading", name="Actions en attente")).to_be_visible()
+    expect(page.get_by_test_id("csp-region")).to_have_text("Europe")
+    page.reload()
+    expect(page.get_by_role("link", name="Accueil")).to_be_visible()  # the choice is remembered
