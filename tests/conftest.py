@@ -3,6 +3,7 @@ real Celery worker and Debian's Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -120,7 +121,9 @@ def celery_worker(settings, transactional_db):
     app.conf.task_default_queue = queue
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
     try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, queues=[queue], loglevel="WARNING"):
+        with start_worker(
+            app, pool="solo", concurrency=1, perform_ping_check=False, queues=[queue], loglevel="WARNING"
+        ):
             yield app
     finally:
         app.conf.task_default_queue = previous
@@ -169,9 +172,7 @@ def _purge_test_queue():
     import redis
     from django.conf import settings
 
-    try:
+    with contextlib.suppress(redis.RedisError):
         redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1).delete(
             settings.CELERY_TASK_DEFAULT_QUEUE
         )
-    except redis.RedisError:
-        pass

@@ -64,8 +64,10 @@ class OrganizationForm(forms.ModelForm):
         ]
         help_texts = {
             "legal_name": _("Exactly as in your company's official registration, without abbreviations."),
-            "country": _("Where your company is legally registered. It sets your CSP region and currency and "
-                         "can't be changed later."),
+            "country": _(
+                "Where your company is legally registered. It sets your CSP region and currency and "
+                "can't be changed later."
+            ),
             "primary_domain": DOMAIN_HELP,
         }
 

@@ -18,7 +18,9 @@ def membership_list(*, organization: Organization) -> QuerySet[Membership]:
 
 def membership_get(*, organization: Organization, pk: int) -> Membership:
     """A member of the acting organization, or 404."""
-    return get_object_or_404(Membership.objects.select_related("user", "organization"), organization=organization, pk=pk)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "organization"), organization=organization, pk=pk
+    )
 
 
 def user_invitation_list(*, organization: Organization) -> QuerySet[UserInvitation]:

@@ -17,7 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from partnerhub.core.errors import ApplicationError
 
 from . import selectors, services
-from .decorators import organization_required, permission_required
+from .decorators import permission_required
 from .forms import MemberRolesForm, OrganizationForm, UserInvitationForm
 from .middleware import SESSION_KEY
 from .models import Membership, UserInvitation
@@ -31,7 +31,7 @@ def _form_error(form, exc: ApplicationError) -> None:
 
 @login_required
 def organization_create(request):
-    """"Create your company account": the first step of every partner."""
+    """ "Create your company account": the first step of every partner."""
     if request.organization is not None:
         return redirect("core:dashboard")
     form = OrganizationForm(request.POST if request.method == "POST" else None, user=request.user)
@@ -190,9 +190,7 @@ def invitation_accept(request, token: str):
             return redirect("core:dashboard")
         else:
             request.session[SESSION_KEY] = membership.organization_id
-            messages.success(
-                request, _("Welcome to %(organization)s.") % {"organization": membership.organization}
-            )
+            messages.success(request, _("Welcome to %(organization)s.") % {"organization": membership.organization})
             return redirect("core:dashboard")
     else:
         response = render(request, "accounts/invitation_accept.html", context)

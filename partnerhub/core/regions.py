@@ -48,8 +48,7 @@ _MARKETS: dict[str, dict[str, str]] = {
     CspRegion.CANADA: {"CAD": "CA PM"},
     CspRegion.CHINA: {"CNY": "CN"},
     CspRegion.EUROPE: {
-        "EUR": "AX AD AT BE BV BG HR CY CZ EE FI FR DE GR GL HU IS IE IT LV LI LT LU MT MC NL PL PT RO SM "
-        "SK SI ES VA",
+        "EUR": "AX AD AT BE BV BG HR CY CZ EE FI FR DE GR GL HU IS IE IT LV LI LT LU MT MC NL PL PT RO SM SK SI ES VA",
         "DKK": "DK FO",
         "GBP": "GI GG IM JE GB",
         "NOK": "NO SJ",

@@ -63,7 +63,9 @@ def test_bad_invitations_are_refused_with_a_message(admin_client, admin_member, 
 
 
 def test_second_invitation_to_the_same_address_points_to_resend(admin_client, pending_invitation):
-    response = admin_client.post("/settings/users/invite/", {"email": "newbie@contoso.example", "roles": ["sales_agent"]})
+    response = admin_client.post(
+        "/settings/users/invite/", {"email": "newbie@contoso.example", "roles": ["sales_agent"]}
+    )
 
     assert "already has a pending invitation" in response.content.decode()
     assert UserInvitation.objects.count() == 1

@@ -32,9 +32,7 @@ def test_member_list_runs_a_fixed_number_of_queries(admin_client, make_member, p
 
 
 def test_change_roles(admin_client, colleague):
-    response = admin_client.post(
-        f"/settings/users/{colleague.pk}/", {"roles": [Role.ADMIN_AGENT, Role.BILLING_ADMIN]}
-    )
+    response = admin_client.post(f"/settings/users/{colleague.pk}/", {"roles": [Role.ADMIN_AGENT, Role.BILLING_ADMIN]})
 
     assert response.status_code == 302
     colleague.refresh_from_db()

@@ -44,7 +44,10 @@ def test_compiled_catalogue_matches_the_source():
     for entry in _entries((LOCALE / "django.po").read_text()):
         if entry["msgid"] and "msgstr" in entry:
             expected = entry["msgstr"].encode().decode("unicode_escape").encode("latin-1").decode()
-            assert catalogue.gettext(entry["msgid"].encode().decode("unicode_escape").encode("latin-1").decode()) == expected
+            assert (
+                catalogue.gettext(entry["msgid"].encode().decode("unicode_escape").encode("latin-1").decode())
+                == expected
+            )
 
 
 @pytest.mark.django_db
@@ -56,8 +59,9 @@ def test_the_catalogue_covers_every_string_in_the_code(tmp_path, settings, monke
     settings.LOCALE_PATHS = [copy]
     monkeypatch.chdir(ROOT)
 
-    call_command("makemessages", locale=["fr"], ignore_patterns=[".venv/*", ".data/*", "tests/*"],
-                 no_obsolete=True, verbosity=0)
+    call_command(
+        "makemessages", locale=["fr"], ignore_patterns=[".venv/*", ".data/*", "tests/*"], no_obsolete=True, verbosity=0
+    )
 
     entries = _entries((copy / "fr" / "LC_MESSAGES" / "django.po").read_text())
     missing = [e["msgid"] for e in entries if e["msgid"] and not (e.get("msgstr") or e.get("msgstr[0]"))]

@@ -73,7 +73,9 @@ def test_with_the_broker_down_the_request_succeeds_and_the_sweep_sends_later(
     celery_worker, smtp_server, admin_client, settings, time_machine
 ):
     with _broker_down(celery_worker):
-        response = admin_client.post("/settings/users/invite/", {"email": "sam@contoso.example", "roles": ["sales_agent"]})
+        response = admin_client.post(
+            "/settings/users/invite/", {"email": "sam@contoso.example", "roles": ["sales_agent"]}
+        )
 
     assert response.status_code == 302
     email = OutboundEmail.objects.get(to="sam@contoso.example")
@@ -110,8 +112,12 @@ def test_a_failed_send_is_retried_with_backoff_then_marked_failed(transactional_
 
 
 def test_nothing_is_enqueued_when_the_transaction_rolls_back(transactional_db):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        outbound_email_queue_rendered(to="a@contoso.example", template="t", subject="s", body_text="b")
-        raise RuntimeError
+    def queue_then_fail():
+        with transaction.atomic():
+            outbound_email_queue_rendered(to="a@contoso.example", template="t", subject="s", body_text="b")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        queue_then_fail()
 
     assert not OutboundEmail.objects.exists()

@@ -62,7 +62,9 @@ def test_notification_links_never_leave_the_site(admin_client, admin_member):
 
 
 def test_activity_log_lists_the_organizations_events_for_global_admins(admin_client, admin_member, outsider):
-    AuditEvent.objects.create(organization=admin_member.organization, code="partnerhub.demo.done", actor=admin_member.user)
+    AuditEvent.objects.create(
+        organization=admin_member.organization, code="partnerhub.demo.done", actor=admin_member.user
+    )
     AuditEvent.objects.create(organization=outsider, code="partnerhub.secret.happened")
 
     page = admin_client.get("/settings/activity/").content.decode()
@@ -80,7 +82,9 @@ def test_activity_log_is_for_global_admins_only(client, make_member, provider):
 
 def test_activity_log_runs_a_fixed_number_of_queries(admin_client, admin_member, django_assert_num_queries):
     for n in range(40):
-        AuditEvent.objects.create(organization=admin_member.organization, code=f"partnerhub.x{n}.done", actor=admin_member.user)
+        AuditEvent.objects.create(
+            organization=admin_member.organization, code=f"partnerhub.x{n}.done", actor=admin_member.user
+        )
 
     with django_assert_num_queries(7):
         admin_client.get("/settings/activity/")

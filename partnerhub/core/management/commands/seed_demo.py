@@ -12,8 +12,8 @@ from django.db import transaction
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.services import organization_create
 
-DEMO_PASSWORD_ENV = "DEMO_PASSWORD"
-DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # demo data only; set DEMO_PASSWORD to change it
+DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the name of a variable
+DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # noqa: S105 - demo data only; set DEMO_PASSWORD to change it
 
 OPERATOR = ("operator@partnerhub.example", "Olivia", "Operator")
 ORGANIZATIONS = [
