@@ -25,6 +25,8 @@ def email_is_refused_webmail(email: str) -> bool:
 
 
 class PartnerHubAccountAdapter(DefaultAccountAdapter):
+    PAGE_LINK_TEMPLATES = frozenset({"account/email/account_already_exists", "account/email/unknown_account"})
+
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         if email_is_refused_webmail(email):
@@ -51,10 +53,15 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render allauth's email now, but let the outbox and Celery deliver it after commit."""
-        # allauth builds these two from the request's host; rebuild them from SITE_URL.
-        for key, url_name in (("signup_url", "account_signup"), ("password_reset_url", "account_reset_password")):
-            if key in context:
-                context = {**context, key: self._site_url(reverse(url_name))}
+        if template_prefix in self.PAGE_LINK_TEMPLATES:
+            # These two emails link to the sign-up and reset pages, which allauth builds from the
+            # request's host; rebuild them from SITE_URL. (In the password-reset email itself,
+            # `password_reset_url` is the personal key link, already built by us above.)
+            context = {
+                **context,
+                "signup_url": self._site_url(reverse("account_signup")),
+                "password_reset_url": self._site_url(reverse("account_reset_password")),
+            }
         ctx = {
             "email": email,
             "current_site": SimpleNamespace(name=settings.SITE_NAME, domain=settings.SITE_URL.split("://", 1)[-1]),

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, Notification, OutboundEmail
@@ -46,7 +47,9 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Message"))
     def readable_body(self, obj):
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', urlize(obj.body_text, nofollow=True))
+        # urlize escapes the text around the links it makes (autoescape=True).
+        linked = mark_safe(urlize(obj.body_text, nofollow=True, autoescape=True))  # noqa: S308
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', linked)
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_staff  # to view the detail page; every field is read-only
