@@ -105,3 +105,7 @@ class UserInvitationForm(forms.Form):
 
 class MemberRolesForm(forms.Form):
     roles = RolesField()
+
+
+class OrganizationSwitchForm(forms.Form):
+    organization = forms.IntegerField(min_value=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -259,8 +260,6 @@ def user_invitation_accept(*, invitation: UserInvitation, user: User) -> Members
     The claim is a conditional UPDATE, so two concurrent accepts (a double click, two tabs) cannot
     both succeed; the membership is created in the same transaction.
     """
-    from allauth.account.models import EmailAddress
-
     if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
         raise InvitationForSomeoneElse(
             _("This invitation was sent to %(invited)s, but you are signed in as %(current)s.")

@@ -18,7 +18,7 @@ from partnerhub.core.errors import ApplicationError
 
 from . import selectors, services
 from .decorators import permission_required
-from .forms import MemberRolesForm, OrganizationForm, UserInvitationForm
+from .forms import MemberRolesForm, OrganizationForm, OrganizationSwitchForm, UserInvitationForm
 from .middleware import SESSION_KEY
 from .models import Membership, UserInvitation
 
@@ -51,7 +51,12 @@ def organization_create(request):
 @login_required
 def organization_switch(request):
     """Act for another organization the user belongs to."""
-    membership = Membership.objects.filter(user=request.user, organization_id=request.POST.get("organization")).first()
+    form = OrganizationSwitchForm(request.POST)
+    membership = None
+    if form.is_valid():
+        membership = Membership.objects.filter(
+            user=request.user, organization_id=form.cleaned_data["organization"]
+        ).first()
     if membership is None:
         messages.error(request, _("You are not a member of that organization."))
     else:

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "partnerhub.core.context.RequestContextMiddleware",
     "partnerhub.accounts.middleware.ActingOrganizationMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "partnerhub.urls"
@@ -235,6 +236,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # RedisCache works; the check predates it
+RATELIMIT_VIEW = "partnerhub.core.views.ratelimited"  # 429 with a page instead of a bare 403
 
 # SECTION: logging
 
@@ -246,4 +248,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-RATELIMIT_VIEW = "partnerhub.core.views.ratelimited"

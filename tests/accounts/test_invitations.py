@@ -220,3 +220,13 @@ def test_expired_invitation_can_be_replaced_by_a_new_one(admin_client, pending_i
     assert UserInvitation.objects.count() == 2
     assert UserInvitation.objects.get(pk=pending_invitation.pk).status == "revoked"
     assert User.objects.filter(email="newbie@contoso.example").count() == 0
+
+
+def test_invitation_links_are_rate_limited_per_ip(client, db):
+    for _ in range(30):
+        client.get("/invitations/guessing-a-token/")
+
+    response = client.get("/invitations/guessing-a-token/")
+
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()

@@ -82,3 +82,23 @@ def test_member_of_an_organization_is_sent_home(admin_client):
 
 def test_anonymous_visitor_must_sign_in(client, db):
     assert client.get("/organization/new/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_member_of_two_organizations_switches_between_them(client, make_member, provider, outsider):
+    first = make_member(provider, Role.GLOBAL_ADMIN, email="dual@contoso.example")
+    make_member_second = Membership.objects.create(organization=outsider, user=first.user, roles=[Role.SALES_AGENT])
+    client.force_login(first.user)
+    assert "Switch organization" in client.get("/").content.decode()
+
+    client.post("/organization/switch/", {"organization": outsider.pk})
+
+    assert client.get("/").context["acting_organization"] == outsider
+    assert make_member_second.organization == outsider
+
+
+def test_switching_to_an_organization_one_is_not_in_changes_nothing(admin_client, provider, outsider):
+    response = admin_client.post("/organization/switch/", {"organization": outsider.pk}, follow=True)
+
+    assert "You are not a member of that organization." in response.content.decode()
+    assert response.context["acting_organization"] == provider
+    assert admin_client.post("/organization/switch/", {"organization": "not-a-number"}).status_code == 302
