@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "partnerhub.accounts"
     label = "accounts"
     verbose_name = _("Accounts and organizations")
+
+    def ready(self) -> None:
+        from . import pending_actions  # noqa: F401  (registers the dashboard's actions)

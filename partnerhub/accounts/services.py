@@ -16,6 +16,7 @@ from partnerhub.core.regions import market_for
 from partnerhub.core.services import audit_record, notification_create, outbound_email_queue
 
 from .models import Membership, Organization, Role, User, UserInvitation, new_token
+from .signals import organization_created
 
 
 class AccountsError(ApplicationError):
@@ -61,6 +62,7 @@ def organization_create(
             currency=market.currency,
         )
         Membership.objects.create(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
+        organization_created.send(sender=Organization, organization=organization, user=user)
         audit_record(
             code="partnerhub.organization.created",
             actor=user,

@@ -16,26 +16,15 @@ from django.views.i18n import set_language as django_set_language
 
 from partnerhub.accounts.decorators import organization_required, permission_required
 
-from . import selectors, services
+from . import pending_actions, selectors, services
 
 PAGE_SIZE = 25
-
-
-def pending_actions(request) -> list[dict]:
-    """What the acting organization should do next; later features add their own."""
-    actions = []
-    membership = request.membership
-    if request.user.has_perm("accounts.manage_users", membership) and (
-        not membership.organization.memberships.exclude(pk=membership.pk).exists()
-    ):
-        actions.append({"key": "invite_team", "url_name": "accounts:invitation-create"})
-    return actions
 
 
 @organization_required
 def dashboard(request):
     """Home: the organization, its region and currency, and what is pending."""
-    return render(request, "core/dashboard.html", {"pending_actions": pending_actions(request)})
+    return render(request, "core/dashboard.html", {"pending_actions": pending_actions.collect(request)})
 
 
 @permission_required("accounts.view_activity_log")
