@@ -18,6 +18,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("", include("partnerhub.accounts.urls")),
+    path("", include("enrollment.urls")),
     path("", include("partnerhub.core.urls")),
 ]
 

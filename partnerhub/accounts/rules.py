@@ -9,7 +9,7 @@ import rules
 from .models import Membership, Role
 
 
-def _has_role(*roles: str):
+def has_role(*roles: str):
     @rules.predicate
     def predicate(user, membership: Membership | None) -> bool:
         return membership is not None and membership.user_id == user.pk and membership.has_role(*roles)
@@ -17,8 +17,8 @@ def _has_role(*roles: str):
     return predicate
 
 
-is_global_admin = _has_role(Role.GLOBAL_ADMIN)
-is_user_management_admin = _has_role(Role.USER_MANAGEMENT_ADMIN)
+is_global_admin = has_role(Role.GLOBAL_ADMIN)
+is_user_management_admin = has_role(Role.USER_MANAGEMENT_ADMIN)
 
 rules.add_perm("accounts.manage_users", is_global_admin | is_user_management_admin)
 rules.add_perm("accounts.view_activity_log", is_global_admin)

@@ -38,3 +38,20 @@ def is_webmail_domain(domain: str) -> bool:
 
 def is_webmail(email: str) -> bool:
     return is_webmail_domain(email_domain(email))
+
+
+# Shared mailboxes that can't prove a person works for the company (domain.md §2.1: "info",
+# "admin", "email@", "marketing@" …).
+ROLE_LOCAL_PARTS = frozenset(
+    {
+        "info", "admin", "administrator", "email", "mail", "marketing", "support", "help", "helpdesk",
+        "noreply", "no-reply", "donotreply", "do-not-reply", "sales", "contact", "office", "hello",
+        "billing", "accounts", "webmaster", "postmaster", "hostmaster", "abuse", "team", "enquiries",
+        "inquiries", "hr", "jobs", "careers", "service", "it", "security",
+    }
+)  # fmt: skip
+
+
+def is_role_address(email: str) -> bool:
+    local = email.rsplit("@", 1)[0].strip().lower()
+    return local in ROLE_LOCAL_PARTS or local.split("+", 1)[0] in ROLE_LOCAL_PARTS

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     # ours, lowest layer first
     "partnerhub.core",
     "partnerhub.accounts",
+    "enrollment",
 ]
 
 MIDDLEWARE = [
@@ -247,4 +248,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# SECTION: enrolment and verification (domain.md §2.3; DESIGN.md "multi-day waits")
+
+VERIFICATION_SLA_BUSINESS_DAYS = env.int("VERIFICATION_SLA_BUSINESS_DAYS", default=5)
+CONTACT_REMINDER_BUSINESS_DAYS = env.int("CONTACT_REMINDER_BUSINESS_DAYS", default=1)
+CONTACT_VERIFICATION_LAPSE_DAYS = env.int("CONTACT_VERIFICATION_LAPSE_DAYS", default=30)
+ACTION_NEEDED_CLOSE_DAYS = env.int("ACTION_NEEDED_CLOSE_DAYS", default=30)
+VERIFICATION_MAX_REJECTIONS = env.int("VERIFICATION_MAX_REJECTIONS", default=3)
+CREDIT_CHECK_SLA_BUSINESS_DAYS = env.int("CREDIT_CHECK_SLA_BUSINESS_DAYS", default=5)
+VERIFICATION_DOCUMENT_MAX_BYTES = env.int("VERIFICATION_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Overdue verification cases are reported here (empty: no email, the admin index still counts them).
+OPERATOR_ALERT_EMAIL = env("OPERATOR_ALERT_EMAIL", default="operations@partnerhub.localhost")
+CELERY_BEAT_SCHEDULE["sweep-verification-deadlines"] = {
+    # Contact reminders, lapses, overdue flags and unanswered-case closures: deadlines are columns.
+    "task": "enrollment.tasks.sweep_verification_deadlines_task",
+    "schedule": 300.0,
 }

@@ -1,0 +1,88 @@
+"""Reads of enrolments, cases, documents and partner IDs, always through the acting organization."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from partnerhub.accounts.models import Organization, hash_token
+from partnerhub.core.models import AuditEvent
+
+from .models import PartnerId, Program, ProgramEnrollment, VerificationCase, VerificationDocument
+
+
+def enrollment_list(*, organization: Organization) -> list[ProgramEnrollment]:
+    """The latest enrolment of each program (open or closed), in program order."""
+    latest: dict[str, ProgramEnrollment] = {}
+    for enrollment in ProgramEnrollment.objects.filter(organization=organization).order_by(
+        "program", "-submitted_at", "-pk"
+    ):
+        latest.setdefault(enrollment.program, enrollment)
+    return [latest[program] for program in Program.values if program in latest]
+
+
+def enrollment_get(*, organization: Organization, pk: int) -> ProgramEnrollment:
+    return get_object_or_404(ProgramEnrollment.objects.select_related("organization"), organization=organization, pk=pk)
+
+
+def enrollment_open(*, organization: Organization, program: str) -> ProgramEnrollment | None:
+    return ProgramEnrollment.objects.filter(organization=organization, program=program, closed_at=None).first()
+
+
+def case_current(*, enrollment: ProgramEnrollment) -> VerificationCase | None:
+    return enrollment.cases.order_by("-submitted_at", "-pk").first()
+
+
+def case_get(*, organization: Organization, pk: int) -> VerificationCase:
+    return get_object_or_404(
+        VerificationCase.objects.select_related("enrollment", "organization"), organization=organization, pk=pk
+    )
+
+
+def case_by_email_token(*, token: str) -> VerificationCase | None:
+    if not token or len(token) > 128:
+        return None
+    return (
+        VerificationCase.objects.select_related("enrollment__organization")
+        .filter(email_token_hash=hash_token(token))
+        .first()
+    )
+
+
+def case_history(*, enrollment: ProgramEnrollment) -> QuerySet[AuditEvent]:
+    """Every step, document and decision of the enrolment and its cases, newest first."""
+    case_ids = [str(pk) for pk in enrollment.cases.values_list("pk", flat=True)]
+    return (
+        AuditEvent.objects.filter(organization=enrollment.organization)
+        .filter(
+            object_type__in=["enrollment.verificationcase", "enrollment.programenrollment"],
+            object_id__in=[*case_ids, str(enrollment.pk)],
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def document_list(*, enrollment: ProgramEnrollment) -> QuerySet[VerificationDocument]:
+    return VerificationDocument.objects.filter(
+        organization=enrollment.organization, case__enrollment=enrollment
+    ).order_by("-uploaded_at")
+
+
+def document_get(*, organization: Organization, pk: int) -> VerificationDocument:
+    return get_object_or_404(VerificationDocument, organization=organization, pk=pk)
+
+
+def partner_id_list(*, organization: Organization) -> QuerySet[PartnerId]:
+    return PartnerId.objects.filter(organization=organization).order_by("kind", "number")
+
+
+def partner_id_choices(*, organization: Organization) -> QuerySet[PartnerId]:
+    """What the association picker offers: location IDs in the organization's own country."""
+    return PartnerId.objects.filter(
+        organization=organization, kind=PartnerId.Kind.LOCATION, country=organization.country
+    ).order_by("number")
+
+
+def partner_id_associated(*, organization: Organization) -> PartnerId | None:
+    return PartnerId.objects.filter(organization=organization, csp_associated=True).first()

@@ -1,0 +1,53 @@
+"""Writes of the enrollment app, one function per use case (see each module)."""
+
+from .enrollment import (
+    contact_email_resend,
+    contact_email_verify,
+    enrollment_purchase_support_plan,
+    enrollment_request_transition,
+    enrollment_submit,
+    enrollment_update_legal_details,
+)
+from .partner_ids import partner_id_add_location, partner_id_associate, partner_id_issue_global
+from .sweeps import (
+    sweep_close_unanswered_cases,
+    sweep_flag_overdue_cases,
+    sweep_lapse_unverified_cases,
+    sweep_send_contact_reminders,
+)
+from .verification import (
+    case_approve_step,
+    case_assign,
+    case_reject_final,
+    case_reject_step,
+    case_request_document,
+    case_submit_document,
+    enrollment_approve_transition,
+    enrollment_record_credit_check,
+    enrollment_suspend,
+)
+
+__all__ = [
+    "case_approve_step",
+    "case_assign",
+    "case_reject_final",
+    "case_reject_step",
+    "case_request_document",
+    "case_submit_document",
+    "contact_email_resend",
+    "contact_email_verify",
+    "enrollment_approve_transition",
+    "enrollment_purchase_support_plan",
+    "enrollment_record_credit_check",
+    "enrollment_request_transition",
+    "enrollment_submit",
+    "enrollment_suspend",
+    "enrollment_update_legal_details",
+    "partner_id_add_location",
+    "partner_id_associate",
+    "partner_id_issue_global",
+    "sweep_close_unanswered_cases",
+    "sweep_flag_overdue_cases",
+    "sweep_lapse_unverified_cases",
+    "sweep_send_contact_reminders",
+]

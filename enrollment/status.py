@@ -1,0 +1,42 @@
+"""What the partner reads on Legal info: each step's status, date and who it waits for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import STEP_ORDER, Step, StepStatus, VerificationCase
+
+
+@dataclass
+class StepRow:
+    step: Step
+    status: StepStatus
+    date: datetime | None
+    waiting_for: str  # "", or who must act next
+
+
+def step_rows(case: VerificationCase) -> list[StepRow]:
+    rows = []
+    for step in STEP_ORDER:
+        status = StepStatus(case.step_status(step))
+        date = {
+            Step.EMAIL: case.email_passed_at,
+            Step.EMPLOYMENT: case.employment_passed_at,
+            Step.BUSINESS: case.business_passed_at,
+            Step.DECISION: case.decided_at,
+        }[step]
+        waiting = ""
+        if step == case.step and case.is_open:
+            if case.status == VerificationCase.Status.EMAIL_PENDING:
+                waiting = _("Waiting for you: the primary contact must open the emailed link.")
+            elif case.status == VerificationCase.Status.ACTION_NEEDED:
+                waiting = _("Waiting for you: upload a document with Fix now.")
+            else:
+                waiting = _("Waiting for us: the vendor's team is reviewing.")
+        if status == StepStatus.REJECTED and date is None:
+            date = case.action_needed_at or case.decided_at
+        rows.append(StepRow(step=step, status=status, date=date, waiting_for=waiting))
+    return rows
