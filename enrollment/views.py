@@ -35,7 +35,9 @@ def _post(request):
 
 
 def _form_error(form, exc: ApplicationError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    """Show a service's refusal next to its field, or at the top when that field isn't visible."""
+    visible = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
+    form.add_error(exc.field if visible else None, exc.message)
 
 
 def _legal_info_url(program: str) -> str:
