@@ -199,7 +199,7 @@ def _open_case_for(enrollment: ProgramEnrollment) -> VerificationCase:
 def contact_email_resend(*, enrollment: ProgramEnrollment, actor) -> VerificationCase:
     """ "Resend verification email": a new link (the old one stops working)."""
     with transaction.atomic():
-        case = VerificationCase.objects.select_for_update().get(pk=_open_case_for(enrollment).pk)
+        case = VerificationCase.objects.select_for_update(of=("self",)).get(pk=_open_case_for(enrollment).pk)
         if case.status != VerificationCase.Status.EMAIL_PENDING:
             raise EnrollmentError(
                 _("The primary contact's email address is already verified."), code="already_verified"
@@ -220,7 +220,11 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
     the row lock makes a second click a no-op that raises.
     """
     with transaction.atomic():
-        case = VerificationCase.objects.select_for_update().select_related("enrollment__organization").get(pk=case_pk)
+        case = (
+            VerificationCase.objects.select_for_update(of=("self",))
+            .select_related("enrollment__organization")
+            .get(pk=case_pk)
+        )
         if case.status != VerificationCase.Status.EMAIL_PENDING:
             raise EnrollmentError(_("This email address has already been verified."), code="already_verified")
         now = timezone.now()
@@ -284,7 +288,11 @@ def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, dat
     if "registration_number" in changed:
         check_registration_number(enrollment.organization.country, data["registration_number"])
     with transaction.atomic():
-        enrollment = ProgramEnrollment.objects.select_for_update().select_related("organization").get(pk=enrollment.pk)
+        enrollment = (
+            ProgramEnrollment.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=enrollment.pk)
+        )
         if enrollment.closed_at is not None:
             raise EnrollmentError(_("This enrolment is closed; enrol again instead."), code="closed")
         open_case = enrollment.cases.filter(status__in=VerificationCase.OPEN_STATUSES).exists()
@@ -334,7 +342,7 @@ def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor, pl
     if plan not in SupportPlan.values:
         raise EnrollmentError(_("Choose a support plan."), field="plan")
     with transaction.atomic():
-        enrollment = ProgramEnrollment.objects.select_for_update().get(pk=enrollment.pk)
+        enrollment = ProgramEnrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
         if enrollment.program != Program.DIRECT_BILL:
             raise EnrollmentError(_("Support plans are bought by direct-bill partners."), code="not_direct_bill")
         if enrollment.credit_check_status != CreditCheck.PASSED:
@@ -360,7 +368,7 @@ def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor, pl
 def enrollment_request_transition(*, enrollment: ProgramEnrollment, actor) -> ProgramEnrollment:
     """A direct-bill partner asks to become an indirect reseller on the same account."""
     with transaction.atomic():
-        enrollment = ProgramEnrollment.objects.select_for_update().get(pk=enrollment.pk)
+        enrollment = ProgramEnrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
         if enrollment.program != Program.DIRECT_BILL or enrollment.closed_at is not None:
             raise EnrollmentError(_("Only an open direct-bill enrolment can move to indirect reseller."))
         if enrollment.status not in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE):

@@ -349,7 +349,7 @@ def enrollment_record_credit_check(
     """Staff record a direct-bill credit check; passing it is emailed (the partner may now buy support)."""
     with transaction.atomic():
         enrollment = (
-            ProgramEnrollment.objects.select_for_update()
+            ProgramEnrollment.objects.select_for_update(of=("self",))
             .select_related("organization", "enrolled_by")
             .get(pk=enrollment.pk)
         )
@@ -400,7 +400,7 @@ def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer) ->
     """Staff approve a direct-bill → indirect-reseller move: an authorized IR enrolment on the same account."""
     with transaction.atomic():
         enrollment = (
-            ProgramEnrollment.objects.select_for_update()
+            ProgramEnrollment.objects.select_for_update(of=("self",))
             .select_related("organization", "enrolled_by")
             .get(pk=enrollment.pk)
         )
@@ -459,7 +459,7 @@ def enrollment_suspend(*, enrollment: ProgramEnrollment, reviewer, reason_text: 
         raise EnrollmentError(_("Explain the reason in a sentence the partner will read."), field="reason_text")
     with transaction.atomic():
         enrollment = (
-            ProgramEnrollment.objects.select_for_update()
+            ProgramEnrollment.objects.select_for_update(of=("self",))
             .select_related("organization", "enrolled_by")
             .get(pk=enrollment.pk)
         )

@@ -40,7 +40,9 @@ def test_weekends_differ_by_country():
 
 def test_a_market_the_holidays_package_lacks_falls_back_to_weekends():
     # Bouvet Island is a CSP market (Europe) with no holiday calendar.
-    assert add_business_days(datetime(2026, 11, 27, 9, 0, tzinfo=UTC), 1, "BV") == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert add_business_days(datetime(2026, 11, 27, 9, 0, tzinfo=UTC), 1, "BV") == datetime(
+        2026, 11, 30, 9, 0, tzinfo=UTC
+    )
 
 
 def test_business_days_between():

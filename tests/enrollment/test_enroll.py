@@ -66,7 +66,9 @@ def test_enroll_now_opens_a_case_and_emails_the_primary_contact(admin_client, pr
 
 
 def test_contact_on_another_domain_is_accepted_but_flagged(admin_client):
-    admin_client.post("/programs/csp/enroll/indirect_reseller/", {**FORM_DATA, "contact_email": "pat@contoso-group.example"})
+    admin_client.post(
+        "/programs/csp/enroll/indirect_reseller/", {**FORM_DATA, "contact_email": "pat@contoso-group.example"}
+    )
 
     case = VerificationCase.objects.get()
     assert case.domain_mismatch is True
@@ -117,13 +119,21 @@ def test_registration_number_is_required_where_the_country_needs_it(brazilian_cl
     page = brazilian_client.get("/programs/csp/enroll/indirect_reseller/").content.decode()
     assert "CNPJ" in page
 
-    missing = brazilian_client.post("/programs/csp/enroll/indirect_reseller/", {**FORM_DATA, "contact_phone": "+55 11 4004 0001", "support_phone": "+55 11 4004 0002"})
+    missing = brazilian_client.post(
+        "/programs/csp/enroll/indirect_reseller/",
+        {**FORM_DATA, "contact_phone": "+55 11 4004 0001", "support_phone": "+55 11 4004 0002"},
+    )
     assert "This field is required." in missing.content.decode()
     assert not ProgramEnrollment.objects.exists()
 
     ok = brazilian_client.post(
         "/programs/csp/enroll/indirect_reseller/",
-        {**FORM_DATA, "registration_number": "12.345.678/0001-95", "contact_phone": "+55 11 4004 0001", "support_phone": "+55 11 4004 0002"},
+        {
+            **FORM_DATA,
+            "registration_number": "12.345.678/0001-95",
+            "contact_phone": "+55 11 4004 0001",
+            "support_phone": "+55 11 4004 0002",
+        },
     )
     assert ok.status_code == 302
     assert VerificationCase.objects.get().prechecks["registration_number_format_ok"] is True

@@ -60,7 +60,9 @@ def test_associating_a_location_of_the_same_country(french_org):
 
 def test_a_location_in_another_country_of_the_same_region_is_refused(french_org):
     org, user = french_org
-    london = services.partner_id_add_location(organization=org, actor=user, **{**LOCATION, "country": "GB", "city": "London"})
+    london = services.partner_id_add_location(
+        organization=org, actor=user, **{**LOCATION, "country": "GB", "city": "London"}
+    )
 
     with pytest.raises(EnrollmentError, match="must be in the same country/region"):
         services.partner_id_associate(organization=org, actor=user, partner_id_pk=london.pk)

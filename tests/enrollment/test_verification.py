@@ -44,7 +44,12 @@ def test_contact_verifies_without_signing_in_and_the_review_starts(enroll, time_
 
     assert response.status_code == 200
     case = VerificationCase.objects.get()
-    assert (case.status, case.step, case.email_status, case.employment_status) == ("in_review", "employment", "passed", "pending")
+    assert (case.status, case.step, case.email_status, case.employment_status) == (
+        "in_review",
+        "employment",
+        "passed",
+        "pending",
+    )
     # 5 US business days after Friday 20 Nov: 23, 24, 25, (26 is Thanksgiving) 27, 30.
     assert case.sla_due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     assert case.enrollment.status == "pending_qualification"
@@ -156,7 +161,13 @@ def test_a_rejection_needs_a_reason(in_review, staff):
 def test_repeated_failures_end_the_case(in_review, staff, settings):
     settings.VERIFICATION_MAX_REJECTIONS = 2
     case = services.case_reject_step(case=in_review, reviewer=staff, reason_code="BUS-01", reason_text="Name")
-    services.case_submit_document(case=case, actor=None, document_type="business_registration", comment="", upload=SimpleUploadedFile("a.pdf", PDF))
+    services.case_submit_document(
+        case=case,
+        actor=None,
+        document_type="business_registration",
+        comment="",
+        upload=SimpleUploadedFile("a.pdf", PDF),
+    )
 
     case = services.case_reject_step(case=case, reviewer=staff, reason_code="BUS-01", reason_text="Still wrong")
 
@@ -166,7 +177,9 @@ def test_repeated_failures_end_the_case(in_review, staff, settings):
 
 
 def test_final_rejection_closes_the_enrolment_and_allows_a_new_one(in_review, staff, enroll):
-    services.case_reject_final(case=in_review, reviewer=staff, reason_code="BUS-04", reason_text="Not found in the register.")
+    services.case_reject_final(
+        case=in_review, reviewer=staff, reason_code="BUS-04", reason_text="Not found in the register."
+    )
 
     assert ProgramEnrollment.objects.get().status == "rejected"
     enroll()  # a fresh enrolment is allowed once the first one is closed
@@ -186,7 +199,11 @@ def test_fix_now_uploads_a_document_and_returns_to_review(admin_client, action_n
     settings.MEDIA_ROOT = tmp_path
     response = admin_client.post(
         f"/settings/legal/cases/{action_needed.pk}/fix/",
-        {"document_type": "domain_record", "comment": "WHOIS attached", "file": SimpleUploadedFile("whois.pdf", PDF, "application/pdf")},
+        {
+            "document_type": "domain_record",
+            "comment": "WHOIS attached",
+            "file": SimpleUploadedFile("whois.pdf", PDF, "application/pdf"),
+        },
     )
 
     assert response.status_code == 302
@@ -210,7 +227,9 @@ def test_fix_now_uploads_a_document_and_returns_to_review(admin_client, action_n
         (SimpleUploadedFile("big.png", PNG + b"\x00" * (2 * 1024 * 1024), "image/png"), "The file is too large"),
     ],
 )
-def test_bad_uploads_are_refused_and_nothing_is_stored(admin_client, action_needed, settings, tmp_path, upload, message):
+def test_bad_uploads_are_refused_and_nothing_is_stored(
+    admin_client, action_needed, settings, tmp_path, upload, message
+):
     settings.MEDIA_ROOT = tmp_path
     settings.VERIFICATION_DOCUMENT_MAX_BYTES = 1024 * 1024
 
@@ -227,7 +246,8 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(admin_client, action_need
 
 def test_fix_now_without_a_rejection_changes_nothing(admin_client, in_review):
     response = admin_client.post(
-        f"/settings/legal/cases/{in_review.pk}/fix/", {"document_type": "other", "file": SimpleUploadedFile("a.pdf", PDF)}
+        f"/settings/legal/cases/{in_review.pk}/fix/",
+        {"document_type": "other", "file": SimpleUploadedFile("a.pdf", PDF)},
     )
 
     assert response.status_code == 302
@@ -261,7 +281,12 @@ def test_status_page_runs_a_fixed_number_of_queries(admin_client, action_needed,
     with django_assert_num_queries(12) as first:
         admin_client.get("/settings/legal/")
     for _ in range(5):
-        AuditEvent.objects.create(organization=action_needed.organization, code="partnerhub.verification.x", object_type="enrollment.verificationcase", object_id=str(action_needed.pk))
+        AuditEvent.objects.create(
+            organization=action_needed.organization,
+            code="partnerhub.verification.x",
+            object_type="enrollment.verificationcase",
+            object_id=str(action_needed.pk),
+        )
     with django_assert_num_queries(len(first.captured_queries)):
         admin_client.get("/settings/legal/")
 
@@ -271,14 +296,37 @@ def test_status_page_runs_a_fixed_number_of_queries(admin_client, action_needed,
 
 def test_changing_the_legal_name_after_authorization_reopens_business_verification(admin_client, authorized):
     enrollment = authorized.enrollment
-    data = {key: getattr(enrollment, key) for key in ("legal_name", "address_line1", "address_line2", "city", "state", "postal_code", "registration_number", "contact_first_name", "contact_last_name", "contact_email", "support_email", "support_website")}
-    data.update(legal_name="Contoso Distribution Incorporated", contact_phone="+1 206 555 0100", support_phone="+1 206 555 0101")
+    data = {
+        key: getattr(enrollment, key)
+        for key in (
+            "legal_name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "registration_number",
+            "contact_first_name",
+            "contact_last_name",
+            "contact_email",
+            "support_email",
+            "support_website",
+        )
+    }
+    data.update(
+        legal_name="Contoso Distribution Incorporated", contact_phone="+1 206 555 0100", support_phone="+1 206 555 0101"
+    )
 
     response = admin_client.post(f"/settings/legal/{enrollment.pk}/update/", data)
 
     assert response.status_code == 302
     new_case = enrollment.cases.order_by("-pk").first()
-    assert (new_case.kind, new_case.status, new_case.step, new_case.changed_fields) == ("legal_change", "in_review", "business", ["legal_name"])
+    assert (new_case.kind, new_case.status, new_case.step, new_case.changed_fields) == (
+        "legal_change",
+        "in_review",
+        "business",
+        ["legal_name"],
+    )
     authorized.refresh_from_db()
     assert authorized.status == "authorized"  # the old decision stays in history
     assert ProgramEnrollment.objects.get().status == "pending_qualification"
@@ -286,7 +334,9 @@ def test_changing_the_legal_name_after_authorization_reopens_business_verificati
 
 def test_the_country_can_never_change(authorized, admin_member):
     with pytest.raises(EnrollmentError, match="can't change: it fixes your billing currency"):
-        services.enrollment_update_legal_details(enrollment=authorized.enrollment, actor=admin_member.user, data={"country": "CA"})
+        services.enrollment_update_legal_details(
+            enrollment=authorized.enrollment, actor=admin_member.user, data={"country": "CA"}
+        )
 
     assert authorized.enrollment.cases.count() == 1
 
@@ -302,7 +352,9 @@ def test_changing_the_contact_email_reverifies_it(authorized, admin_member):
 
 def test_support_details_change_without_verification(authorized, admin_member):
     result = services.enrollment_update_legal_details(
-        enrollment=authorized.enrollment, actor=admin_member.user, data={"support_website": "https://help.contoso.example"}
+        enrollment=authorized.enrollment,
+        actor=admin_member.user,
+        data={"support_website": "https://help.contoso.example"},
     )
 
     assert result is None
