@@ -65,7 +65,8 @@ def test_credit_check_starts_after_verification_and_gates_the_support_plan(
     assert OutboundEmail.objects.filter(subject="You passed the credit check").count() == 1
     admin_client.post(f"/settings/legal/{direct_bill.pk}/support-plan/", {"plan": "psfp"})
     direct_bill.refresh_from_db()
-    assert direct_bill.support_plan == "psfp" and direct_bill.support_plan_purchased_at
+    assert direct_bill.support_plan == "psfp"
+    assert direct_bill.support_plan_purchased_at
     with pytest.raises(EnrollmentError, match="already recorded"):
         services.enrollment_purchase_support_plan(enrollment=direct_bill, actor=admin_member.user, plan="asfp")
 

@@ -17,7 +17,8 @@ def test_welcome_page_lists_what_is_needed_and_the_three_programs(admin_client):
         assert text.lower() in page.lower()
     for program in ("Indirect reseller", "Indirect provider", "Direct bill partner"):
         assert program in page
-    assert 'value="indirect_reseller"' in page and "checked" in page.split('value="indirect_reseller"')[1][:40]
+    assert 'value="indirect_reseller"' in page
+    assert "checked" in page.split('value="indirect_reseller"')[1][:40]
 
 
 def test_next_leads_to_the_form_of_the_chosen_program(admin_client):

@@ -61,7 +61,8 @@ def test_reminder_after_one_business_day_is_sent_once(enroll, time_machine):
     assert reminders.count() == 1
     assert "/verify-contact/" in reminders.get().body_text
     case.refresh_from_db()
-    assert case.reminded_at is not None and case.status == "email_pending"
+    assert case.reminded_at is not None
+    assert case.status == "email_pending"
 
 
 def test_unverified_enrolment_lapses_after_30_days_with_an_email(enroll, time_machine):
@@ -107,7 +108,7 @@ def test_two_sweeps_racing_claim_each_case_once(enroll, make_member, time_machin
 
     settings.OPERATOR_ALERT_EMAIL = "ops@partnerhub.example"
     cases = []
-    for n in range(12):
+    for _n in range(12):
         organization = OrganizationFactory(primary_domain="contoso.example")
         enrollment = enroll(organization=organization)
         case = enrollment.cases.get()

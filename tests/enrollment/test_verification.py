@@ -131,7 +131,8 @@ def test_rejecting_a_step_needs_action_and_shows_the_reason(action_needed, admin
     assert action_needed.closes_at is not None
     mail = OutboundEmail.objects.latest("pk")
     assert "Action needed" in mail.subject
-    assert "EMP-02" in mail.body_text and "WHOIS" in mail.body_text
+    assert "EMP-02" in mail.body_text
+    assert "WHOIS" in mail.body_text
     page = admin_client.get("/settings/legal/?program=indirect_reseller").content.decode()
     assert "EMP-02: We couldn&#x27;t confirm that your company owns the primary contact&#x27;s email domain." in page
     assert "Send a WHOIS record" in page
@@ -173,7 +174,8 @@ def test_repeated_failures_end_the_case(in_review, staff, settings):
 
     assert (case.status, case.reason_code) == ("rejected", "FIN-01")
     enrollment = ProgramEnrollment.objects.get()
-    assert enrollment.status == "rejected" and enrollment.closed_at is not None
+    assert enrollment.status == "rejected"
+    assert enrollment.closed_at is not None
 
 
 def test_final_rejection_closes_the_enrolment_and_allows_a_new_one(in_review, staff, enroll):
@@ -213,7 +215,8 @@ def test_fix_now_uploads_a_document_and_returns_to_review(admin_client, action_n
     assert (document.content_type, document.size, document.step) == ("application/pdf", len(PDF), "employment")
     assert document.file.read() == PDF
     page = admin_client.get("/settings/legal/?program=indirect_reseller").content.decode()
-    assert "whois.pdf" in page and "WHOIS attached" in page
+    assert "whois.pdf" in page
+    assert "WHOIS attached" in page
     download = admin_client.get(f"/settings/legal/documents/{document.pk}/")
     assert b"".join(download.streaming_content) == PDF
 
