@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "partnerhub.core",
     "partnerhub.accounts",
     "enrollment",
+    "partnerhub.demo",  # last: the demo seed may use every app
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""Seed the demo world of `make run`: an operator, a provider and two resellers. Safe to run again."""
+"""Seed the demo world of `make run`: an operator, a provider, resellers and enrolments in every
+state of verification, so the queue and the timelines have something to show. Safe to run again."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from django.db import transaction
 
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.services import organization_create
+from partnerhub.demo.enrollments import seed_enrollments
 
 DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the name of a variable
 DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # noqa: S105 - demo data only; set DEMO_PASSWORD to change it
 
 OPERATOR = ("operator@partnerhub.example", "Olivia", "Operator")
+
+# More partners, each with an enrolment parked in one state of the workflow (not printed).
+QUEUE_ORGANIZATIONS = [
+    ("email_pending", "Adatum Consulting Ltd", "GB", "London", "EC1A 1BB", "adatum.example", "Rob", "Young"),
+    ("in_review", "Litware SAS", "FR", "Lyon", "69002", "litware.example", "Lina", "Ferrand"),
+    ("overdue", "Tailspin Partners GmbH", "DE", "Berlin", "10115", "tailspin.example", "Jonas", "Weber"),
+]
 ORGANIZATIONS = [
     {
         "label": "Indirect provider",
@@ -44,7 +53,7 @@ ORGANIZATIONS = [
         },
     },
     {
-        "label": "Indirect reseller",
+        "label": "Indirect reseller (action needed)",
         "user": ("lee.gu@northwind-it.example", "Lee", "Gu"),
         "organization": {
             "legal_name": "Northwind IT Services Inc.",
@@ -84,8 +93,9 @@ class Command(BaseCommand):
                     organization_create(user=user, **spec["organization"])
                 organization = Organization.objects.get(memberships__user=user)
                 rows.append((f"{spec['label']} (Global admin)", email, organization.legal_name))
+            seed_enrollments(password)
         self.stdout.write(self.style.SUCCESS(f"\nPartnerHub is at {settings.SITE_URL}/"))
         self.stdout.write(f"Demo sign-ins (password for all: {password}):")
         for label, email, organization in rows:
-            self.stdout.write(f"  {label:34} {email:46} {organization}")
+            self.stdout.write(f"  {label:50} {email:44} {organization}")
         self.stdout.write(f"Emails are in the admin outbox: {settings.SITE_URL}/admin/core/outboundemail/\n")

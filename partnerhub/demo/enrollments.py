@@ -1,0 +1,120 @@
+"""Demo enrolments for seed_demo: one in each state of the verification workflow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from enrollment import services
+from enrollment.models import Program, ProgramEnrollment
+from partnerhub.accounts.models import Organization, User
+from partnerhub.accounts.services import organization_create
+
+OPERATOR_EMAIL = "operator@partnerhub.example"
+
+
+def _data(organization: Organization, first: str, last: str, phone: str) -> dict:
+    domain = organization.primary_domain
+    return {
+        "legal_name": organization.legal_name,
+        "address_line1": organization.address_line1,
+        "address_line2": "",
+        "city": organization.city,
+        "state": organization.state,
+        "postal_code": organization.postal_code,
+        "registration_number": "",
+        "contact_first_name": first,
+        "contact_last_name": last,
+        "contact_email": f"{first.lower()}.{last.lower()}@{domain}",
+        "contact_phone": phone,
+        "support_email": f"help@{domain}",
+        "support_phone": phone,
+        "support_website": f"https://{domain}/support",
+    }
+
+
+def _enrol(organization: Organization, program: str, first: str, last: str, phone: str):
+    actor = organization.memberships.first().user
+    enrollment = services.enrollment_submit(
+        organization=organization, actor=actor, program=program, data=_data(organization, first, last, phone)
+    )
+    return enrollment, enrollment.cases.get()
+
+
+def _authorize_and_associate(organization: Organization, case, operator: User) -> None:
+    services.contact_email_verify(case_pk=case.pk)
+    for _ in range(3):
+        case = services.case_approve_step(case=case, reviewer=operator)
+    actor = organization.memberships.first().user
+    location = services.partner_id_add_location(
+        organization=organization,
+        actor=actor,
+        business_name=organization.legal_name,
+        country=organization.country.code,
+        address_line1=organization.address_line1,
+        city=organization.city,
+        state=organization.state,
+        postal_code=organization.postal_code,
+        contact_name=actor.get_full_name(),
+        contact_email=actor.email,
+    )
+    services.partner_id_associate(organization=organization, actor=actor, partner_id_pk=location.pk)
+
+
+def seed_enrollments(password: str) -> None:
+    from .management.commands.seed_demo import QUEUE_ORGANIZATIONS
+
+    operator = User.objects.get(email=OPERATOR_EMAIL)
+    by_domain = {org.primary_domain: org for org in Organization.objects.all()}
+
+    provider = by_domain["contoso-distribution.example"]
+    if not ProgramEnrollment.objects.filter(organization=provider).exists():
+        _, case = _enrol(provider, Program.INDIRECT_PROVIDER, "Megan", "Bowen", "+14255550100")
+        _authorize_and_associate(provider, case, operator)
+
+    reseller = by_domain["fabrikam-solutions.example"]
+    if not ProgramEnrollment.objects.filter(organization=reseller).exists():
+        _, case = _enrol(reseller, Program.INDIRECT_RESELLER, "Alex", "Wilber", "+12065550100")
+        _authorize_and_associate(reseller, case, operator)
+
+    fixing = by_domain["northwind-it.example"]
+    if not ProgramEnrollment.objects.filter(organization=fixing).exists():
+        _, case = _enrol(fixing, Program.INDIRECT_RESELLER, "Lee", "Gu", "+15125550100")
+        services.contact_email_verify(case_pk=case.pk)
+        case = services.case_approve_step(case=case, reviewer=operator)
+        services.case_reject_step(
+            case=case,
+            reviewer=operator,
+            reason_code="BUS-02",
+            reason_text="The address differs from the Texas registration record: please upload it.",
+        )
+
+    for state, name, country, city, postal, domain, first, last in QUEUE_ORGANIZATIONS:
+        email = f"{first.lower()}.{last.lower()}@{domain}"
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email, password, first_name=first, last_name=last
+        )
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        organization = Organization.objects.filter(primary_domain=domain).first() or organization_create(
+            user=user,
+            legal_name=name,
+            country=country,
+            address_line1="1 High Street",
+            city=city,
+            postal_code=postal,
+            primary_domain=domain,
+        )
+        if ProgramEnrollment.objects.filter(organization=organization).exists():
+            continue
+        phone = {"GB": "+442079460000", "FR": "+33140000000", "DE": "+4930000000"}[country]
+        _, case = _enrol(organization, Program.INDIRECT_RESELLER, first, last, phone)
+        if state in ("in_review", "overdue"):
+            services.contact_email_verify(case_pk=case.pk)
+        if state == "overdue":  # verified long ago: its decision date has passed
+            case.refresh_from_db()
+            past = timezone.now() - timedelta(days=9)
+            type(case).objects.filter(pk=case.pk).update(
+                submitted_at=past, email_verified_at=past, email_passed_at=past, sla_due_at=past + timedelta(days=7)
+            )
