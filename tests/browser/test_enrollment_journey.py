@@ -1,0 +1,102 @@
+"""Enrolment in a real Chromium: enrol → the contact verifies → staff reject the business step in
+admin → the partner answers with Fix now → staff approve → Qualified → add and associate a location."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from partnerhub.accounts.models import Role
+from partnerhub.core.models import OutboundEmail
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct-horse-battery"
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _sign_in(page, base, email):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def _review(staff, base, action, reason_code="", reason_text=""):
+    staff.goto(f"{base}/admin/enrollment/verificationcase/")
+    staff.get_by_role("link", name="Contoso Ltd").click()
+    staff.locator("#id_action").select_option(action)
+    if reason_code:
+        staff.locator("#id_reason_code").select_option(reason_code)
+        staff.locator("#id_reason_text").fill(reason_text)
+    staff.get_by_role("button", name="Apply").click()
+    expect(staff.get_by_text("Done:")).to_be_visible()
+
+
+def test_enrolment_journey(live_server, settings, browser, tmp_path):
+    settings.SITE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path
+    base = live_server.url
+    organization = OrganizationFactory(legal_name="Contoso Ltd", primary_domain="contoso.example")
+    MembershipFactory(organization=organization, user=UserFactory(email="megan@contoso.example", first_name="Megan", last_name="Bowen"), roles=[Role.GLOBAL_ADMIN])
+    UserFactory(email="olivia@partnerhub.example", is_staff=True, is_superuser=True)
+
+    partner = browser.new_context(locale="en-US").new_page()
+    partner.set_default_timeout(10_000)
+    _sign_in(partner, base, "megan@contoso.example")
+
+    # Enrol as indirect reseller.
+    partner.get_by_role("link", name="CSP", exact=True).click()
+    expect(partner.get_by_label("Indirect reseller")).to_be_checked()
+    partner.get_by_role("button", name="Next").click()
+    partner.locator("#id_contact_email").fill("pat.lee@contoso.example")
+    partner.locator("#id_contact_phone").fill("+1 206 555 0100")
+    partner.locator("#id_support_email").fill("help@contoso.example")
+    partner.locator("#id_support_phone").fill("+1 206 555 0101")
+    partner.get_by_role("button", name="Enroll now").click()
+    expect(partner.get_by_test_id("program-status-indirect_reseller")).to_have_text("Email verification pending")
+
+    # The primary contact opens the emailed link, without signing in.
+    contact = browser.new_context(locale="en-US").new_page()
+    body = OutboundEmail.objects.filter(to="pat.lee@contoso.example").latest("pk").body_text
+    contact.goto(re.search(rf"{re.escape(base)}/verify-contact/\S+/", body).group(0))
+    contact.get_by_role("button", name="Verify my email address").click()
+    expect(contact.get_by_role("heading", name="Thank you: your email address is verified")).to_be_visible()
+
+    # Staff pass the employment step, then reject the business step with a reason.
+    staff = browser.new_context(locale="en-US").new_page()
+    staff.set_default_timeout(10_000)
+    _sign_in(staff, base, "olivia@partnerhub.example")
+    _review(staff, base, "approve")
+    _review(staff, base, "reject", "BUS-01", "Use the name on your certificate of incorporation.")
+
+    # The partner sees the reason and answers with Fix now.
+    partner.goto(f"{base}/settings/legal/")
+    expect(partner.get_by_test_id("rejection-reason")).to_contain_text("BUS-01")
+    expect(partner.get_by_test_id("rejection-reason")).to_contain_text("certificate of incorporation")
+    partner.get_by_role("link", name="Fix now").click()
+    partner.locator("#id_document_type").select_option("business_registration")
+    partner.locator("#id_comment").fill("Certificate attached.")
+    partner.locator("#id_file").set_input_files({"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    partner.get_by_role("button", name="Upload").click()
+    expect(partner.get_by_test_id("case-status")).to_have_text("In review")
+
+    # Staff approve the business step and the decision.
+    _review(staff, base, "approve")
+    _review(staff, base, "approve")
+
+    # Qualified, and the pending action to associate a partner ID.
+    partner.goto(f"{base}/settings/legal/")
+    expect(partner.get_by_test_id("program-status-indirect_reseller")).to_have_text("Qualified")
+    partner.goto(f"{base}/")
+    action = partner.get_by_test_id("pending-action-associate_partner_id")
+    expect(action).to_be_visible()
+    action.get_by_role("link", name="Associate partner ID").click()
+    partner.get_by_role("link", name="Add location").first.click()
+    partner.get_by_role("button", name="Add location").click()
+    partner.locator("input[name=partner_id]").first.check()
+    partner.get_by_role("button", name="Associate").click()
+    expect(partner.get_by_test_id("associated-partner-id")).to_contain_text("Contoso Ltd")
+    partner.goto(f"{base}/")
+    expect(partner.get_by_test_id("pending-action-associate_partner_id")).to_have_count(0)
