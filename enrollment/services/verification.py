@@ -30,6 +30,7 @@ from ..models import (
     VerificationCase,
     VerificationDocument,
 )
+from ..signals import enrollment_authorized
 from .notify import legal_info_url, notify_contact
 
 # Magic numbers of the accepted document formats: the content decides, not the name or the browser.
@@ -92,6 +93,7 @@ def _authorize(case: VerificationCase, reviewer, now) -> None:
         update += ["credit_check_status", "credit_check_due_at"]
     enrollment.save(update_fields=update)
     audit_record(code="partnerhub.verification.authorized", actor=reviewer, organization=case.organization, target=case)
+    enrollment_authorized.send(sender=ProgramEnrollment, enrollment=enrollment)
     paragraphs = [
         gettext_lazy("Good news: %(organization)s has been verified for the %(program)s program.")
         % {"organization": enrollment.organization.legal_name, "program": enrollment.get_program_display()},

@@ -11,6 +11,8 @@ from enrollment import services
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.models import Organization, User
 from partnerhub.accounts.services import organization_create
+from relationships.models import ProviderListing
+from relationships.services import provider_listing_publish
 
 OPERATOR_EMAIL = "operator@partnerhub.example"
 
@@ -73,6 +75,7 @@ def seed_enrollments(password: str) -> None:
     if not ProgramEnrollment.objects.filter(organization=provider).exists():
         _, case = _enrol(provider, Program.INDIRECT_PROVIDER, "Megan", "Bowen", "+14255550100")
         _authorize_and_associate(provider, case, operator)
+        provider_listing_publish(listing=ProviderListing.objects.get(organization=provider), actor=operator)
 
     reseller = by_domain["fabrikam-solutions.example"]
     if not ProgramEnrollment.objects.filter(organization=reseller).exists():

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "partnerhub.core",
     "partnerhub.accounts",
     "enrollment",
+    "relationships",
     "partnerhub.demo",  # last: the demo seed may use every app
 ]
 

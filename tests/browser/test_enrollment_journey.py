@@ -39,7 +39,11 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     base = live_server.url
     organization = OrganizationFactory(legal_name="Contoso Ltd", primary_domain="contoso.example")
-    MembershipFactory(organization=organization, user=UserFactory(email="megan@contoso.example", first_name="Megan", last_name="Bowen"), roles=[Role.GLOBAL_ADMIN])
+    MembershipFactory(
+        organization=organization,
+        user=UserFactory(email="megan@contoso.example", first_name="Megan", last_name="Bowen"),
+        roles=[Role.GLOBAL_ADMIN],
+    )
     UserFactory(email="olivia@partnerhub.example", is_staff=True, is_superuser=True)
 
     partner = browser.new_context(locale="en-US").new_page()
@@ -78,7 +82,9 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     partner.get_by_role("link", name="Fix now").click()
     partner.locator("#id_document_type").select_option("business_registration")
     partner.locator("#id_comment").fill("Certificate attached.")
-    partner.locator("#id_file").set_input_files({"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    partner.locator("#id_file").set_input_files(
+        {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     partner.get_by_role("button", name="Upload").click()
     expect(partner.get_by_test_id("case-status")).to_have_text("In review")
 
