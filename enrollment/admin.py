@@ -7,10 +7,11 @@ from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.models import AuditEvent
 
 from . import services
 from .models import PartnerId, ProgramEnrollment, ReasonCode, VerificationCase, VerificationDocument
@@ -91,7 +92,7 @@ class VerificationCaseAdmin(admin.ModelAdmin):
         "business_status", "decision_status", "contact_email", "domain_mismatch", "prechecks", "changed_fields",
         "submitted_data", "reviewer", "reason_code", "reason_text", "rejections", "submitted_at", "remind_at",
         "reminded_at", "lapses_at", "email_verified_at", "sla_due_at", "overdue_at", "action_needed_at",
-        "closes_at", "decided_at",
+        "closes_at", "decided_at", "history",
     ]  # fmt: skip
     fields = readonly_fields
 
@@ -131,6 +132,18 @@ class VerificationCaseAdmin(admin.ModelAdmin):
             _("Registration number"), e.registration_number or "—",
             _("Primary contact"), e.contact_name, e.contact_email, e.contact_phone,
             _("Support"), e.support_email, e.support_phone,
+        )  # fmt: skip
+
+    @admin.display(description=_("History"))
+    def history(self, case):
+        events = (
+            AuditEvent.objects.filter(object_type="enrollment.verificationcase", object_id=str(case.pk))
+            .select_related("actor")
+            .order_by("created_at")
+        )
+        return format_html_join(
+            "", "<div>{} · <code>{}</code> · {} {}</div>",
+            ((e.created_at.strftime("%Y-%m-%d %H:%M"), e.code, e.actor.email if e.actor else "system", e.data.get("reason", "")) for e in events),
         )  # fmt: skip
 
     def get_urls(self):

@@ -75,3 +75,11 @@ def test_partner_users_cannot_use_the_review_endpoint(admin_client, in_review):
 
     in_review.refresh_from_db()
     assert in_review.step == "employment"
+
+
+def test_case_page_shows_the_history(staff_client, action_needed):
+    page = staff_client.get(f"/admin/enrollment/verificationcase/{action_needed.pk}/change/").content.decode()
+
+    assert "partnerhub.verification.email_verified" in page
+    assert "partnerhub.verification.step_rejected" in page
+    assert "Send a WHOIS record" in page
