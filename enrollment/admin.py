@@ -141,10 +141,16 @@ class VerificationCaseAdmin(admin.ModelAdmin):
             .select_related("actor")
             .order_by("created_at")
         )
-        return format_html_join(
-            "", "<div>{} · <code>{}</code> · {} {}</div>",
-            ((e.created_at.strftime("%Y-%m-%d %H:%M"), e.code, e.actor.email if e.actor else "system", e.data.get("reason", "")) for e in events),
-        )  # fmt: skip
+        rows = (
+            (
+                e.created_at.strftime("%Y-%m-%d %H:%M"),
+                e.code,
+                e.actor.email if e.actor else "system",
+                e.data.get("reason", ""),
+            )
+            for e in events
+        )
+        return format_html_join("", "<div>{} · <code>{}</code> · {} {}</div>", rows)
 
     def get_urls(self):
         return [

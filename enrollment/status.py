@@ -40,3 +40,30 @@ def step_rows(case: VerificationCase) -> list[StepRow]:
             date = case.action_needed_at or case.decided_at
         rows.append(StepRow(step=step, status=status, date=date, waiting_for=waiting))
     return rows
+
+
+HISTORY_LABELS = {
+    "partnerhub.enrollment.submitted": _("Enrolment submitted"),
+    "partnerhub.enrollment.details_changed": _("Details changed"),
+    "partnerhub.enrollment.credit_check_recorded": _("Credit check recorded"),
+    "partnerhub.enrollment.support_plan_purchased": _("Support plan recorded"),
+    "partnerhub.enrollment.transition_requested": _("Move to indirect reseller requested"),
+    "partnerhub.enrollment.transition_approved": _("Move to indirect reseller approved"),
+    "partnerhub.enrollment.suspended": _("Enrolment suspended"),
+    "partnerhub.verification.email_resent": _("Verification email sent again"),
+    "partnerhub.verification.reminder_sent": _("Reminder sent to the primary contact"),
+    "partnerhub.verification.email_verified": _("Email address verified"),
+    "partnerhub.verification.assigned": _("Reviewer assigned"),
+    "partnerhub.verification.step_passed": _("Step passed"),
+    "partnerhub.verification.step_rejected": _("Step rejected"),
+    "partnerhub.verification.document_submitted": _("Document submitted"),
+    "partnerhub.verification.overdue": _("Decision overdue"),
+    "partnerhub.verification.authorized": _("Verification authorized"),
+    "partnerhub.verification.rejected": _("Verification ended (final decision)"),
+    "partnerhub.verification.lapsed": _("Enrolment lapsed (email not verified)"),
+    "partnerhub.verification.reopened": _("Verification reopened for changed details"),
+}
+
+
+def history_label(code: str) -> str:
+    return str(HISTORY_LABELS.get(code, code))

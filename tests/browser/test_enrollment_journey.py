@@ -1,7 +1,9 @@
 """Enrolment in a real Chromium: enrol → the contact verifies → staff reject the business step in
 admin → the partner answers with Fix now → staff approve → Qualified → add and associate a location."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +16,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _shot(page, name: str) -> None:
+    """With UPDATE_SCREENSHOTS=1, refresh the README's screenshots from this journey."""
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def _sign_in(page, base, email):
@@ -79,6 +91,7 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     partner.goto(f"{base}/settings/legal/")
     expect(partner.get_by_test_id("rejection-reason")).to_contain_text("BUS-01")
     expect(partner.get_by_test_id("rejection-reason")).to_contain_text("certificate of incorporation")
+    _shot(partner, "legal-info-action-needed")
     partner.get_by_role("link", name="Fix now").click()
     partner.locator("#id_document_type").select_option("business_registration")
     partner.locator("#id_comment").fill("Certificate attached.")
@@ -89,6 +102,8 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     expect(partner.get_by_test_id("case-status")).to_have_text("In review")
 
     # Staff approve the business step and the decision.
+    staff.goto(f"{base}/admin/enrollment/verificationcase/")
+    _shot(staff, "admin-verification-queue")
     _review(staff, base, "approve")
     _review(staff, base, "approve")
 

@@ -276,8 +276,8 @@ def test_status_page_shows_steps_sla_and_overdue(admin_client, in_review, time_m
 def test_status_page_history_lists_every_step(admin_client, authorized):
     history = admin_client.get("/settings/legal/").content.decode().split('data-testid="history"')[1]
 
-    for code in ("enrollment.submitted", "email_verified", "step_passed", "verification.authorized"):
-        assert code in history
+    for label in ("Enrolment submitted", "Email address verified", "Step passed", "Verification authorized"):
+        assert label in history
 
 
 def test_status_page_runs_a_fixed_number_of_queries(admin_client, action_needed, django_assert_num_queries):
