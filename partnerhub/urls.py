@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz/", core_views.healthz, name="healthz"),
     path("", include("partnerhub.accounts.urls")),
     path("", include("enrollment.urls")),
+    path("", include("agreements.urls")),
     path("", include("partnerhub.core.urls")),
 ]
 

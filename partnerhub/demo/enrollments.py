@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from agreements.models import AgreementType, AgreementVersion
+from agreements.selectors import current_version
+from agreements.services import agreement_sign, agreement_version_create
 from enrollment import services
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.models import Organization, User
 from partnerhub.accounts.services import organization_create
+from partnerhub.demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
 from relationships.models import ProviderListing
 from relationships.services import provider_listing_publish
 
@@ -65,6 +69,30 @@ def _authorize_and_associate(organization: Organization, case, operator: User) -
     services.partner_id_associate(organization=organization, actor=actor, partner_id_pk=location.pk)
 
 
+def seed_agreements() -> None:
+    """An MPA and an MCA version with real PDF documents."""
+    for type_, version, title, text in (
+        (AgreementType.MPA, "2026-01", "Partner Agreement (version 2026-01)", PARTNER_AGREEMENT),
+        (AgreementType.MCA, "2026-01", "Customer Agreement (version 2026-01)", CUSTOMER_AGREEMENT),
+    ):
+        if not AgreementVersion.objects.filter(type=type_, version=version).exists():
+            agreement_version_create(
+                type=type_,
+                version=version,
+                language="en",
+                effective_date=date(2026, 1, 1),
+                content=text_pdf(title, text),
+            )
+
+
+def _sign(organization: Organization) -> None:
+    actor = organization.memberships.first().user
+    agreement_sign(
+        organization=organization, user=actor, version=current_version(), first_name=actor.first_name,
+        last_name=actor.last_name, email=actor.email, accepted=True, user_agent="PartnerHub demo seed",
+    )  # fmt: skip
+
+
 def seed_enrollments(password: str) -> None:
     from .management.commands.seed_demo import QUEUE_ORGANIZATIONS
 
@@ -75,12 +103,14 @@ def seed_enrollments(password: str) -> None:
     if not ProgramEnrollment.objects.filter(organization=provider).exists():
         _, case = _enrol(provider, Program.INDIRECT_PROVIDER, "Megan", "Bowen", "+14255550100")
         _authorize_and_associate(provider, case, operator)
+        _sign(provider)
         provider_listing_publish(listing=ProviderListing.objects.get(organization=provider), actor=operator)
 
     reseller = by_domain["fabrikam-solutions.example"]
     if not ProgramEnrollment.objects.filter(organization=reseller).exists():
         _, case = _enrol(reseller, Program.INDIRECT_RESELLER, "Alex", "Wilber", "+12065550100")
         _authorize_and_associate(reseller, case, operator)
+        _sign(reseller)
 
     fixing = by_domain["northwind-it.example"]
     if not ProgramEnrollment.objects.filter(organization=fixing).exists():

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "partnerhub.core",
     "partnerhub.accounts",
     "enrollment",
+    "agreements",
     "relationships",
     "partnerhub.demo",  # last: the demo seed may use every app
 ]
@@ -268,3 +269,8 @@ CELERY_BEAT_SCHEDULE["sweep-verification-deadlines"] = {
     "task": "enrollment.tasks.sweep_verification_deadlines_task",
     "schedule": 300.0,
 }
+
+# SECTION: agreements
+
+# Accepting the partner agreement needs a sign-in (or re-authentication) at most this old.
+AGREEMENT_REAUTHENTICATION_SECONDS = env.int("AGREEMENT_REAUTHENTICATION_SECONDS", default=600)

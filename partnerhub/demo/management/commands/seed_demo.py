@@ -12,7 +12,7 @@ from django.db import transaction
 
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.services import organization_create
-from partnerhub.demo.enrollments import seed_enrollments
+from partnerhub.demo.enrollments import seed_agreements, seed_enrollments
 
 DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the name of a variable
 DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # noqa: S105 - demo data only; set DEMO_PASSWORD to change it
@@ -93,6 +93,7 @@ class Command(BaseCommand):
                     organization_create(user=user, **spec["organization"])
                 organization = Organization.objects.get(memberships__user=user)
                 rows.append((f"{spec['label']} (Global admin)", email, organization.legal_name))
+            seed_agreements()
             seed_enrollments(password)
         self.stdout.write(self.style.SUCCESS(f"\nPartnerHub is at {settings.SITE_URL}/"))
         self.stdout.write(f"Demo sign-ins (password for all: {password}):")

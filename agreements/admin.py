@@ -1,0 +1,59 @@
+from django.contrib import admin, messages
+
+from partnerhub.core.errors import ApplicationError
+
+from . import services
+from .forms import AgreementVersionForm
+from .models import AgreementAcceptance, AgreementVersion
+
+
+@admin.register(AgreementVersion)
+class AgreementVersionAdmin(admin.ModelAdmin):
+    """Staff publish agreement texts; a new version's PDF and hash never change afterwards."""
+
+    list_display = ["type", "version", "language", "effective_date", "active", "requires_reacceptance", "sha256"]
+    list_filter = ["type", "active", "language"]
+    form = AgreementVersionForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:  # an existing version: only the flags can change
+            kwargs["form"] = admin.ModelAdmin.form
+            kwargs["fields"] = ["active", "requires_reacceptance"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["type", "version", "language", "effective_date", "document", "sha256", "size"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        try:
+            fields = ("type", "version", "language", "effective_date", "requires_reacceptance")
+            created = services.agreement_version_create(
+                actor=request.user,
+                content=form.cleaned_data["upload"].read(),
+                **{key: form.cleaned_data[key] for key in fields},
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        obj.pk = created.pk
+        return None
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # accepted versions are evidence
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["organization", "version", "csp_region", "first_name", "last_name", "email", "accepted_at"]
+    list_filter = ["csp_region", "version"]
+    search_fields = ["organization__legal_name", "email"]
+    list_select_related = ["organization", "version"]
+    readonly_fields = [field.name for field in AgreementAcceptance._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,42 @@
+"""Pending actions: sign the partner agreement, or accept its new version."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from enrollment.models import ProgramEnrollment
+from partnerhub.core.pending_actions import PendingAction, register
+
+from . import selectors
+
+
+@register
+def agreement_actions(request) -> list[PendingAction]:
+    organization = request.organization
+    reacceptance = selectors.reacceptance_pending(organization=organization)
+    if reacceptance is not None:
+        return [
+            PendingAction(
+                key="reaccept_mpa",
+                title=_("Accept the new partner agreement"),
+                description=_("Version %(version)s of the partner agreement requires your acceptance.")
+                % {"version": reacceptance.version},
+                url=reverse("agreements:list"),
+                link_text=_("Review and accept"),
+                urgent=True,
+            )
+        ]
+    qualified = ProgramEnrollment.objects.filter(
+        organization=organization, closed_at=None, status=ProgramEnrollment.Status.QUALIFIED
+    ).exists()
+    if qualified and selectors.acceptance_latest(organization=organization) is None:
+        return [
+            PendingAction(
+                key="sign_mpa",
+                title=_("Sign the partner agreement"),
+                description=_("A Global admin must accept the partner agreement to complete the CSP enrolment."),
+                url=reverse("agreements:list"),
+                link_text=_("Go to agreements"),
+                urgent=True,
+            )
+        ]
+    return []

@@ -1,0 +1,164 @@
+"""Agreements page, signing the partner agreement, its document, and the status lookup."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enrollment.models import Program, ProgramEnrollment
+from partnerhub.accounts.decorators import organization_required
+from partnerhub.accounts.reauth import seconds_since_authentication
+from partnerhub.core.errors import ApplicationError
+
+from . import selectors, services
+from .forms import LookupForm, SignForm
+from .models import AgreementType
+
+
+def _is_global_admin(request) -> bool:
+    return request.user.has_perm("agreements.sign", request.membership)
+
+
+@organization_required
+def agreement_list(request):
+    """Account settings → Agreements: the partner agreement's status for the organization."""
+    organization = request.organization
+    version = selectors.current_version()
+    context = {
+        "version": version,
+        "customer_agreement": selectors.current_version(type=AgreementType.MCA),
+        "acceptance": selectors.acceptance_latest(organization=organization),
+        "acceptances": selectors.acceptance_list(organization=organization),
+        "reacceptance": selectors.reacceptance_pending(organization=organization),
+        "is_global_admin": _is_global_admin(request),
+        "global_admins": selectors.global_admins(organization=organization),
+        "blockers": services.mpa_blockers(organization=organization),
+    }
+    return render(request, "agreements/agreement_list.html", context)
+
+
+@organization_required
+def agreement_sign(request):
+    """View the partner agreement and accept it (Global admins; recently signed in)."""
+    if not _is_global_admin(request):
+        raise PermissionDenied
+    organization = request.organization
+    version = selectors.current_version()
+    if version is None:
+        messages.error(request, _("No partner agreement is published yet."))
+        return redirect("agreements:list")
+    blockers = services.mpa_blockers(organization=organization)
+    if blockers:
+        return render(request, "agreements/agreement_blocked.html", {"blockers": blockers, "version": version})
+    initial = {"first_name": request.user.first_name, "last_name": request.user.last_name, "email": request.user.email}
+    form = SignForm(
+        request.POST if request.method == "POST" else None, initial=initial, region=organization.country.code
+    )
+    if request.method == "POST":
+        if seconds_since_authentication(request) > settings.AGREEMENT_REAUTHENTICATION_SECONDS:
+            messages.info(request, _("For your security, confirm your password before accepting the agreement."))
+            return redirect(reverse("account_reauthenticate") + "?" + urlencode({"next": request.path}))
+        if form.is_valid():
+            try:
+                acceptance, created = services.agreement_sign(
+                    organization=organization,
+                    user=request.user,
+                    version=version,
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    **form.cleaned_data,
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                if created:
+                    messages.success(request, _("Thank you: the partner agreement is accepted."))
+                else:
+                    messages.info(
+                        request,
+                        _("The partner agreement was already accepted by %(name)s on %(date)s.")
+                        % {"name": acceptance.signer_name, "date": acceptance.accepted_at.strftime("%Y-%m-%d %H:%M")},
+                    )
+                return redirect("enrollment:welcome")
+    return render(
+        request,
+        "agreements/agreement_sign.html",
+        {
+            "form": form,
+            "version": version,
+            "stale": seconds_since_authentication(request) > settings.AGREEMENT_REAUTHENTICATION_SECONDS,
+        },
+    )
+
+
+@organization_required
+def agreement_document(request, pk: int):
+    """The agreement PDF: inline to read it, or ?download=1 to save it (Global admins)."""
+    if not _is_global_admin(request):
+        raise PermissionDenied
+    version = selectors.version_get(pk=pk)
+    response = FileResponse(
+        version.document.open("rb"),
+        content_type="application/pdf",
+        as_attachment=bool(request.GET.get("download")),
+        filename=f"partnerhub-{version.type}-{version.version}.pdf",
+    )
+    response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the signing page's frame
+    return response
+
+
+@organization_required
+def acceptance_record(request, pk: int):
+    """A plain-text record of an acceptance, to keep with one's files."""
+    acceptance = selectors.acceptance_get(organization=request.organization, pk=pk)
+    lines = [
+        f"{_('Organization')}: {acceptance.organization.legal_name} ({acceptance.organization.tenant_id})",
+        f"{_('Agreement')}: {acceptance.version}",
+        f"{_('Document SHA-256')}: {acceptance.document_sha256}",
+        f"{_('CSP region')}: {acceptance.get_csp_region_display()}",
+        f"{_('Accepted by')}: {acceptance.signer_name} <{acceptance.email}> {acceptance.phone or ''}",
+        f"{_('Accepted at (UTC)')}: {acceptance.accepted_at:%Y-%m-%d %H:%M:%S}",
+        f"{_('IP address')}: {acceptance.ip_address or '-'}",
+        f"{_('User agent')}: {acceptance.user_agent or '-'}",
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="acceptance-{acceptance.pk}.txt"'
+    return response
+
+
+@require_POST
+@organization_required
+def request_signature(request):
+    """Someone who can't sign asks the Global admins to (at most once a day)."""
+    if _is_global_admin(request):
+        return redirect("agreements:sign")
+    created = services.agreement_request_signature(organization=request.organization, requester=request.user)
+    if created is None:
+        messages.info(request, _("The Global admins were already asked in the last 24 hours."))
+    else:
+        messages.success(request, _("We asked your Global admins to accept the partner agreement."))
+    return redirect("agreements:list")
+
+
+@organization_required
+def status_lookup(request):
+    """For providers: may this partner ID be named as reseller? With the precise reason if not."""
+    organization = request.organization
+    is_provider = ProgramEnrollment.objects.filter(
+        organization=organization, program__in=[Program.INDIRECT_PROVIDER, Program.DIRECT_BILL], closed_at=None
+    ).exists()
+    if not is_provider:
+        raise PermissionDenied
+    form = LookupForm(request.GET or None)
+    result = None
+    if form.is_valid():
+        result = selectors.agreement_status_lookup(
+            number=form.cleaned_data["number"], provider_region=organization.csp_region
+        )
+    return render(request, "agreements/status_lookup.html", {"form": form, "result": result})
