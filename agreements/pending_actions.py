@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from enrollment.models import ProgramEnrollment
+from enrollment.selectors import enrollments_of_request
 from partnerhub.core.pending_actions import PendingAction, register
 
 from . import selectors
@@ -12,6 +13,14 @@ from . import selectors
 @register
 def agreement_actions(request) -> list[PendingAction]:
     organization = request.organization
+    verified = [
+        enrollment
+        for enrollment in enrollments_of_request(request)
+        if enrollment.closed_at is None
+        and enrollment.status in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE)
+    ]
+    if not verified:
+        return []
     reacceptance = selectors.reacceptance_pending(organization=organization)
     if reacceptance is not None:
         return [
@@ -25,10 +34,7 @@ def agreement_actions(request) -> list[PendingAction]:
                 urgent=True,
             )
         ]
-    qualified = ProgramEnrollment.objects.filter(
-        organization=organization, closed_at=None, status=ProgramEnrollment.Status.QUALIFIED
-    ).exists()
-    if qualified and selectors.acceptance_latest(organization=organization) is None:
+    if selectors.acceptance_latest(organization=organization) is None:
         return [
             PendingAction(
                 key="sign_mpa",

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from partnerhub.core.pending_actions import PendingAction, register
 
 from .models import ProgramEnrollment
+from .selectors import enrollments_of_request
 
 
 @register
@@ -13,7 +14,7 @@ def enrollment_actions(request) -> list[PendingAction]:
     organization = request.organization
     actions: list[PendingAction] = []
     legal_info = reverse("enrollment:legal-info")
-    every_enrollment = list(ProgramEnrollment.objects.filter(organization=organization))  # one query
+    every_enrollment = enrollments_of_request(request)
     enrollments = [enrollment for enrollment in every_enrollment if enrollment.closed_at is None]
     if not every_enrollment:
         actions.append(

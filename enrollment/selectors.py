@@ -21,6 +21,13 @@ def enrollment_list(*, organization: Organization) -> list[ProgramEnrollment]:
     return [latest[program] for program in Program.values if program in latest]
 
 
+def enrollments_of_request(request) -> list[ProgramEnrollment]:
+    """Every enrolment of the acting organization, loaded once per request (pending actions share it)."""
+    if not hasattr(request, "_partnerhub_enrollments"):
+        request._partnerhub_enrollments = list(ProgramEnrollment.objects.filter(organization=request.organization))
+    return request._partnerhub_enrollments
+
+
 def enrollment_get(*, organization: Organization, pk: int) -> ProgramEnrollment:
     return get_object_or_404(ProgramEnrollment.objects.select_related("organization"), organization=organization, pk=pk)
 

@@ -19,7 +19,7 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     assert User.objects.get(email="operator@partnerhub.example").is_staff
     assert Organization.objects.count() == 6
     statuses = set(ProgramEnrollment.objects.values_list("status", flat=True))
-    assert statuses >= {"email_pending", "pending_qualification", "action_needed", "qualified"}
+    assert statuses >= {"email_pending", "pending_qualification", "action_needed", "active"}
     assert VerificationCase.objects.filter(status="in_review", sla_due_at__lt=timezone.now()).exists()  # overdue
     assert ProgramEnrollment.objects.count() == 6
 
