@@ -41,9 +41,16 @@ def qualify(organization, actor, staff, *, program="indirect_reseller", associat
     location = None
     if associate:
         location = enrollment_services.partner_id_add_location(
-            organization=organization, actor=actor, business_name=organization.legal_name, country=organization.country.code,
-            address_line1="1 Main Street", city="Seattle", postal_code="98101", contact_name="Pat", contact_email="pat@contoso.example",
-        )  # fmt: skip
+            organization=organization,
+            actor=actor,
+            business_name=organization.legal_name,
+            country=organization.country.code,
+            address_line1="1 Main Street",
+            city="Seattle",
+            postal_code="98101",
+            contact_name="Pat",
+            contact_email="pat@contoso.example",
+        )
         enrollment_services.partner_id_associate(organization=organization, actor=actor, partner_id_pk=location.pk)
     return enrollment, location
 
