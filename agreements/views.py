@@ -16,6 +16,7 @@ from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.decorators import organization_required
 from partnerhub.accounts.reauth import seconds_since_authentication
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.forms import add_service_error, posted
 
 from . import selectors, services
 from .forms import LookupForm, SignForm
@@ -59,7 +60,7 @@ def agreement_sign(request):
         return render(request, "agreements/agreement_blocked.html", {"blockers": blockers, "version": version})
     initial = {"first_name": request.user.first_name, "last_name": request.user.last_name, "email": request.user.email}
     form = SignForm(
-        request.POST if request.method == "POST" else None, initial=initial, region=organization.country.code
+        posted(request), initial=initial, region=organization.country.code
     )
     if request.method == "POST":
         if seconds_since_authentication(request) > settings.AGREEMENT_REAUTHENTICATION_SECONDS:
@@ -75,7 +76,7 @@ def agreement_sign(request):
                     **form.cleaned_data,
                 )
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_service_error(form, exc)
             else:
                 if created:
                     messages.success(request, _("Thank you: the partner agreement is accepted."))

@@ -15,6 +15,7 @@ from django_ratelimit.decorators import ratelimit
 from partnerhub.accounts.decorators import organization_required, permission_required
 from partnerhub.accounts.selectors import global_admins
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.forms import add_service_error, posted
 
 from . import selectors, services
 from .forms import (
@@ -30,16 +31,6 @@ from .models import PartnerId, Program, VerificationCase
 from .status import step_rows
 
 
-def _post(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _form_error(form, exc: ApplicationError) -> None:
-    """Show a service's refusal next to its field, or at the top when that field isn't visible."""
-    visible = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
-    form.add_error(exc.field if visible else None, exc.message)
-
-
 def _legal_info_url(program: str) -> str:
     return reverse("enrollment:legal-info") + f"?program={program}"
 
@@ -48,7 +39,7 @@ def _legal_info_url(program: str) -> str:
 def welcome(request):
     """The CSP welcome page: what you need, the three programs, then Next (Global admins only)."""
     may_enroll = request.user.has_perm("enrollment.enroll", request.membership)
-    form = ProgramChoiceForm(_post(request))
+    form = ProgramChoiceForm(posted(request))
     if request.method == "POST":
         if not may_enroll:
             raise PermissionDenied
@@ -84,14 +75,14 @@ def enroll(request, program: str):
         contact_last_name=request.user.last_name,
         contact_email=request.user.email,
     )
-    form = EnrollmentForm(_post(request), organization=organization, program=program, initial=initial)
+    form = EnrollmentForm(posted(request), organization=organization, program=program, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.enrollment_submit(
                 organization=organization, actor=request.user, program=program, data=form.service_data()
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -153,7 +144,7 @@ def case_fix(request, pk: int):
     if case.status != VerificationCase.Status.ACTION_NEEDED:
         messages.info(request, _("This verification doesn't need anything from you right now."))
         return redirect(_legal_info_url(case.enrollment.program))
-    form = FixNowForm(_post(request), request.FILES if request.method == "POST" else None)
+    form = FixNowForm(posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_submit_document(
@@ -164,7 +155,7 @@ def case_fix(request, pk: int):
                 upload=form.cleaned_data["file"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Thank you. Your document is back in review."))
             return redirect(_legal_info_url(case.enrollment.program))
@@ -194,7 +185,7 @@ def legal_details_update(request, pk: int):
         "support_email", "support_phone", "support_website",
     ]  # fmt: skip
     form = LegalDetailsForm(
-        _post(request), organization=request.organization, initial={key: getattr(enrollment, key) for key in fields}
+        posted(request), organization=request.organization, initial={key: getattr(enrollment, key) for key in fields}
     )
     if request.method == "POST" and form.is_valid():
         data = {key: form.cleaned_data[key] for key in fields}
@@ -203,7 +194,7 @@ def legal_details_update(request, pk: int):
         try:
             case = services.enrollment_update_legal_details(enrollment=enrollment, actor=request.user, data=data)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             if case is None:
                 messages.success(request, _("Support details updated."))
@@ -271,7 +262,7 @@ def identifiers(request):
     """Identifiers: the partner IDs, and the CSP account's associated location partner ID."""
     organization = request.organization
     choices = selectors.partner_id_choices(organization=organization)
-    form = AssociateForm(_post(request))
+    form = AssociateForm(posted(request))
     if request.method == "POST":
         if not request.user.has_perm("enrollment.associate_partner_id", request.membership):
             raise PermissionDenied
@@ -281,7 +272,7 @@ def identifiers(request):
                     organization=organization, actor=request.user, partner_id_pk=form.cleaned_data["partner_id"]
                 )
             except ApplicationError as exc:
-                _form_error(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -319,7 +310,7 @@ def location_add(request):
         "contact_name": request.user.get_full_name(),
         "contact_email": request.user.email,
     }
-    form = LocationForm(_post(request), initial=initial)
+    form = LocationForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         partner_id = services.partner_id_add_location(
             organization=organization, actor=request.user, **form.cleaned_data

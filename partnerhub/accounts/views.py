@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.forms import add_service_error, posted
 
 from . import selectors, services
 from .decorators import permission_required
@@ -25,21 +26,17 @@ from .models import Membership, UserInvitation
 MEMBERS_PER_PAGE = 50
 
 
-def _form_error(form, exc: ApplicationError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 @login_required
 def organization_create(request):
     """ "Create your company account": the first step of every partner."""
     if request.organization is not None:
         return redirect("core:dashboard")
-    form = OrganizationForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = OrganizationForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(user=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             request.session[SESSION_KEY] = organization.pk
             messages.success(request, _("%(name)s is ready. You are its Global admin.") % {"name": organization})
@@ -80,14 +77,14 @@ def member_list(request):
 
 @permission_required("accounts.manage_users")
 def invitation_create(request):
-    form = UserInvitationForm(request.POST if request.method == "POST" else None)
+    form = UserInvitationForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.user_invitation_create(
                 organization=request.organization, invited_by=request.user, **form.cleaned_data
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("accounts:member-list")
@@ -124,14 +121,14 @@ def invitation_revoke(request, pk: int):
 def member_update(request, pk: int):
     """Change a member's roles."""
     membership = selectors.membership_get(organization=request.organization, pk=pk)
-    form = MemberRolesForm(request.POST if request.method == "POST" else None, initial={"roles": membership.roles})
+    form = MemberRolesForm(posted(request), initial={"roles": membership.roles})
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_update_roles(
                 membership=membership, roles=form.cleaned_data["roles"], actor=request.user
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Roles of %(name)s updated.") % {"name": membership.user.get_full_name()})
             return redirect("accounts:member-list")
