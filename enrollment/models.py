@@ -11,6 +11,7 @@ from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.models import PostalAddress
 
 
 class EnrollmentError(ApplicationError):
@@ -26,7 +27,7 @@ class Program(models.TextChoices):
 # --- partner IDs (MPN IDs) ----------------------------------------------------------------------
 
 
-class PartnerId(models.Model):
+class PartnerId(PostalAddress):
     """A partner ID issued by the platform: one global ID per organization (its headquarters) and one
     location ID per business location. Only a location ID in the organization's own country can be
     associated with its CSP account, and at most one is (a partial unique constraint)."""
@@ -41,11 +42,6 @@ class PartnerId(models.Model):
     number = models.BigIntegerField(_("partner ID"), unique=True, editable=False)
     business_name = models.CharField(_("business name"), max_length=200)
     country = CountryField(_("country/region"))
-    address_line1 = models.CharField(_("address line 1"), max_length=200)
-    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
-    city = models.CharField(_("city"), max_length=100)
-    state = models.CharField(_("state or province"), max_length=100, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=20)
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = PhoneNumberField(_("contact phone"), blank=True)
@@ -76,7 +72,7 @@ class PartnerId(models.Model):
 # --- enrolment -----------------------------------------------------------------------------------
 
 
-class ProgramEnrollment(models.Model):
+class ProgramEnrollment(PostalAddress):
     """An organization's enrolment in one CSP program, with what it submitted.
 
     `status` is what Program info shows; the services keep it in step with the verification case
@@ -102,11 +98,6 @@ class ProgramEnrollment(models.Model):
     enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     # Legal business profile as submitted (the organization's own record is the current one).
     legal_name = models.CharField(_("legal business name"), max_length=200)
-    address_line1 = models.CharField(_("address line 1"), max_length=200)
-    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
-    city = models.CharField(_("city"), max_length=100)
-    state = models.CharField(_("state or province"), max_length=100, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=20)
     registration_number = models.CharField(_("company registration number"), max_length=64, blank=True)
     # Primary contact: the person the vendor verifies and writes to.
     contact_first_name = models.CharField(_("first name"), max_length=100)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
+from partnerhub.core.models import PostalAddress
 from partnerhub.core.regions import CspRegion
 
 
@@ -74,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
-class Organization(models.Model):
+class Organization(PostalAddress):
     """A tenant: a partner company (or, later, a customer). Its country fixes its CSP region."""
 
     class Kind(models.TextChoices):
@@ -85,11 +86,6 @@ class Organization(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PARTNER)
     legal_name = models.CharField(_("legal business name"), max_length=200)
     country = CountryField(_("country/region"))
-    address_line1 = models.CharField(_("address line 1"), max_length=200)
-    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
-    city = models.CharField(_("city"), max_length=100)
-    state = models.CharField(_("state or province"), max_length=100, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=20)
     primary_domain = models.CharField(_("primary domain"), max_length=253)
     # Derived from the country when the organization is created; a CSP account's country never changes.
     csp_region = models.CharField(_("CSP region"), max_length=32, choices=CspRegion.choices)

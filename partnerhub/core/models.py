@@ -11,6 +11,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class PostalAddress(models.Model):
+    """The street address fields a company, a location or an enrolment carries."""
+
+    address_line1 = models.CharField(_("address line 1"), max_length=200)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    state = models.CharField(_("state or province"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+
+    ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_code")
+
+    class Meta:
+        abstract = True
+
+
 class AuditEvent(models.Model):
     """One state change: who did what to which object, in which organization, from where."""
 
