@@ -59,9 +59,7 @@ def agreement_sign(request):
     if blockers:
         return render(request, "agreements/agreement_blocked.html", {"blockers": blockers, "version": version})
     initial = {"first_name": request.user.first_name, "last_name": request.user.last_name, "email": request.user.email}
-    form = SignForm(
-        posted(request), initial=initial, region=organization.country.code
-    )
+    form = SignForm(posted(request), initial=initial, region=organization.country.code)
     if request.method == "POST":
         if seconds_since_authentication(request) > settings.AGREEMENT_REAUTHENTICATION_SECONDS:
             messages.info(request, _("For your security, confirm your password before accepting the agreement."))

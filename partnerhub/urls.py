@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("partnerhub.accounts.urls")),
     path("", include("enrollment.urls")),
     path("", include("agreements.urls")),
+    path("", include("relationships.urls")),
     path("", include("partnerhub.core.urls")),
 ]
 

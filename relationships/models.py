@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,7 @@ class ProviderListing(models.Model):
         "accounts.Organization", on_delete=models.CASCADE, related_name="provider_listing"
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    logo = models.FileField(_("logo (PNG or JPEG)"), upload_to="directory/logos/", blank=True, max_length=200)
     display_name = models.CharField(_("display name"), max_length=200)
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
@@ -57,3 +60,141 @@ class ProviderListing(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def regions_display(self) -> list[str]:
+        return [str(CspRegion(code).label) for code in self.csp_regions if code in CspRegion.values]
+
+    @property
+    def services_display(self) -> list[str]:
+        return [str(ProviderService(code).label) for code in self.services if code in ProviderService.values]
+
+
+class ListingChangeRequest(models.Model):
+    """A provider asks staff to change its directory listing (the listing is not self-service)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    listing = models.ForeignKey(ProviderListing, on_delete=models.CASCADE, related_name="change_requests")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    message = models.TextField(_("requested change"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("listing change request")
+        verbose_name_plural = _("listing change requests")
+        indexes = [models.Index(fields=["organization", "-created_at"], name="listing_request_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.listing} · {self.created_at:%Y-%m-%d}"
+
+
+class PartnershipInvitation(models.Model):
+    """A provider's "Request a partnership" link. The link identifies the provider; any reseller's
+    Global admin holding it may accept, once, before it expires, unless the provider revoked it."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        OPENED = "opened", _("Opened")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    provider = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="partnership_invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    message = models.TextField(_("message"), blank=True)
+    recipient_email = models.EmailField(_("sent to"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent from PartnerHub"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)  # tracking only, first view
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reseller = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accepted_partnership_invitations",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partnership invitation")
+        verbose_name_plural = _("partnership invitations")
+        indexes = [models.Index(fields=["provider", "-created_at"], name="partnership_inv_provider_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.OPENED if self.opened_at else self.Status.SENT
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status in (self.Status.SENT, self.Status.OPENED)
+
+
+class PartnerRelationship(models.Model):
+    """An indirect provider ↔ indirect reseller partnership. Removing it keeps the row (history);
+    at most one active partnership per pair."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REMOVED = "removed", _("Removed")
+
+    provider = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="reseller_relationships"
+    )
+    reseller = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="provider_relationships"
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    admin_access = models.BooleanField(_("provider has admin access"), default=True)
+    invitation = models.ForeignKey(
+        PartnershipInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    admin_access_removed_at = models.DateTimeField(_("admin access removed"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("partner relationship")
+        verbose_name_plural = _("partner relationships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reseller"], condition=Q(status="active"), name="relationship_one_active_per_pair"
+            ),
+            models.CheckConstraint(condition=~Q(provider=models.F("reseller")), name="relationship_not_with_itself"),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "status", "-created_at"], name="relationship_provider_idx"),
+            models.Index(fields=["reseller", "status", "-created_at"], name="relationship_reseller_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} → {self.reseller}"

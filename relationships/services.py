@@ -1,19 +1,29 @@
-"""Writes of the provider directory."""
+"""Writes of the provider directory and of provider ↔ reseller partnerships."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment.models import Program, ProgramEnrollment
+from partnerhub.accounts.models import Membership, Organization, Role, User, hash_token, new_token
 from partnerhub.core.errors import ApplicationError
-from partnerhub.core.services import audit_record
+from partnerhub.core.regions import CspRegion
+from partnerhub.core.services import audit_record, notification_create, outbound_email_queue
 
-from .models import ProviderListing
+from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
 
 
 class RelationshipsError(ApplicationError):
     """A rule of the directory or of partnerships was broken."""
+
+
+# --- directory -------------------------------------------------------------------------------------
 
 
 def provider_listing_create_draft(*, enrollment) -> ProviderListing:
@@ -49,3 +59,372 @@ def provider_listing_publish(*, listing: ProviderListing, actor) -> ProviderList
             code="partnerhub.provider_listing.published", actor=actor, organization=listing.organization, target=listing
         )
     return listing
+
+
+def listing_change_request_create(*, listing: ProviderListing, actor: User, message: str) -> ListingChangeRequest:
+    """A provider asks staff to change its listing."""
+    message = (message or "").strip()
+    if not message:
+        raise RelationshipsError(_("Describe the change you'd like."), field="message")
+    with transaction.atomic():
+        request = ListingChangeRequest.objects.create(
+            listing=listing, organization=listing.organization, requested_by=actor, message=message
+        )
+        audit_record(
+            code="partnerhub.provider_listing.change_requested",
+            actor=actor,
+            organization=listing.organization,
+            target=request,
+        )
+    return request
+
+
+# --- invitations ------------------------------------------------------------------------------------
+
+
+def active_provider_enrollment(organization: Organization) -> ProgramEnrollment | None:
+    return ProgramEnrollment.objects.filter(
+        organization=organization,
+        program=Program.INDIRECT_PROVIDER,
+        closed_at=None,
+        status=ProgramEnrollment.Status.ACTIVE,
+    ).first()
+
+
+def invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("relationships:invitation-accept", args=[token])
+
+
+def partnership_invitation_create(
+    *, provider: Organization, actor: User, message: str = ""
+) -> tuple[PartnershipInvitation, str]:
+    """ "Request a partnership": a new personal link for this provider. Returns the row and the token,
+    which exists only in this response (and the email, if sent from PartnerHub)."""
+    if active_provider_enrollment(provider) is None:
+        raise RelationshipsError(
+            _(
+                "Only an active indirect provider can request partnerships: finish your enrolment and accept "
+                "the partner agreement."
+            ),
+            code="not_active_provider",
+        )
+    now = timezone.now()
+    token, token_hash = new_token()
+    with transaction.atomic():
+        invitation = PartnershipInvitation.objects.create(
+            provider=provider,
+            token_hash=token_hash,
+            created_by=actor,
+            message=message.strip(),
+            created_at=now,
+            expires_at=now + timedelta(days=settings.PARTNERSHIP_INVITATION_TTL_DAYS),
+        )
+        audit_record(
+            code="partnerhub.partnership_invitation.created", actor=actor, organization=provider, target=invitation
+        )
+    return invitation, token
+
+
+def partnership_invitation_send(
+    *, invitation: PartnershipInvitation, actor: User, token: str, email: str, message: str
+) -> PartnershipInvitation:
+    """ "Send from PartnerHub": email the draft through the outbox."""
+    if hash_token(token) != invitation.token_hash:
+        raise RelationshipsError(_("This draft's link was replaced; create a new request."), code="stale_token")
+    email = (email or "").strip().lower()
+    if not email:
+        raise RelationshipsError(_("Enter the reseller's email address."), field="email")
+    with transaction.atomic():
+        invitation = PartnershipInvitation.objects.select_for_update().select_related("provider").get(pk=invitation.pk)
+        if not invitation.is_usable:
+            raise RelationshipsError(_("This invitation can no longer be sent."), code="gone")
+        invitation.recipient_email = email
+        invitation.message = (message or "").strip()
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["recipient_email", "message", "sent_at"])
+        outbound_email_queue(
+            to=email,
+            template="partnership_invitation",
+            organization=invitation.provider,
+            context={
+                "provider": invitation.provider.legal_name,
+                "sender": actor.get_full_name(),
+                "message": invitation.message,
+                "accept_url": invitation_url(token),
+                "expires_at": invitation.expires_at,
+            },
+        )
+        audit_record(
+            code="partnerhub.partnership_invitation.sent",
+            actor=actor,
+            organization=invitation.provider,
+            target=invitation,
+            data={"to": email},
+        )
+    return invitation
+
+
+def partnership_invitation_resend(
+    *, invitation: PartnershipInvitation, actor: User
+) -> tuple[PartnershipInvitation, str]:
+    """A new link for the same request; the old link stops working."""
+    with transaction.atomic():
+        invitation = PartnershipInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise RelationshipsError(_("This invitation was accepted or revoked; request a new partnership instead."))
+        token, invitation.token_hash = new_token()
+        invitation.expires_at = timezone.now() + timedelta(days=settings.PARTNERSHIP_INVITATION_TTL_DAYS)
+        invitation.opened_at = None
+        invitation.save(update_fields=["token_hash", "expires_at", "opened_at"])
+        audit_record(
+            code="partnerhub.partnership_invitation.renewed",
+            actor=actor,
+            organization=invitation.provider,
+            target=invitation,
+        )
+    return invitation, token
+
+
+def partnership_invitation_revoke(*, invitation: PartnershipInvitation, actor: User) -> PartnershipInvitation:
+    with transaction.atomic():
+        invitation = PartnershipInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at:
+            raise RelationshipsError(_("This invitation was already accepted; remove the partnership instead."))
+        if invitation.revoked_at:
+            return invitation
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            code="partnerhub.partnership_invitation.revoked",
+            actor=actor,
+            organization=invitation.provider,
+            target=invitation,
+        )
+    return invitation
+
+
+def partnership_invitation_mark_opened(*, invitation: PartnershipInvitation) -> None:
+    """Record the first view of the link (tracking only: no business state changes)."""
+    PartnershipInvitation.objects.filter(pk=invitation.pk, opened_at=None).update(opened_at=timezone.now())
+
+
+# --- accepting ------------------------------------------------------------------------------------------
+
+
+class PartnershipRefused(RelationshipsError):
+    """Why this reseller can't authorize this provider; `context` feeds the refusal page."""
+
+    def __init__(self, message: str, *, code: str, **context) -> None:
+        super().__init__(message, code=code)
+        self.context = context
+
+
+def authorized_reseller_enrollment(organization: Organization) -> ProgramEnrollment | None:
+    return ProgramEnrollment.objects.filter(
+        organization=organization,
+        program=Program.INDIRECT_RESELLER,
+        closed_at=None,
+        status__in=[ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE],
+    ).first()
+
+
+def check_acceptance(*, invitation: PartnershipInvitation, reseller: Organization, user: User) -> None:
+    """Every reason a reseller may not authorize this provider, as PartnershipRefused (nothing written)."""
+    provider = invitation.provider
+    if not invitation.is_usable:
+        raise PartnershipRefused(_("This partnership link is no longer valid."), code="gone")
+    if not Membership.objects.global_admins().filter(organization=reseller, user=user).exists():
+        admins = Membership.objects.global_admins().filter(organization=reseller).select_related("user")
+        raise PartnershipRefused(
+            _("Only a Global admin of %(organization)s can authorize an indirect provider.")
+            % {"organization": reseller.legal_name},
+            code="not_global_admin",
+            global_admins=[m.user for m in admins],
+        )
+    if reseller.pk == provider.pk:
+        raise PartnershipRefused(_("A provider can't partner with itself."), code="self")
+    if authorized_reseller_enrollment(reseller) is None:
+        raise PartnershipRefused(
+            _("%(organization)s needs an authorized indirect-reseller enrolment before it can authorize a provider.")
+            % {"organization": reseller.legal_name},
+            code="not_reseller",
+        )
+    if reseller.csp_region != provider.csp_region:
+        raise PartnershipRefused(
+            _(
+                "%(provider)s is in the %(theirs)s CSP region and %(reseller)s in %(ours)s: partners must be in the "
+                "same CSP region."
+            )
+            % {
+                "provider": provider.legal_name,
+                "theirs": CspRegion(provider.csp_region).label,
+                "reseller": reseller.legal_name,
+                "ours": CspRegion(reseller.csp_region).label,
+            },
+            code="region_mismatch",
+        )
+    existing = PartnerRelationship.objects.filter(
+        provider=provider, reseller=reseller, status=PartnerRelationship.Status.ACTIVE
+    ).first()
+    if existing is not None:
+        raise PartnershipRefused(
+            _("%(reseller)s and %(provider)s are already partners (since %(date)s).")
+            % {
+                "reseller": reseller.legal_name,
+                "provider": provider.legal_name,
+                "date": existing.created_at.strftime("%Y-%m-%d"),
+            },
+            code="already_partners",
+            relationship=existing,
+        )
+
+
+def partnership_accept(*, invitation: PartnershipInvitation, reseller: Organization, user: User) -> PartnerRelationship:
+    """ "Authorize indirect provider": the link is claimed and the partnership created in one transaction.
+
+    The provider and reseller rows are locked (in id order, so two accepts can't deadlock), the
+    invitation is claimed with a conditional UPDATE, and the (provider, reseller) partial unique
+    constraint backs it all: however many clicks race, one partnership results.
+    """
+    with transaction.atomic():
+        for organization in sorted([invitation.provider, reseller], key=lambda org: org.pk):
+            Organization.objects.select_for_update().get(pk=organization.pk)
+        invitation = PartnershipInvitation.objects.select_related("provider").get(pk=invitation.pk)
+        check_acceptance(invitation=invitation, reseller=reseller, user=user)
+        now = timezone.now()
+        claimed = PartnershipInvitation.objects.filter(
+            pk=invitation.pk, accepted_at=None, revoked_at=None, expires_at__gt=now
+        ).update(accepted_at=now, accepted_by=user, reseller=reseller)
+        if not claimed:
+            raise PartnershipRefused(_("This partnership link is no longer valid."), code="gone")
+        try:
+            with transaction.atomic():
+                relationship = PartnerRelationship.objects.create(
+                    provider=invitation.provider,
+                    reseller=reseller,
+                    invitation=invitation,
+                    created_by=user,
+                    created_at=now,
+                )
+        except IntegrityError:
+            raise PartnershipRefused(
+                _("These two organizations are already partners."), code="already_partners"
+            ) from None
+        audit_record(code="partnerhub.partnership.created", actor=user, organization=reseller, target=relationship)
+        audit_record(
+            code="partnerhub.partnership.created", actor=user, organization=invitation.provider, target=relationship
+        )
+        _notify_both(
+            relationship,
+            template="partnership_created",
+            title=_("%(reseller)s authorized %(provider)s as its indirect provider")
+            % {"reseller": reseller.legal_name, "provider": invitation.provider.legal_name},
+        )
+    return relationship
+
+
+# --- removing ---------------------------------------------------------------------------------------------
+
+
+def _notify_both(relationship: PartnerRelationship, *, template: str, title: str) -> None:
+    """Email and notify the Global admins of both sides."""
+    admins = (
+        Membership.objects.global_admins()
+        .filter(organization__in=[relationship.provider_id, relationship.reseller_id])
+        .select_related("user", "organization")
+    )
+    for membership in admins:
+        side_url = reverse(
+            "relationships:reseller-list"
+            if membership.organization_id == relationship.provider_id
+            else "relationships:provider-list"
+        )
+        outbound_email_queue(
+            to=membership.user.email,
+            template=template,
+            organization=membership.organization,
+            language=membership.user.language or None,
+            context={
+                "name": membership.user.first_name,
+                "provider": relationship.provider.legal_name,
+                "reseller": relationship.reseller.legal_name,
+                "url": settings.SITE_URL + side_url,
+            },
+        )
+        notification_create(user=membership.user, organization=membership.organization, title=title, url=side_url)
+
+
+def _lock_active(relationship: PartnerRelationship) -> PartnerRelationship:
+    relationship = (
+        PartnerRelationship.objects.select_for_update().select_related("provider", "reseller").get(pk=relationship.pk)
+    )
+    if relationship.status != PartnerRelationship.Status.ACTIVE:
+        raise RelationshipsError(_("This partnership was already removed."), code="removed")
+    return relationship
+
+
+def _require_global_admin(user: User, organization: Organization) -> None:
+    if not Membership.objects.filter(
+        organization=organization, user=user, roles__contains=[Role.GLOBAL_ADMIN]
+    ).exists():
+        raise RelationshipsError(_("Only a Global admin can do this."), code="not_global_admin")
+
+
+def partnership_remove(
+    *, relationship: PartnerRelationship, actor: User, acting_organization: Organization
+) -> PartnerRelationship:
+    """Either side ends the partnership. Customers and their delegated access stay; customers aren't told."""
+    with transaction.atomic():
+        relationship = _lock_active(relationship)
+        if acting_organization.pk not in (relationship.provider_id, relationship.reseller_id):
+            raise RelationshipsError(_("This partnership isn't yours."), code="not_yours")
+        _require_global_admin(actor, acting_organization)
+        relationship.status = PartnerRelationship.Status.REMOVED
+        relationship.removed_at = timezone.now()
+        relationship.removed_by = actor
+        relationship.save(update_fields=["status", "removed_at", "removed_by"])
+        for organization in (relationship.provider, relationship.reseller):
+            audit_record(
+                code="partnerhub.partnership.removed",
+                actor=actor,
+                organization=organization,
+                target=relationship,
+                data={"by": acting_organization.legal_name},
+            )
+        _notify_both(
+            relationship,
+            template="partnership_removed",
+            title=_("The partnership between %(provider)s and %(reseller)s was removed")
+            % {"provider": relationship.provider.legal_name, "reseller": relationship.reseller.legal_name},
+        )
+    return relationship
+
+
+def partnership_remove_admin_access(
+    *, relationship: PartnerRelationship, actor: User, reseller: Organization
+) -> PartnerRelationship:
+    """The reseller withdraws the provider's admin access to its account; the partnership stays."""
+    with transaction.atomic():
+        relationship = _lock_active(relationship)
+        if relationship.reseller_id != reseller.pk:
+            raise RelationshipsError(_("Only the reseller can remove the provider's admin access."), code="not_yours")
+        _require_global_admin(actor, reseller)
+        if not relationship.admin_access:
+            return relationship
+        relationship.admin_access = False
+        relationship.admin_access_removed_at = timezone.now()
+        relationship.save(update_fields=["admin_access", "admin_access_removed_at"])
+        for organization in (relationship.provider, relationship.reseller):
+            audit_record(
+                code="partnerhub.partnership.admin_access_removed",
+                actor=actor,
+                organization=organization,
+                target=relationship,
+            )
+        _notify_both(
+            relationship,
+            template="partnership_admin_access_removed",
+            title=_("%(reseller)s removed the admin access of %(provider)s")
+            % {"reseller": relationship.reseller.legal_name, "provider": relationship.provider.legal_name},
+        )
+    return relationship

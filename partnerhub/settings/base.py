@@ -274,3 +274,7 @@ CELERY_BEAT_SCHEDULE["sweep-verification-deadlines"] = {
 
 # Accepting the partner agreement needs a sign-in (or re-authentication) at most this old.
 AGREEMENT_REAUTHENTICATION_SECONDS = env.int("AGREEMENT_REAUTHENTICATION_SECONDS", default=600)
+
+# SECTION: partnerships
+
+PARTNERSHIP_INVITATION_TTL_DAYS = env.int("PARTNERSHIP_INVITATION_TTL_DAYS", default=30)

@@ -1,0 +1,9 @@
+"""Who may request, accept and remove partnerships (domain.md §5, §7)."""
+
+import rules
+
+from partnerhub.accounts.models import Role
+from partnerhub.accounts.rules import has_role
+
+rules.add_perm("relationships.request_partnership", has_role(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT))
+rules.add_perm("relationships.manage_partnership", has_role(Role.GLOBAL_ADMIN))

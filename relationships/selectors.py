@@ -1,0 +1,110 @@
+"""Reads of the directory and of partnerships, always from one side of the partnership."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from agreements.models import AgreementAcceptance
+from enrollment.models import PartnerId
+from partnerhub.accounts.models import Organization, hash_token
+
+from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
+
+
+def provider_directory(
+    *, region: str | None = None, country: str = "", service: str = "", query: str = ""
+) -> QuerySet[ProviderListing]:
+    """Published indirect providers, by default those serving the given CSP region."""
+    listings = ProviderListing.objects.filter(status=ProviderListing.Status.PUBLISHED)
+    if region:
+        listings = listings.filter(csp_regions__contains=[region])
+    if country:
+        listings = listings.filter(countries__contains=[country.upper()])
+    if service:
+        listings = listings.filter(services__contains=[service])
+    if query:
+        listings = listings.filter(display_name__icontains=query.strip())
+    return listings.order_by("display_name", "pk")
+
+
+def listing_public(*, pk: int) -> ProviderListing:
+    return get_object_or_404(ProviderListing, pk=pk, status=ProviderListing.Status.PUBLISHED)
+
+
+def listing_own(*, organization: Organization) -> ProviderListing | None:
+    return ProviderListing.objects.filter(organization=organization).first()
+
+
+def change_request_list(*, organization: Organization) -> QuerySet[ListingChangeRequest]:
+    return ListingChangeRequest.objects.filter(organization=organization).order_by("-created_at")[:20]
+
+
+def reseller_list(*, provider: Organization, query: str = "") -> QuerySet[PartnerRelationship]:
+    """The provider's Indirect resellers, with each one's location partner ID and agreement status.
+
+    Annotations keep the query count fixed however many resellers there are.
+    """
+    location = PartnerId.objects.filter(organization=OuterRef("reseller"), csp_associated=True).values("number")[:1]
+    accepted = AgreementAcceptance.objects.filter(
+        organization=OuterRef("reseller"), csp_region=OuterRef("reseller__csp_region")
+    )
+    relationships = (
+        PartnerRelationship.objects.filter(provider=provider, status=PartnerRelationship.Status.ACTIVE)
+        .select_related("reseller")
+        .annotate(location_number=Subquery(location), agreement_accepted=Exists(accepted))
+    )
+    if query:
+        query = query.strip()
+        match = Q(reseller__legal_name__icontains=query)
+        if query.isdigit():
+            match |= Q(reseller__partner_ids__number=int(query))
+        relationships = relationships.filter(match).distinct()
+    return relationships.order_by("reseller__legal_name", "pk")
+
+
+def provider_list(*, reseller: Organization, query: str = "") -> QuerySet[PartnerRelationship]:
+    """The reseller's Indirect providers."""
+    relationships = PartnerRelationship.objects.filter(
+        reseller=reseller, status=PartnerRelationship.Status.ACTIVE
+    ).select_related("provider")
+    if query:
+        relationships = relationships.filter(provider__legal_name__icontains=query.strip())
+    return relationships.order_by("provider__legal_name", "pk")
+
+
+def relationship_of_provider(*, provider: Organization, pk: int) -> PartnerRelationship:
+    return get_object_or_404(
+        PartnerRelationship.objects.select_related("provider", "reseller"),
+        provider=provider,
+        pk=pk,
+        status=PartnerRelationship.Status.ACTIVE,
+    )
+
+
+def relationship_of_reseller(*, reseller: Organization, pk: int) -> PartnerRelationship:
+    return get_object_or_404(
+        PartnerRelationship.objects.select_related("provider", "reseller"),
+        reseller=reseller,
+        pk=pk,
+        status=PartnerRelationship.Status.ACTIVE,
+    )
+
+
+def invitation_list(*, provider: Organization) -> QuerySet[PartnershipInvitation]:
+    """The provider's partnership requests, newest first (its history)."""
+    return (
+        PartnershipInvitation.objects.filter(provider=provider)
+        .select_related("created_by", "reseller")
+        .order_by("-created_at")
+    )
+
+
+def invitation_of_provider(*, provider: Organization, pk: int) -> PartnershipInvitation:
+    return get_object_or_404(PartnershipInvitation.objects.select_related("provider"), provider=provider, pk=pk)
+
+
+def invitation_by_token(*, token: str) -> PartnershipInvitation | None:
+    if not token or len(token) > 128:
+        return None
+    return PartnershipInvitation.objects.select_related("provider").filter(token_hash=hash_token(token)).first()

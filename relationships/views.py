@@ -1,0 +1,369 @@
+"""Find a provider, Indirect resellers / Indirect providers, partnership requests and their link."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from enrollment.models import Program, ProgramEnrollment
+from partnerhub.accounts.decorators import organization_required
+from partnerhub.core.errors import ApplicationError
+from partnerhub.core.forms import add_service_error, posted
+
+from . import selectors, services
+from .forms import AuthorizeForm, ChangeRequestForm, DirectoryFilterForm, SearchForm, SendInvitationForm
+from .models import PartnershipInvitation
+
+PAGE_SIZE = 25
+DRAFTS_SESSION_KEY = "partnership_drafts"
+
+
+def _is_provider(organization) -> bool:
+    return ProgramEnrollment.objects.filter(
+        organization=organization, program=Program.INDIRECT_PROVIDER, closed_at=None
+    ).exists()
+
+
+def _require(request, perm: str) -> None:
+    if not request.user.has_perm(perm, request.membership):
+        raise PermissionDenied
+
+
+# --- directory ----------------------------------------------------------------------------------------
+
+
+@organization_required
+def directory(request):
+    """Find a provider: published indirect providers, by default of the organization's own region."""
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    region = None if filters.get("all_regions") else request.organization.csp_region
+    listings = selectors.provider_directory(
+        region=region,
+        country=filters.get("country", ""),
+        service=filters.get("service", ""),
+        query=filters.get("q", ""),
+    )
+    page = Paginator(listings, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "relationships/directory.html", {"form": form, "page": page, "region": region})
+
+
+def listing_logo(request, pk: int):
+    listing = selectors.listing_public(pk=pk)
+    if not listing.logo:
+        raise Http404
+    return FileResponse(listing.logo.open("rb"))
+
+
+@organization_required
+def my_listing(request):
+    """A provider's own listing, and a change request for staff."""
+    listing = selectors.listing_own(organization=request.organization)
+    if listing is None:
+        raise Http404
+    form = ChangeRequestForm(posted(request))
+    if request.method == "POST":
+        _require(request, "relationships.request_partnership")
+        if form.is_valid():
+            try:
+                services.listing_change_request_create(
+                    listing=listing, actor=request.user, message=form.cleaned_data["message"]
+                )
+            except ApplicationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("Your change request was sent to the directory team."))
+                return redirect("relationships:my-listing")
+    return render(
+        request,
+        "relationships/my_listing.html",
+        {
+            "listing": listing,
+            "form": form,
+            "requests": selectors.change_request_list(organization=request.organization),
+        },
+    )
+
+
+# --- provider side -----------------------------------------------------------------------------------------
+
+
+@organization_required
+def reseller_list(request):
+    """The provider's Indirect resellers, its partnership requests, and "Request a partnership"."""
+    organization = request.organization
+    if not _is_provider(organization):
+        return render(request, "relationships/not_provider.html", status=403)
+    search = SearchForm(request.GET or None)
+    query = search.cleaned_data.get("q", "") if search.is_valid() else ""
+    page = Paginator(selectors.reseller_list(provider=organization, query=query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "relationships/reseller_list.html",
+        {
+            "page": page,
+            "search": search,
+            "invitations": selectors.invitation_list(provider=organization)[:20],
+            "is_active_provider": services.active_provider_enrollment(organization) is not None,
+            "may_request": request.user.has_perm("relationships.request_partnership", request.membership),
+            "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
+        },
+    )
+
+
+def _remember_draft(request, invitation: PartnershipInvitation, token: str) -> None:
+    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    drafts[str(invitation.pk)] = token
+    request.session[DRAFTS_SESSION_KEY] = dict(list(drafts.items())[-10:])
+
+
+@require_POST
+@organization_required
+def invitation_create(request):
+    """ "Request a partnership": a new personal link, shown once on the draft page."""
+    _require(request, "relationships.request_partnership")
+    try:
+        invitation, token = services.partnership_invitation_create(provider=request.organization, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("relationships:reseller-list")
+    _remember_draft(request, invitation, token)
+    return redirect("relationships:invitation-draft", pk=invitation.pk)
+
+
+def _default_message(request, link: str) -> str:
+    return _(
+        "Hello,\n\n%(provider)s invites you to become one of its indirect resellers in the CSP program. As your "
+        "indirect provider we can place orders and add subscriptions for your customers.\n\nA Global admin of your "
+        "company can accept with this personal link:\n%(link)s\n\nBest regards,\n%(name)s\n%(provider)s"
+    ) % {"provider": request.organization.legal_name, "link": link, "name": request.user.get_full_name()}
+
+
+@organization_required
+def invitation_draft(request, pk: int):
+    """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
+    _require(request, "relationships.request_partnership")
+    invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
+    token = request.session.get(DRAFTS_SESSION_KEY, {}).get(str(pk))
+    if token is None or not invitation.is_usable:
+        messages.info(request, _("That draft's link is no longer shown. Select Resend to get a new link."))
+        return redirect("relationships:reseller-list")
+    link = services.invitation_url(token)
+    subject = _("Become an indirect reseller of %(provider)s") % {"provider": request.organization.legal_name}
+    form = SendInvitationForm(posted(request), initial={"message": _default_message(request, link)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_invitation_send(
+                invitation=invitation, actor=request.user, token=token, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("relationships:reseller-list")
+    body = form["message"].value() or ""
+    mailto = f"mailto:?subject={quote(subject)}&body={quote(body)}"
+    return render(
+        request,
+        "relationships/invitation_draft.html",
+        {"invitation": invitation, "form": form, "link": link, "mailto": mailto, "subject": subject},
+    )
+
+
+@require_POST
+@organization_required
+def invitation_resend(request, pk: int):
+    _require(request, "relationships.request_partnership")
+    invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
+    try:
+        invitation, token = services.partnership_invitation_resend(invitation=invitation, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("relationships:reseller-list")
+    _remember_draft(request, invitation, token)
+    messages.info(request, _("A new link was created; the old one no longer works."))
+    return redirect("relationships:invitation-draft", pk=invitation.pk)
+
+
+@require_POST
+@organization_required
+def invitation_revoke(request, pk: int):
+    _require(request, "relationships.request_partnership")
+    invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
+    try:
+        services.partnership_invitation_revoke(invitation=invitation, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The partnership link was revoked."))
+    return redirect("relationships:reseller-list")
+
+
+@organization_required
+def reseller_remove(request, pk: int):
+    """The provider removes a partnership, after reading what it means."""
+    relationship = selectors.relationship_of_provider(provider=request.organization, pk=pk)
+    _require(request, "relationships.manage_partnership")
+    if request.method == "POST":
+        try:
+            services.partnership_remove(
+                relationship=relationship, actor=request.user, acting_organization=request.organization
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("The partnership with %(name)s was removed.") % {"name": relationship.reseller.legal_name}
+            )
+        return redirect("relationships:reseller-list")
+    return render(
+        request,
+        "relationships/remove_confirm.html",
+        {
+            "relationship": relationship,
+            "partner": relationship.reseller,
+            "back": reverse("relationships:reseller-list"),
+        },
+    )
+
+
+# --- reseller side ---------------------------------------------------------------------------------------
+
+
+@organization_required
+def provider_list(request):
+    """The reseller's Indirect providers."""
+    search = SearchForm(request.GET or None)
+    query = search.cleaned_data.get("q", "") if search.is_valid() else ""
+    page = Paginator(selectors.provider_list(reseller=request.organization, query=query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "relationships/provider_list.html",
+        {
+            "page": page,
+            "search": search,
+            "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
+        },
+    )
+
+
+@organization_required
+def provider_remove(request, pk: int):
+    """The reseller removes a partnership, after reading what it means."""
+    relationship = selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
+    _require(request, "relationships.manage_partnership")
+    if request.method == "POST":
+        try:
+            services.partnership_remove(
+                relationship=relationship, actor=request.user, acting_organization=request.organization
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("The partnership with %(name)s was removed.") % {"name": relationship.provider.legal_name}
+            )
+        return redirect("relationships:provider-list")
+    return render(
+        request,
+        "relationships/remove_confirm.html",
+        {
+            "relationship": relationship,
+            "partner": relationship.provider,
+            "back": reverse("relationships:provider-list"),
+        },
+    )
+
+
+@organization_required
+def provider_admin_access_remove(request, pk: int):
+    """The reseller withdraws the provider's admin access but keeps the partnership."""
+    relationship = selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
+    _require(request, "relationships.manage_partnership")
+    if request.method == "POST":
+        try:
+            services.partnership_remove_admin_access(
+                relationship=relationship, actor=request.user, reseller=request.organization
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s no longer has admin access to your account.") % {"name": relationship.provider.legal_name},
+            )
+        return redirect("relationships:provider-list")
+    return render(request, "relationships/admin_access_confirm.html", {"relationship": relationship})
+
+
+# --- the link -------------------------------------------------------------------------------------------
+
+
+REFUSAL_STATUS = {
+    "gone": 410,
+    "not_global_admin": 403,
+    "not_reseller": 403,
+    "region_mismatch": 403,
+    "self": 403,
+    "already_partners": 409,
+}
+
+
+@never_cache
+@ratelimit(key="ip", rate="30/m", block=True)
+def invitation_accept(request, token: str):
+    """A provider's partnership link: a landing page (GET) and "Authorize indirect provider" (POST)."""
+    invitation = selectors.invitation_by_token(token=token)
+    if invitation is None:
+        return render(request, "relationships/invitation_gone.html", status=404)
+    if not invitation.is_usable:
+        return render(request, "relationships/invitation_gone.html", status=410)
+    here = reverse("relationships:invitation-accept", args=[token])
+    context = {"invitation": invitation, "provider": invitation.provider}
+    if not request.user.is_authenticated:
+        services.partnership_invitation_mark_opened(invitation=invitation)
+        context["login_url"] = reverse("account_login") + "?" + urlencode({"next": here})
+        context["signup_url"] = reverse("account_signup") + "?" + urlencode({"next": here})
+        return _no_referrer(render(request, "relationships/invitation_accept.html", context))
+    if request.organization is None:
+        return redirect(reverse("accounts:organization-create"))
+    services.partnership_invitation_mark_opened(invitation=invitation)
+    form = AuthorizeForm(posted(request))
+    try:
+        services.check_acceptance(invitation=invitation, reseller=request.organization, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            relationship = services.partnership_accept(
+                invitation=invitation, reseller=request.organization, user=request.user
+            )
+            messages.success(
+                request,
+                _("%(provider)s is now your indirect provider.") % {"provider": relationship.provider.legal_name},
+            )
+            return redirect("relationships:provider-list")
+    except services.PartnershipRefused as exc:
+        context.update(refusal=exc, **exc.context)
+        return _no_referrer(
+            render(request, "relationships/invitation_refused.html", context, status=REFUSAL_STATUS.get(exc.code, 403))
+        )
+    context["form"] = form
+    return _no_referrer(render(request, "relationships/invitation_accept.html", context))
+
+
+def _no_referrer(response):
+    response["Referrer-Policy"] = "same-origin"  # the token is in the URL
+    return response
