@@ -16,6 +16,8 @@ class ProviderListingForm(forms.ModelForm):
         choices=ProviderService.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = ProviderListing
         fields = [

@@ -15,8 +15,8 @@ from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.models import Organization, User
 from partnerhub.accounts.services import organization_create
 from partnerhub.demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
-from relationships.models import ProviderListing
-from relationships.services import provider_listing_publish
+from relationships.models import PartnerRelationship, ProviderListing
+from relationships.services import partnership_accept, partnership_invitation_create, provider_listing_publish
 
 OPERATOR_EMAIL = "operator@partnerhub.example"
 
@@ -111,6 +111,11 @@ def seed_enrollments(password: str) -> None:
         _, case = _enrol(reseller, Program.INDIRECT_RESELLER, "Alex", "Wilber", "+12065550100")
         _authorize_and_associate(reseller, case, operator)
         _sign(reseller)
+
+    if not PartnerRelationship.objects.filter(provider=provider, reseller=reseller).exists():
+        provider_admin = provider.memberships.first().user
+        invitation, _token = partnership_invitation_create(provider=provider, actor=provider_admin)
+        partnership_accept(invitation=invitation, reseller=reseller, user=reseller.memberships.first().user)
 
     fixing = by_domain["northwind-it.example"]
     if not ProgramEnrollment.objects.filter(organization=fixing).exists():

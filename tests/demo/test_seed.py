@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from enrollment.models import ProgramEnrollment, VerificationCase
 from partnerhub.accounts.models import Organization, User
+from relationships.models import PartnerRelationship
 
 
 @pytest.mark.django_db
@@ -22,6 +23,9 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     assert statuses >= {"email_pending", "pending_qualification", "action_needed", "active"}
     assert VerificationCase.objects.filter(status="in_review", sla_due_at__lt=timezone.now()).exists()  # overdue
     assert ProgramEnrollment.objects.count() == 6
+    assert PartnerRelationship.objects.filter(
+        provider__legal_name="Contoso Distribution Inc.", reseller__legal_name="Fabrikam Solutions LLC", status="active"
+    ).exists()
 
 
 @pytest.mark.django_db
