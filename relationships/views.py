@@ -212,10 +212,8 @@ def invitation_revoke(request, pk: int):
     return redirect("relationships:reseller-list")
 
 
-@organization_required
-def reseller_remove(request, pk: int):
-    """The provider removes a partnership, after reading what it means."""
-    relationship = selectors.relationship_of_provider(provider=request.organization, pk=pk)
+def _confirm_and_remove(request, relationship, *, partner, list_url: str):
+    """Either side's "Remove partnership": a confirmation page (GET), then the removal (POST)."""
     _require(request, "relationships.manage_partnership")
     if request.method == "POST":
         try:
@@ -225,18 +223,18 @@ def reseller_remove(request, pk: int):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(
-                request, _("The partnership with %(name)s was removed.") % {"name": relationship.reseller.legal_name}
-            )
-        return redirect("relationships:reseller-list")
-    return render(
-        request,
-        "relationships/remove_confirm.html",
-        {
-            "relationship": relationship,
-            "partner": relationship.reseller,
-            "back": reverse("relationships:reseller-list"),
-        },
+            messages.success(request, _("The partnership with %(name)s was removed.") % {"name": partner.legal_name})
+        return redirect(list_url)
+    context = {"relationship": relationship, "partner": partner, "back": reverse(list_url)}
+    return render(request, "relationships/remove_confirm.html", context)
+
+
+@organization_required
+def reseller_remove(request, pk: int):
+    """The provider removes a partnership, after reading what it means."""
+    relationship = selectors.relationship_of_provider(provider=request.organization, pk=pk)
+    return _confirm_and_remove(
+        request, relationship, partner=relationship.reseller, list_url="relationships:reseller-list"
     )
 
 
@@ -266,27 +264,8 @@ def provider_list(request):
 def provider_remove(request, pk: int):
     """The reseller removes a partnership, after reading what it means."""
     relationship = selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
-    _require(request, "relationships.manage_partnership")
-    if request.method == "POST":
-        try:
-            services.partnership_remove(
-                relationship=relationship, actor=request.user, acting_organization=request.organization
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request, _("The partnership with %(name)s was removed.") % {"name": relationship.provider.legal_name}
-            )
-        return redirect("relationships:provider-list")
-    return render(
-        request,
-        "relationships/remove_confirm.html",
-        {
-            "relationship": relationship,
-            "partner": relationship.provider,
-            "back": reverse("relationships:provider-list"),
-        },
+    return _confirm_and_remove(
+        request, relationship, partner=relationship.provider, list_url="relationships:provider-list"
     )
 
 
