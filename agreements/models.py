@@ -108,3 +108,41 @@ class SignatureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CustomerAgreementAcceptance(models.Model):
+    """A customer's acceptance of the customer agreement (MCA): attested by a partner on the customer's
+    behalf (with the contact who accepted and the date), or accepted directly by its Global admin."""
+
+    class Method(models.TextChoices):
+        PARTNER_ATTESTED = "attested", _("Confirmed by a partner")
+        DIRECT = "direct", _("Accepted by the customer")
+
+    customer = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="customer_agreement_acceptances"
+    )
+    version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="customer_acceptances")
+    method = models.CharField(_("how"), max_length=10, choices=Method.choices)
+    partner = models.ForeignKey(
+        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    first_name = models.CharField(_("first name"), max_length=50)
+    last_name = models.CharField(_("last name"), max_length=50)
+    email = models.EmailField(_("email"))
+    phone = PhoneNumberField(_("phone"), blank=True)
+    date_agreed = models.DateField(_("date agreed"))
+    created_at = models.DateTimeField(_("recorded (UTC)"), default=timezone.now)
+    document_sha256 = models.CharField(_("document SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("customer agreement acceptance")
+        verbose_name_plural = _("customer agreement acceptances")
+        indexes = [models.Index(fields=["customer", "-created_at"], name="customer_acceptance_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.version} · {self.date_agreed}"
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("enrollment.urls")),
     path("", include("agreements.urls")),
     path("", include("relationships.urls")),
+    path("", include("customers.urls")),
     path("", include("partnerhub.core.urls")),
 ]
 

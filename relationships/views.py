@@ -256,6 +256,7 @@ def provider_list(request):
             "page": page,
             "search": search,
             "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
+            "may_invite": request.user.has_perm("relationships.request_partnership", request.membership),
         },
     )
 

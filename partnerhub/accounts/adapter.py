@@ -39,6 +39,9 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
             )
         return email.lower()
 
+    def get_password_change_redirect_url(self, request) -> str:
+        return reverse("core:dashboard")
+
     # Links in emails come from SITE_URL, never from the Host header of the request.
 
     def _site_url(self, path: str) -> str:

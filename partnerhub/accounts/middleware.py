@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .models import Membership
 
@@ -40,4 +44,13 @@ class ActingOrganizationMiddleware:
         if user.is_authenticated and user.language and user.language != translation.get_language():
             translation.activate(user.language)  # the user's saved choice beats the browser's
             request.LANGUAGE_CODE = user.language
+        if user.is_authenticated and user.must_change_password and not _may_pass(request.path):
+            messages.info(request, _("You signed in with a temporary password. Choose your own password to continue."))
+            return redirect("account_change_password")
         return self.get_response(request)
+
+
+def _may_pass(path: str) -> bool:
+    """Pages a user with a temporary password may still open: changing it, signing out, static files."""
+    allowed = (reverse("account_change_password"), reverse("account_logout"), reverse("core:set-language"))
+    return path in allowed or path.startswith(("/static/", "/health"))

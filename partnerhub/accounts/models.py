@@ -54,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set for an account created with a temporary password (a new customer's admin); cleared by a change.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = UserManager()
 

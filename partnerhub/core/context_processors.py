@@ -11,6 +11,7 @@ def portal(request) -> dict:
     user = getattr(request, "user", None)
     context = {
         "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
         "acting_membership": getattr(request, "membership", None),
         "acting_organization": getattr(request, "organization", None),
     }

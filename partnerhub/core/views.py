@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from partnerhub.accounts.decorators import organization_required, permission_required
+from partnerhub.accounts.models import Organization
 
 from . import pending_actions, selectors, services
 
@@ -23,7 +24,10 @@ PAGE_SIZE = 25
 
 @organization_required
 def dashboard(request):
-    """Home: the organization, its region and currency, and what is pending."""
+    """Home: the organization, its region and currency, and what is pending. A customer's home is its
+    Partner relationships page."""
+    if request.organization.kind == Organization.Kind.CUSTOMER:
+        return redirect("customers:partner-relationships")
     return render(request, "core/dashboard.html", {"pending_actions": pending_actions.collect(request)})
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "enrollment",
     "agreements",
     "relationships",
+    "customers",
     "partnerhub.demo",  # last: the demo seed may use every app
 ]
 
@@ -278,3 +279,6 @@ AGREEMENT_REAUTHENTICATION_SECONDS = env.int("AGREEMENT_REAUTHENTICATION_SECONDS
 # SECTION: partnerships
 
 PARTNERSHIP_INVITATION_TTL_DAYS = env.int("PARTNERSHIP_INVITATION_TTL_DAYS", default=30)
+# New customers' tenant domains are <prefix>.<CUSTOMER_DOMAIN_SUFFIX>; their admin signs in as admin@<domain>.
+CUSTOMER_DOMAIN_SUFFIX = env.str("CUSTOMER_DOMAIN_SUFFIX", default="onpartnerhub.example")
+CUSTOMER_INVITATION_TTL_DAYS = env.int("CUSTOMER_INVITATION_TTL_DAYS", default=30)

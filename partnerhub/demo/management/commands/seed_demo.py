@@ -12,6 +12,7 @@ from django.db import transaction
 
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.services import organization_create
+from partnerhub.demo.customers import seed_customers, seed_offers
 from partnerhub.demo.enrollments import seed_agreements, seed_enrollments
 
 DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the name of a variable
@@ -95,6 +96,9 @@ class Command(BaseCommand):
                 rows.append((f"{spec['label']} (Global admin)", email, organization.legal_name))
             seed_agreements()
             seed_enrollments(password)
+            seed_offers()
+            customer_admin = seed_customers(password)
+            rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
         self.stdout.write(self.style.SUCCESS(f"\nPartnerHub is at {settings.SITE_URL}/"))
         self.stdout.write(f"Demo sign-ins (password for all: {password}):")
         for label, email, organization in rows:

@@ -1,0 +1,239 @@
+"""Forms of the customer wizard, orders, subscriptions and customer invitations. Business rules live in
+the services; forms check shape and required fields."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+from phonenumber_field.formfields import PhoneNumberField
+
+from partnerhub.accounts.models import Organization
+
+CULTURES = [
+    ("en-US", "English (United States)"),
+    ("en-GB", "English (United Kingdom)"),
+    ("en-CA", "English (Canada)"),
+    ("en-AU", "English (Australia)"),
+    ("fr-FR", "Français (France)"),
+    ("fr-CA", "Français (Canada)"),
+    ("de-DE", "Deutsch (Deutschland)"),
+    ("es-ES", "Español (España)"),
+    ("it-IT", "Italiano (Italia)"),
+    ("nl-NL", "Nederlands (Nederland)"),
+    ("pt-BR", "Português (Brasil)"),
+    ("pl-PL", "Polski (Polska)"),
+    ("ja-JP", "日本語 (日本)"),
+]
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pt", "Português"),
+    ("pl", "Polski"),
+    ("ja", "日本語"),
+]
+
+
+class AccountForm(forms.Form):
+    """Step 1, Account info."""
+
+    company_name = forms.CharField(
+        label=_("Company name"),
+        max_length=200,
+        help_text=_("The legal name exactly as in official documents: no acronyms, no test names."),
+    )
+    domain_prefix = forms.CharField(
+        label=_("Domain name"),
+        max_length=27,
+        help_text=_("The customer's account domain; its admin signs in as admin@ this domain."),
+    )
+    country = LazyTypedChoiceField(label=_("Country/region"), choices=countries)
+    address_line1 = forms.CharField(label=_("Address line 1"), max_length=200)
+    address_line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=100)
+    state = forms.CharField(label=_("State or province"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
+    contact_first_name = forms.CharField(label=_("First name"), max_length=50)
+    contact_last_name = forms.CharField(label=_("Last name"), max_length=50)
+    contact_email = forms.EmailField(label=_("Email address"))
+    contact_phone = PhoneNumberField(label=_("Phone number"), required=False, region="US")
+    culture = forms.ChoiceField(label=_("Culture"), choices=CULTURES, initial="en-US")
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES, initial="en")
+    registration_number = forms.CharField(
+        label=_("Company registration number"),
+        max_length=40,
+        required=False,
+        help_text=_("Required, and only accepted, for customers in the countries that require one."),
+    )
+    reseller = forms.ModelChoiceField(
+        label=_("Indirect reseller"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("None: I'm selling to this customer directly"),
+        help_text=_("Only active resellers in partnership with you that accepted the partner agreement are listed."),
+    )
+
+    def __init__(self, *args, resellers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if resellers is None:
+            del self.fields["reseller"]
+        else:
+            self.fields["reseller"].queryset = resellers
+        self.fields["domain_prefix"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "data-suffix": "." + settings.CUSTOMER_DOMAIN_SUFFIX}
+        )
+
+    def clean_domain_prefix(self) -> str:
+        return self.cleaned_data["domain_prefix"].strip().lower()
+
+
+class AgreementForm(forms.Form):
+    """Step 2, the customer agreement."""
+
+    ATTEST, CUSTOMER = "attest", "customer"
+    how = forms.ChoiceField(
+        label=_("Customer agreement"),
+        widget=forms.RadioSelect,
+        choices=[
+            (ATTEST, _("I confirm the customer accepted the customer agreement")),
+            (CUSTOMER, _("The customer will accept the customer agreement when it first signs in")),
+        ],
+        initial=ATTEST,
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=50, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=50, required=False)
+    email = forms.EmailField(label=_("Email address"), required=False)
+    phone = PhoneNumberField(label=_("Phone number (optional)"), required=False, region="US")
+    date_agreed = forms.DateField(
+        label=_("Date agreed"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class AttestForm(forms.Form):
+    """Customer agreement → Update, on an existing customer."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=50)
+    last_name = forms.CharField(label=_("Last name"), max_length=50)
+    email = forms.EmailField(label=_("Email address"))
+    phone = PhoneNumberField(label=_("Phone number (optional)"), required=False, region="US")
+    date_agreed = forms.DateField(label=_("Date agreed"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class OffersForm(forms.Form):
+    """Step 3 of the wizard: a quantity per offer of the customer's market (0 or empty for none)."""
+
+    def __init__(self, *args, offers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offers = list(offers)
+        for offer in self.offers:
+            self.fields[f"quantity_{offer.pk}"] = forms.IntegerField(
+                label=offer.name, min_value=0, max_value=offer.maximum_quantity, required=False
+            )
+
+    def chosen(self) -> list[tuple[int, int]]:
+        return [
+            (offer.pk, self.cleaned_data[f"quantity_{offer.pk}"])
+            for offer in self.offers
+            if self.cleaned_data.get(f"quantity_{offer.pk}")
+        ]
+
+    def rows(self):
+        return [(offer, self[f"quantity_{offer.pk}"]) for offer in self.offers]
+
+
+class ReviewForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm that my organization is acting as an indirect partner when choosing a reseller and as a "
+            "direct partner otherwise."
+        ),
+        error_messages={"required": _("Tick the box to confirm how your organization is acting.")},
+    )
+
+
+class SubscriptionAddForm(forms.Form):
+    offer = forms.TypedChoiceField(label=_("Offer"), coerce=int)
+    quantity = forms.IntegerField(label=_("Number of licenses"), min_value=1, max_value=100000, initial=1)
+    friendly_name = forms.CharField(label=_("Friendly name (optional)"), max_length=100, required=False)
+    partner_of_record = forms.CharField(
+        label=_("Partner of record (reseller's location partner ID)"),
+        max_length=20,
+        required=False,
+        help_text=_("Leave empty when you sell to this customer directly."),
+    )
+    key = forms.UUIDField(widget=forms.HiddenInput)
+    confirm = ReviewForm.base_fields["confirm"]
+
+    def __init__(self, *args, offers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offers = {offer.pk: offer for offer in offers}
+        self.fields["offer"].choices = [
+            (offer.pk, f"{offer.name} · {offer.unit_price} / {offer.get_term_display()}") for offer in offers
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4())
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100000)
+
+
+class SubscriptionSettingsForm(forms.Form):
+    friendly_name = forms.CharField(label=_("Friendly name"), max_length=100, required=False)
+    auto_renew = forms.BooleanField(label=_("Auto-renew"), required=False)
+
+
+class PartnerOfRecordForm(forms.Form):
+    partner_of_record = forms.CharField(label=_("Reseller (partner ID)"), max_length=20)
+
+
+class SupportContactForm(forms.Form):
+    support_contact = forms.TypedChoiceField(label=_("Designated support contact"), coerce=int)
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["support_contact"].choices = [(org.pk, org.legal_name) for org in choices]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    reseller = forms.TypedChoiceField(label=_("Indirect reseller"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, resellers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reseller"].choices = [("", _("All resellers")), *((org.pk, org.legal_name) for org in resellers)]
+
+
+class InvitationCreateForm(forms.Form):
+    delegated_admin = forms.BooleanField(
+        label=_("Include delegated administration privileges"), required=False, initial=True
+    )
+
+
+class SendInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Customer's email address"))
+    message = forms.CharField(label=_("Message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class AcceptInvitationForm(forms.Form):
+    authorize = forms.BooleanField(
+        label=_("I authorize the partners above to act as my organization's resellers, as described"),
+        error_messages={"required": _("Tick the box to accept the relationship.")},
+    )
+    accept_agreement = forms.BooleanField(label=_("I accept the customer agreement"), required=False)
+
+
+class CustomerSignupForm(AccountForm):
+    """Create a customer account from an invitation link: the tenant, and a password for its admin."""
+
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(render_value=False), max_length=128)
+    authorize = AcceptInvitationForm.base_fields["authorize"]
+    accept_agreement = AcceptInvitationForm.base_fields["accept_agreement"]

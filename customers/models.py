@@ -1,0 +1,364 @@
+"""Customers (tenants of kind customer), their relationships with partners, the offer catalogue,
+orders and subscriptions (domain.md §6)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from partnerhub.core.regions import CspRegion
+
+CHANGE_WINDOW = timedelta(days=7)  # new-commerce rule: decrease or cancel within 7 days
+
+
+# --- catalogue -----------------------------------------------------------------------------------------
+
+
+class Offer(models.Model):
+    """A product partners can sell, in the markets (CSP regions, optionally narrowed to countries) listed."""
+
+    class BillingType(models.TextChoices):
+        LICENSE = "license", _("License")
+        USAGE = "usage", _("Usage")
+
+    class Term(models.TextChoices):
+        MONTHLY = "P1M", _("Monthly")
+        ANNUAL = "P1Y", _("Annual")
+
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    billing_type = models.CharField(_("billing type"), max_length=8, choices=BillingType.choices)
+    term = models.CharField(_("term"), max_length=3, choices=Term.choices, default=Term.MONTHLY)
+    minimum_quantity = models.PositiveIntegerField(_("minimum quantity"), default=1)
+    maximum_quantity = models.PositiveIntegerField(_("maximum quantity"), default=300)
+    customer_limit = models.PositiveIntegerField(
+        _("limit per customer"),
+        null=True,
+        blank=True,
+        help_text=_("How many subscriptions to this offer one customer may hold at once; empty for no limit."),
+    )
+    csp_regions = ArrayField(
+        models.CharField(max_length=32, choices=CspRegion.choices), verbose_name=_("CSP regions"), default=list
+    )
+    countries = ArrayField(
+        models.CharField(max_length=2),
+        verbose_name=_("countries"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty to sell in every country of the regions."),
+    )
+    is_available = models.BooleanField(_("available for purchase"), default=True)
+    rank = models.PositiveIntegerField(_("rank"), default=100)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["rank", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minimum_quantity__gte=1) & Q(maximum_quantity__gte=models.F("minimum_quantity")),
+                name="offer_quantity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+    def sold_in(self, country: str, region: str) -> bool:
+        return region in self.csp_regions and (not self.countries or str(country) in self.countries)
+
+
+class OfferPrice(models.Model):
+    """The unit price of an offer in one currency, per license per term (or per unit of usage)."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(_("currency"), max_length=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [models.UniqueConstraint(fields=["offer", "currency"], name="offer_price_one_per_currency")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_price} {self.currency}"
+
+
+# --- customers -------------------------------------------------------------------------------------------
+
+
+class Customer(models.Model):
+    """The company profile of an organization of kind customer: its tenant domain, contact and locale."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="customer_profile", primary_key=True
+    )
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+    culture = models.CharField(_("culture"), max_length=10, default="en-US")
+    language = models.CharField(_("language"), max_length=2, default="en")
+    registration_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    contact_first_name = models.CharField(_("first name"), max_length=50)
+    contact_last_name = models.CharField(_("last name"), max_length=50)
+    contact_email = models.EmailField(_("email"))
+    contact_phone = PhoneNumberField(_("phone"), blank=True)
+    created_by_partner = models.ForeignKey(
+        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.contact_first_name} {self.contact_last_name}".strip()
+
+
+class CustomerRelationship(models.Model):
+    """A partner is a reseller of record for a customer. A provider's row names the indirect reseller the
+    customer is associated with, if any; that reseller holds its own row. Removing keeps the row."""
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct", _("Direct")
+        INDIRECT_PROVIDER = "indirect_provider", _("Indirect provider")
+        INDIRECT_RESELLER = "indirect_reseller", _("Indirect reseller")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REMOVED = "removed", _("Removed")
+
+    partner = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="customer_relationships"
+    )
+    customer = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="partner_relationships"
+    )
+    kind = models.CharField(_("relationship"), max_length=20, choices=Kind.choices)
+    reseller = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="associated_customer_relationships",
+        verbose_name=_("indirect reseller"),
+    )
+    # Denormalised from the customer so the list sorts and searches on one index leading with the partner.
+    customer_name = models.CharField(_("company name"), max_length=200)
+    delegated_admin = models.BooleanField(_("delegated admin access"), default=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer relationship")
+        verbose_name_plural = _("customer relationships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "customer"], condition=Q(status="active"), name="customer_rel_one_active"
+            ),
+            models.CheckConstraint(condition=~Q(partner=models.F("customer")), name="customer_rel_not_itself"),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "status", "customer_name", "id"], name="customer_rel_partner_idx"),
+            models.Index(
+                fields=["partner", "reseller", "status", "customer_name", "id"], name="customer_rel_reseller_idx"
+            ),
+            models.Index(fields=["customer", "status"], name="customer_rel_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} → {self.customer_name}"
+
+
+class CustomerInvitation(models.Model):
+    """A reseller relationship request: a link a customer's Global admin accepts. Sent by a provider or
+    direct-bill partner, or by a reseller for itself and one of its providers (three-party)."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    partner = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="customer_invitations")
+    reseller = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    sent_by = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    delegated_admin = models.BooleanField(_("include delegated admin access"), default=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recipient_email = models.EmailField(_("sent to"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer invitation")
+        verbose_name_plural = _("customer invitations")
+        indexes = [models.Index(fields=["sent_by", "-created_at"], name="customer_inv_sender_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.partner} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.SENT
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.SENT
+
+
+# --- orders and subscriptions -----------------------------------------------------------------------------
+
+
+class Order(models.Model):
+    """A purchase by a partner for a customer. The idempotency key makes a repeated submission one order."""
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("Completed")
+
+    partner = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="orders")
+    customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="customer_orders")
+    idempotency_key = models.UUIDField(_("idempotency key"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.COMPLETED)
+    currency = models.CharField(_("currency"), max_length=3)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("placed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "idempotency_key"], name="order_idempotency_key_unique"),
+        ]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="order_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} · {self.customer_id}"
+
+
+class Subscription(models.Model):
+    """A customer's subscription to an offer, sold by a provider or direct-bill partner."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    public_id = models.UUIDField(_("subscription ID"), default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="subscriptions")
+    partner = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="sold_subscriptions")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="subscriptions")
+    friendly_name = models.CharField(_("friendly name"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    auto_renew = models.BooleanField(_("auto-renew"), default=True)
+    partner_of_record = models.ForeignKey(
+        "enrollment.PartnerId", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The reseller owning partner_of_record, kept for filtering and exports.
+    reseller = models.ForeignKey(
+        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    support_contact = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("designated support contact"),
+    )
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    created_at = models.DateTimeField(_("purchased"), default=timezone.now)
+    term_end = models.DateField(_("term ends"))
+    last_increase_at = models.DateTimeField(_("licenses last added"))
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="subscription_quantity_positive")]
+        indexes = [
+            models.Index(fields=["customer", "created_at", "id"], name="subscription_customer_idx"),
+            models.Index(fields=["partner", "status"], name="subscription_partner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.friendly_name or self.offer.name
+
+    @property
+    def cancellable_until(self):
+        return self.created_at + CHANGE_WINDOW
+
+    @property
+    def decrease_allowed_until(self):
+        return self.last_increase_at + CHANGE_WINDOW
+
+    def may_cancel(self, now=None) -> bool:
+        return self.status != self.Status.CANCELLED and (now or timezone.now()) <= self.cancellable_until
+
+    def may_decrease(self, now=None) -> bool:
+        return self.status == self.Status.ACTIVE and (now or timezone.now()) <= self.decrease_allowed_until
+
+
+class OrderLine(models.Model):
+    """One line of an order: an offer, a quantity, the partner of record; it created one subscription."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveSmallIntegerField(_("line"))
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    term = models.CharField(_("term"), max_length=3, choices=Offer.Term.choices)
+    friendly_name = models.CharField(_("friendly name"), max_length=100, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    partner_of_record = models.ForeignKey(
+        "enrollment.PartnerId", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subscription = models.OneToOneField(
+        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="order_line"
+    )
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [models.UniqueConstraint(fields=["order", "line_number"], name="order_line_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.line_number}"

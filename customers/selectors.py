@@ -1,0 +1,185 @@
+"""Reads of customers, always through the acting organization's relationships: another tenant's
+customer, subscription or invitation is simply not found (404)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+
+from agreements.models import CustomerAgreementAcceptance
+from partnerhub.accounts.models import Organization
+
+from .models import CustomerInvitation, CustomerRelationship, Subscription
+
+LIST_COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most LIST_COUNT_CAP + 1 rows, so a tenant with a million customers pays for a thousand;
+    pages past the cap are still reachable by number (the list shows "1,000+")."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: LIST_COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > LIST_COUNT_CAP
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        return max(number, 1)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        page = self._get_page(rows[: self.per_page], number, self)
+        page.has_following = len(rows) > self.per_page
+        return page
+
+    def get_page(self, number):
+        return self.page(number)
+
+
+def customer_list(*, partner: Organization, query: str = "", reseller_pk: int | None = None) -> QuerySet:
+    """The partner's active customer relationships, by company name (index: partner, status, name, id)."""
+    relationships = CustomerRelationship.objects.filter(
+        partner=partner, status=CustomerRelationship.Status.ACTIVE
+    ).select_related("customer", "customer__customer_profile", "reseller")
+    if reseller_pk:
+        relationships = relationships.filter(reseller=reseller_pk)
+    if query := query.strip():
+        match = Q(customer_name__icontains=query) | Q(customer__primary_domain__icontains=query)
+        if _looks_like_uuid(query):
+            match |= Q(customer__tenant_id=query)
+        relationships = relationships.filter(match)
+    return relationships.order_by("customer_name", "id")
+
+
+def _looks_like_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySet:
+    """A reseller's view of the customers a given provider associated with it ("View customers")."""
+    return (
+        CustomerRelationship.objects.filter(
+            partner=provider_pk, reseller=reseller, status=CustomerRelationship.Status.ACTIVE
+        )
+        .select_related("customer", "partner")
+        .order_by("customer_name", "id")
+    )
+
+
+def relationship_get(*, partner: Organization, tenant_id) -> CustomerRelationship:
+    """The acting partner's active relationship with one customer, or 404."""
+    return get_object_or_404(
+        CustomerRelationship.objects.select_related("customer", "customer__customer_profile", "reseller", "partner"),
+        partner=partner,
+        customer__tenant_id=tenant_id,
+        status=CustomerRelationship.Status.ACTIVE,
+    )
+
+
+def customer_partners(*, customer: Organization) -> QuerySet:
+    """The customer's partners (its Partner relationships page)."""
+    return (
+        CustomerRelationship.objects.filter(customer=customer, status=CustomerRelationship.Status.ACTIVE)
+        .select_related("partner", "reseller")
+        .order_by("partner__legal_name", "id")
+    )
+
+
+def customer_partner_get(*, customer: Organization, pk: int) -> CustomerRelationship:
+    return get_object_or_404(
+        CustomerRelationship.objects.select_related("partner", "customer"),
+        customer=customer,
+        pk=pk,
+        status=CustomerRelationship.Status.ACTIVE,
+    )
+
+
+def visible_subscriptions(*, relationship: CustomerRelationship) -> QuerySet[Subscription]:
+    """What a partner sees of a customer's subscriptions: those it sold, or is the reseller of record of."""
+    partner = relationship.partner_id
+    return (
+        Subscription.objects.filter(Q(partner=partner) | Q(reseller=partner), customer=relationship.customer_id)
+        .select_related("offer", "partner_of_record", "support_contact", "partner")
+        .order_by("-created_at", "-id")
+    )
+
+
+def customer_subscriptions(*, customer: Organization) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.filter(customer=customer)
+        .select_related("offer", "partner", "support_contact")
+        .order_by("-created_at", "-id")
+    )
+
+
+def subscription_get(*, relationship: CustomerRelationship, public_id) -> Subscription:
+    return get_object_or_404(visible_subscriptions(relationship=relationship), public_id=public_id)
+
+
+def agreement_acceptances(*, customer: Organization) -> QuerySet[CustomerAgreementAcceptance]:
+    return (
+        CustomerAgreementAcceptance.objects.filter(customer=customer)
+        .select_related("version", "partner")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_list(*, sender: Organization) -> QuerySet[CustomerInvitation]:
+    return (
+        CustomerInvitation.objects.filter(sent_by=sender)
+        .select_related("partner", "reseller", "customer")
+        .order_by("-created_at")
+    )
+
+
+def invitation_of_sender(*, sender: Organization, pk: int) -> CustomerInvitation:
+    return get_object_or_404(CustomerInvitation.objects.select_related("partner", "reseller"), sent_by=sender, pk=pk)
+
+
+def invitation_by_token(*, token: str) -> CustomerInvitation | None:
+    from partnerhub.accounts.models import hash_token
+
+    if not token or len(token) > 128:
+        return None
+    return (
+        CustomerInvitation.objects.select_related("partner", "reseller", "sent_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def customer_counts_by_reseller(*, provider: Organization, reseller_pks: list[int]) -> dict[int, int]:
+    """How many of the provider's customers each reseller is associated with (one query)."""
+    rows = (
+        CustomerRelationship.objects.filter(
+            partner=provider, reseller__in=reseller_pks, status=CustomerRelationship.Status.ACTIVE
+        )
+        .values("reseller")
+        .annotate(n=Count("pk"))
+    )
+    return {row["reseller"]: row["n"] for row in rows}
+
+
+def has_active_subscriptions(*, relationship: CustomerRelationship) -> bool:
+    return Subscription.objects.filter(
+        Q(partner=relationship.partner_id) | Q(reseller=relationship.partner_id),
+        customer=relationship.customer_id,
+        status=Subscription.Status.ACTIVE,
+    ).exists()

@@ -1,0 +1,92 @@
+"""What every customer service needs: the error type, who may sell, and notifying a partner's admins."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from agreements.models import AgreementAcceptance
+from enrollment.models import PartnerId, Program, ProgramEnrollment
+from partnerhub.accounts.models import Membership, Organization
+from partnerhub.core.errors import ApplicationError
+from partnerhub.core.services import notification_create, outbound_email_queue
+from relationships.models import PartnerRelationship
+
+
+class CustomersError(ApplicationError):
+    """A rule of customers, orders or subscriptions was broken."""
+
+
+SELLING_PROGRAMS = (Program.INDIRECT_PROVIDER, Program.DIRECT_BILL)
+
+
+def selling_program(organization: Organization) -> str | None:
+    """The active program under which this partner sells (indirect provider first), or None."""
+    programs = set(
+        ProgramEnrollment.objects.filter(
+            organization=organization,
+            program__in=SELLING_PROGRAMS,
+            closed_at=None,
+            status=ProgramEnrollment.Status.ACTIVE,
+        ).values_list("program", flat=True)
+    )
+    return next((program for program in SELLING_PROGRAMS if program in programs), None)
+
+
+def require_seller(organization: Organization) -> str:
+    program = selling_program(organization)
+    if program is None:
+        raise CustomersError(
+            _(
+                "Only active indirect providers and direct-bill partners can add customers and place orders. "
+                "If you're an indirect reseller, ask your indirect provider."
+            ),
+            code="not_seller",
+        )
+    return program
+
+
+def eligible_resellers(provider: Organization):
+    """Resellers a provider may associate with a customer: an active partnership, an authorized
+    indirect-reseller enrolment with an associated location partner ID, and the agreement accepted."""
+    authorized = ProgramEnrollment.objects.filter(
+        organization=OuterRef("pk"),
+        program=Program.INDIRECT_RESELLER,
+        closed_at=None,
+        status__in=[ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE],
+    )
+    accepted = AgreementAcceptance.objects.filter(organization=OuterRef("pk"), csp_region=OuterRef("csp_region"))
+    located = PartnerId.objects.filter(organization=OuterRef("pk"), csp_associated=True)
+    partnered = PartnerRelationship.objects.filter(
+        provider=provider, reseller=OuterRef("pk"), status=PartnerRelationship.Status.ACTIVE
+    )
+    return (
+        Organization.objects.filter(Exists(partnered), Exists(authorized), Exists(accepted), Exists(located))
+        .filter(csp_region=provider.csp_region)
+        .order_by("legal_name", "pk")
+    )
+
+
+def location_partner_id(organization: Organization) -> PartnerId | None:
+    return PartnerId.objects.filter(organization=organization, csp_associated=True).first()
+
+
+def notify_admins(organization: Organization, *, title: str, url: str, template: str = "", context=None) -> None:
+    """Notify (and, with a template, email) the Global admins of an organization."""
+    admins = Membership.objects.global_admins().filter(organization=organization).select_related("user")
+    for membership in admins:
+        if template:
+            outbound_email_queue(
+                to=membership.user.email,
+                template=template,
+                organization=organization,
+                language=membership.user.language or None,
+                context={"name": membership.user.first_name, "url": settings.SITE_URL + url, **(context or {})},
+            )
+        notification_create(user=membership.user, organization=organization, title=title, url=url)
+
+
+def require_global_admin(user, organization: Organization, message: str) -> None:
+    if not Membership.objects.global_admins().filter(organization=organization, user=user).exists():
+        raise CustomersError(message, code="not_global_admin")

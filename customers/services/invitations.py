@@ -1,0 +1,200 @@
+"""Reseller relationship requests to customers: by a provider or direct-bill partner, or three-party by a
+reseller for itself and one of its providers. Same token rules as partnership links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partnerhub.accounts.models import Membership, Organization, User, hash_token, new_token
+from partnerhub.core.regions import CspRegion
+from partnerhub.core.services import audit_record, outbound_email_queue
+from relationships.models import PartnerRelationship
+
+from ..models import CustomerInvitation
+from .common import CustomersError, notify_admins, require_seller, selling_program
+from .customers import _create_admin, _create_tenant, check_account, customer_agreement_accept, relate_through
+
+
+def invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("customers:invitation-accept", args=[token])
+
+
+def customer_invitation_create(
+    *, sender: Organization, actor: User, delegated_admin: bool = True, provider: Organization | None = None
+) -> tuple[CustomerInvitation, str]:
+    """A new personal link. A seller invites for itself; a reseller names one of its providers."""
+    if provider is None:
+        require_seller(sender)
+        partner, reseller = sender, None
+    else:
+        partnered = PartnerRelationship.objects.filter(
+            provider=provider, reseller=sender, status=PartnerRelationship.Status.ACTIVE
+        ).exists()
+        if not partnered:
+            raise CustomersError(_("You can invite customers only with a provider you're in partnership with."))
+        partner, reseller = provider, sender
+    now = timezone.now()
+    token, token_hash = new_token()
+    with transaction.atomic():
+        invitation = CustomerInvitation.objects.create(
+            partner=partner,
+            reseller=reseller,
+            sent_by=sender,
+            delegated_admin=delegated_admin,
+            token_hash=token_hash,
+            created_by=actor,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.CUSTOMER_INVITATION_TTL_DAYS),
+        )
+        audit_record(code="partnerhub.customer_invitation.created", actor=actor, organization=sender, target=invitation)
+    return invitation, token
+
+
+def customer_invitation_send(*, invitation: CustomerInvitation, actor: User, token: str, email: str, message: str):
+    """Email the draft through the outbox."""
+    if hash_token(token) != invitation.token_hash:
+        raise CustomersError(_("This draft's link was replaced; create a new request."), code="stale_token")
+    email = (email or "").strip().lower()
+    if not email:
+        raise CustomersError(_("Enter the customer's email address."), field="email")
+    with transaction.atomic():
+        invitation = CustomerInvitation.objects.select_for_update().select_related("sent_by").get(pk=invitation.pk)
+        if not invitation.is_usable:
+            raise CustomersError(_("This invitation can no longer be sent."), code="gone")
+        invitation.recipient_email = email
+        invitation.save(update_fields=["recipient_email"])
+        outbound_email_queue(
+            to=email,
+            template="customer_invitation",
+            organization=invitation.sent_by,
+            context={
+                "partner": invitation.sent_by.legal_name,
+                "message": message.strip(),
+                "accept_url": invitation_url(token),
+                "expires_at": invitation.expires_at,
+            },
+        )
+        audit_record(code="partnerhub.customer_invitation.sent", actor=actor, organization=invitation.sent_by,
+                     target=invitation, data={"to": email})  # fmt: skip
+    return invitation
+
+
+def customer_invitation_revoke(*, invitation: CustomerInvitation, actor: User) -> CustomerInvitation:
+    with transaction.atomic():
+        invitation = CustomerInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is None and invitation.revoked_at is None:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+            audit_record(code="partnerhub.customer_invitation.revoked", actor=actor,
+                         organization=invitation.sent_by, target=invitation)  # fmt: skip
+    return invitation
+
+
+def check_invitation(*, invitation: CustomerInvitation, customer: Organization | None, user: User | None) -> None:
+    """Every reason this customer can't accept this invitation (nothing written)."""
+    if not invitation.is_usable:
+        raise CustomersError(_("This invitation link is no longer valid."), code="gone")
+    if customer is None:
+        return
+    if customer.kind != Organization.Kind.CUSTOMER:
+        raise CustomersError(
+            _("%(organization)s is a partner organization. Sign in with your customer account to accept.")
+            % {"organization": customer.legal_name},
+            code="not_customer",
+        )
+    if user is not None and not Membership.objects.global_admins().filter(organization=customer, user=user).exists():
+        raise CustomersError(
+            _("Only a Global admin of %(customer)s can accept a reseller relationship.")
+            % {"customer": customer.legal_name},
+            code="not_global_admin",
+        )
+    partner = invitation.partner
+    if selling_program(partner) is None:
+        raise CustomersError(
+            _("%(partner)s can't take on customers at the moment.") % {"partner": partner.legal_name},
+            code="partner_inactive",
+        )
+    if customer.csp_region != partner.csp_region:
+        raise CustomersError(
+            _("%(partner)s sells in the %(theirs)s CSP region and %(customer)s is in %(ours)s: partners can only "
+              "serve customers of their own region.")
+            % {
+                "partner": partner.legal_name,
+                "theirs": CspRegion(partner.csp_region).label,
+                "customer": customer.legal_name,
+                "ours": CspRegion(customer.csp_region).label,
+            },
+            code="region_mismatch",
+        )  # fmt: skip
+    if (
+        invitation.reseller_id
+        and not PartnerRelationship.objects.filter(
+            provider=partner, reseller=invitation.reseller_id, status=PartnerRelationship.Status.ACTIVE
+        ).exists()
+    ):
+        raise CustomersError(_("The reseller and its provider are no longer partners; ask for a new link."),
+                             code="partnership_ended")  # fmt: skip
+
+
+def _accept(invitation: CustomerInvitation, customer: Organization, user: User, accept_agreement: bool):
+    invitation = CustomerInvitation.objects.select_related("partner", "reseller", "sent_by").get(pk=invitation.pk)
+    check_invitation(invitation=invitation, customer=customer, user=user)
+    now = timezone.now()
+    claimed = CustomerInvitation.objects.filter(
+        pk=invitation.pk, accepted_at=None, revoked_at=None, expires_at__gt=now
+    ).update(accepted_at=now, accepted_by=user, customer=customer)
+    if not claimed:
+        raise CustomersError(_("This invitation link is no longer valid."), code="gone")
+    rows = relate_through(
+        partner=invitation.partner,
+        customer=customer,
+        reseller=invitation.reseller,
+        delegated_admin=invitation.delegated_admin,
+    )
+    if accept_agreement:
+        customer_agreement_accept(customer=customer, user=user)
+    audit_record(code="partnerhub.customer_invitation.accepted", actor=user, organization=customer, target=invitation)
+    for row in rows:
+        audit_record(code="partnerhub.customer_relationship.created", actor=user, organization=row.partner, target=row)
+        notify_admins(
+            row.partner,
+            title=_("%(customer)s accepted your reseller relationship request") % {"customer": customer.legal_name},
+            url=reverse("customers:customer-detail", args=[customer.tenant_id]),
+            template="customer_invitation_accepted",
+            context={"customer": customer.legal_name},
+        )
+    return rows
+
+
+def customer_invitation_accept(*, invitation: CustomerInvitation, customer: Organization, user: User,
+                               accept_agreement: bool = False):  # fmt: skip
+    """The customer's Global admin authorizes the partner(s) as resellers of record."""
+    with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=customer.pk)
+        return _accept(invitation, customer, user, accept_agreement)
+
+
+def customer_signup_and_accept(
+    *, invitation: CustomerInvitation, account: dict, password: str, accept_agreement: bool
+) -> User:
+    """A visitor without an account creates its customer tenant from the link and accepts in one go."""
+    check_invitation(invitation=invitation, customer=None, user=None)
+    check_account(invitation.partner, account)
+    try:
+        password_validation.validate_password(password)
+    except ValidationError as exc:
+        raise CustomersError(" ".join(exc.messages), field="password") from None
+    with transaction.atomic():
+        organization, customer = _create_tenant(account=account, created_by_partner=None)
+        user = _create_admin(organization, customer, password=password, temporary=False)
+        audit_record(code="partnerhub.customer.created", actor=user, organization=organization, target=organization)
+        _accept(invitation, organization, user, accept_agreement)
+    return user

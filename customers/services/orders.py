@@ -1,0 +1,349 @@
+"""Orders and subscriptions: the catalogue checks, partner-of-record pre-flight, idempotent submission,
+and the new-commerce rules for changing a subscription (domain.md §6.5)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from agreements.models import CustomerAgreementAcceptance
+from agreements.selectors import agreement_status_lookup
+from enrollment.models import PartnerId
+from partnerhub.accounts.models import Organization, User
+from partnerhub.core.services import audit_record
+from relationships.models import PartnerRelationship
+
+from ..models import CustomerRelationship, Offer, OfferPrice, Order, OrderLine, Subscription
+from .common import CustomersError, require_seller
+
+
+@dataclass
+class LineInput:
+    offer: Offer
+    quantity: int
+    friendly_name: str = ""
+    partner_of_record: PartnerId | None = None
+
+
+def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:
+    """The location partner ID a seller may record on a sale, or CustomersError with the exact reason."""
+    status = agreement_status_lookup(number=number, provider_region=partner.csp_region)
+    if not status.ok:
+        reasons = {
+            "2202": _("%(number)s is a global partner ID, not a location ID. Enter the reseller's location partner ID.")
+            % {"number": number},
+            "800039": _("The reseller isn't active yet: its enrolment status is %(status)s.")
+            % {"status": status.program_status},
+            "2203": _("The reseller hasn't accepted the partner agreement for its CSP region yet."),
+            "2201": status.message,
+        }
+        raise CustomersError(reasons.get(status.code, status.message), field="partner_of_record", code=status.code)
+    partner_id = PartnerId.objects.select_related("organization").get(number=status.number)
+    if partner_id.organization_id == partner.pk:
+        raise CustomersError(
+            _("The partner of record is the reseller's location ID, never your own."), field="partner_of_record"
+        )
+    partnered = PartnerRelationship.objects.filter(
+        provider=partner, reseller=partner_id.organization_id, status=PartnerRelationship.Status.ACTIVE
+    ).exists()
+    if not partnered:
+        raise CustomersError(
+            _("%(reseller)s has no active partnership with you: ask it to authorize you as its indirect provider.")
+            % {"reseller": partner_id.organization.legal_name},
+            field="partner_of_record",
+            code="no_partnership",
+        )
+    return partner_id
+
+
+def offers_for(*, country: str, region: str, currency: str):
+    """Available offers sold in this market and priced in its currency, with the price annotated."""
+    from django.db.models import OuterRef, Q, Subquery
+
+    price = OfferPrice.objects.filter(offer=OuterRef("pk"), currency=currency).values("unit_price")[:1]
+    return (
+        Offer.objects.filter(is_available=True, csp_regions__contains=[region])
+        .filter(Q(countries=[]) | Q(countries__contains=[str(country)]))
+        .annotate(unit_price=Subquery(price))
+        .exclude(unit_price=None)
+        .order_by("rank", "name", "pk")
+    )
+
+
+def check_lines(*, partner, customer, country: str, region: str, currency: str, lines: list[LineInput]) -> None:
+    """Each line's offer is sold to this customer and its quantity within the offer's limits."""
+    available = {offer.pk: offer for offer in offers_for(country=country, region=region, currency=currency)}
+    held = {}
+    if customer is not None:
+        held = dict(
+            Subscription.objects.filter(customer=customer)
+            .exclude(status=Subscription.Status.CANCELLED)
+            .values_list("offer")
+            .annotate(n=Count("pk"))
+        )
+    wanted: dict[int, int] = {}
+    for line in lines:
+        offer = line.offer
+        if offer.pk not in available:
+            raise CustomersError(
+                _("%(offer)s isn't sold to customers in this country.") % {"offer": offer.name}, field="offer"
+            )
+        if not offer.minimum_quantity <= line.quantity <= offer.maximum_quantity:
+            raise CustomersError(
+                _("%(offer)s is sold in quantities from %(min)s to %(max)s.")
+                % {"offer": offer.name, "min": offer.minimum_quantity, "max": offer.maximum_quantity},
+                field="quantity",
+            )
+        wanted[offer.pk] = wanted.get(offer.pk, 0) + 1
+        if offer.customer_limit is not None and held.get(offer.pk, 0) + wanted[offer.pk] > offer.customer_limit:
+            raise CustomersError(
+                _("A customer can hold at most %(limit)s subscription(s) to %(offer)s.")
+                % {"limit": offer.customer_limit, "offer": offer.name},
+                field="offer",
+            )
+
+
+def has_customer_agreement(customer: Organization) -> bool:
+    return CustomerAgreementAcceptance.objects.filter(customer=customer).exists()
+
+
+def _term_end(start, term: str):
+    days = 365 if term == Offer.Term.ANNUAL else 30
+    return (start + timedelta(days=days)).date()
+
+
+def order_create_locked(*, partner, customer, actor, lines: list[LineInput], key: uuid.UUID | None = None) -> Order:
+    """Write the order, its lines and one subscription per line (the caller holds the customer lock)."""
+    now = timezone.now()
+    prices = dict(
+        OfferPrice.objects.filter(offer__in=[line.offer for line in lines], currency=customer.currency).values_list(
+            "offer", "unit_price"
+        )
+    )
+    order = Order.objects.create(
+        partner=partner,
+        customer=customer,
+        idempotency_key=key or uuid.uuid4(),
+        currency=customer.currency,
+        created_by=actor,
+        created_at=now,
+    )
+    for number, line in enumerate(lines):
+        reseller_id = line.partner_of_record.organization_id if line.partner_of_record else None
+        subscription = Subscription.objects.create(
+            customer=customer,
+            partner=partner,
+            offer=line.offer,
+            order=order,
+            friendly_name=line.friendly_name.strip(),
+            quantity=line.quantity,
+            partner_of_record=line.partner_of_record,
+            reseller_id=reseller_id,
+            support_contact=partner,  # the provider by default
+            unit_price=prices[line.offer.pk],
+            currency=customer.currency,
+            created_at=now,
+            term_end=_term_end(now, line.offer.term),
+            last_increase_at=now,
+            updated_at=now,
+        )
+        OrderLine.objects.create(
+            order=order,
+            line_number=number,
+            offer=line.offer,
+            quantity=line.quantity,
+            term=line.offer.term,
+            friendly_name=line.friendly_name.strip(),
+            unit_price=prices[line.offer.pk],
+            partner_of_record=line.partner_of_record,
+            subscription=subscription,
+        )
+    audit_record(code="partnerhub.order.placed", actor=actor, organization=partner, target=order,
+                 data={"lines": len(lines)})  # fmt: skip
+    audit_record(code="partnerhub.order.placed", actor=actor, organization=customer, target=order)
+    return order
+
+
+def order_submit(
+    *, partner: Organization, customer: Organization, actor: User, key: uuid.UUID, lines: list[LineInput]
+) -> tuple[Order, bool]:
+    """ "Add subscription" → Submit. The same idempotency key always yields the same one order, however
+    many times or how concurrently it is submitted. Returns (order, created)."""
+    require_seller(partner)
+    if not lines:
+        raise CustomersError(_("Add at least one subscription."), field="offer")
+    with transaction.atomic():
+        # One order at a time per customer: the per-customer limits and the idempotency check hold.
+        customer = Organization.objects.select_for_update().get(pk=customer.pk)
+        existing = Order.objects.filter(partner=partner, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+        if not CustomerRelationship.objects.filter(
+            partner=partner, customer=customer, status=CustomerRelationship.Status.ACTIVE
+        ).exists():
+            raise CustomersError(_("You no longer have a relationship with this customer."), code="no_relationship")
+        if not has_customer_agreement(customer):
+            raise CustomersError(
+                _(
+                    "Either confirm the customer's acceptance of the customer agreement or have the customer "
+                    "accept it before you can complete this purchase."
+                ),
+                code="13605",
+            )
+        check_lines(
+            partner=partner,
+            customer=customer,
+            country=customer.country.code,
+            region=customer.csp_region,
+            currency=customer.currency,
+            lines=lines,
+        )
+        try:
+            with transaction.atomic():
+                order = order_create_locked(partner=partner, customer=customer, actor=actor, lines=lines, key=key)
+        except IntegrityError:  # belt and braces: the unique key, should the lock ever be bypassed
+            return Order.objects.get(partner=partner, idempotency_key=key), False
+    return order, True
+
+
+# --- changing a subscription ------------------------------------------------------------------------------
+
+
+def _lock(subscription: Subscription) -> Subscription:
+    return Subscription.objects.select_for_update().select_related("offer", "customer").get(pk=subscription.pk)
+
+
+def _save(subscription: Subscription, actor, code: str, fields: list[str], data=None) -> Subscription:
+    subscription.updated_at = timezone.now()
+    subscription.save(update_fields=[*fields, "updated_at"])
+    audit_record(code=code, actor=actor, organization=subscription.partner, target=subscription, data=data)
+    return subscription
+
+
+def _day(value) -> str:
+    return date_format(value, "DATE_FORMAT")
+
+
+def subscription_change_quantity(*, subscription: Subscription, actor: User, quantity: int) -> Subscription:
+    """Licenses go up at any time, and down only within 7 days of the last increase."""
+    with transaction.atomic():
+        subscription = _lock(subscription)
+        offer, now = subscription.offer, timezone.now()
+        if subscription.status != Subscription.Status.ACTIVE:
+            raise CustomersError(_("Only an active subscription's quantity can change."), field="quantity")
+        if not offer.minimum_quantity <= quantity <= offer.maximum_quantity:
+            raise CustomersError(
+                _("%(offer)s is sold in quantities from %(min)s to %(max)s.")
+                % {"offer": offer.name, "min": offer.minimum_quantity, "max": offer.maximum_quantity},
+                field="quantity",
+            )
+        if quantity == subscription.quantity:
+            return subscription
+        before = subscription.quantity
+        if quantity > before:
+            subscription.last_increase_at = now
+        elif not subscription.may_decrease(now):
+            raise CustomersError(
+                _(
+                    "Licenses can only be removed within 7 days of being added; that window closed on %(date)s. "
+                    "Turn off auto-renew to reduce them at renewal."
+                )
+                % {"date": _day(subscription.decrease_allowed_until)},
+                field="quantity",
+            )
+        subscription.quantity = quantity
+        return _save(subscription, actor, "partnerhub.subscription.quantity_changed", ["quantity", "last_increase_at"],
+                     {"from": before, "to": quantity})  # fmt: skip
+
+
+def subscription_cancel(*, subscription: Subscription, actor: User) -> Subscription:
+    """Cancel within 7 days of purchase; afterwards there is no cancellation."""
+    with transaction.atomic():
+        subscription = _lock(subscription)
+        if subscription.status == Subscription.Status.CANCELLED:
+            return subscription
+        if not subscription.may_cancel():
+            raise CustomersError(
+                _("A subscription can be cancelled only within 7 days of purchase; that window closed on %(date)s.")
+                % {"date": _day(subscription.cancellable_until)}
+            )
+        subscription.status = Subscription.Status.CANCELLED
+        subscription.auto_renew = False
+        subscription.cancelled_at = timezone.now()
+        return _save(subscription, actor, "partnerhub.subscription.cancelled", ["status", "auto_renew", "cancelled_at"])
+
+
+def subscription_suspend(*, subscription: Subscription, actor: User) -> Subscription:
+    """Suspending turns auto-renew off."""
+    with transaction.atomic():
+        subscription = _lock(subscription)
+        if subscription.status != Subscription.Status.ACTIVE:
+            raise CustomersError(_("Only an active subscription can be suspended."))
+        subscription.status = Subscription.Status.SUSPENDED
+        subscription.auto_renew = False
+        return _save(subscription, actor, "partnerhub.subscription.suspended", ["status", "auto_renew"])
+
+
+def subscription_reactivate(*, subscription: Subscription, actor: User) -> Subscription:
+    with transaction.atomic():
+        subscription = _lock(subscription)
+        if subscription.status != Subscription.Status.SUSPENDED:
+            raise CustomersError(_("Only a suspended subscription can be reactivated."))
+        subscription.status = Subscription.Status.ACTIVE
+        return _save(subscription, actor, "partnerhub.subscription.reactivated", ["status"])
+
+
+def subscription_update(*, subscription: Subscription, actor: User, friendly_name: str, auto_renew: bool):
+    with transaction.atomic():
+        subscription = _lock(subscription)
+        if auto_renew and subscription.status != Subscription.Status.ACTIVE:
+            raise CustomersError(_("Auto-renew can be turned on only for an active subscription."), field="auto_renew")
+        subscription.friendly_name = friendly_name.strip()
+        subscription.auto_renew = auto_renew
+        return _save(subscription, actor, "partnerhub.subscription.updated", ["friendly_name", "auto_renew"])
+
+
+def subscription_set_partner_of_record(*, subscription: Subscription, actor: User, number: str) -> Subscription:
+    """The Reseller (partner ID) field of an existing subscription, with the same pre-flight checks."""
+    partner_id = partner_of_record_check(partner=subscription.partner, number=number)
+    with transaction.atomic():
+        subscription = _lock(subscription)
+        subscription.partner_of_record = partner_id
+        subscription.reseller_id = partner_id.organization_id
+        return _save(subscription, actor, "partnerhub.subscription.partner_of_record_set",
+                     ["partner_of_record", "reseller"], {"partner_id": partner_id.number})  # fmt: skip
+
+
+def support_contact_choices(subscription: Subscription):
+    """The seller itself, and each reseller in partnership with it that has a relationship with the customer."""
+    resellers = Organization.objects.filter(
+        provider_relationships__provider=subscription.partner_id,
+        provider_relationships__status=PartnerRelationship.Status.ACTIVE,
+        customer_relationships__customer=subscription.customer_id,
+        customer_relationships__status=CustomerRelationship.Status.ACTIVE,
+    ).distinct()
+    return Organization.objects.filter(pk=subscription.partner_id).union(resellers)
+
+
+def subscription_set_support_contact(*, subscription: Subscription, actor: User, organization_pk: int):
+    with transaction.atomic():
+        subscription = _lock(subscription)
+        allowed = {organization.pk: organization for organization in support_contact_choices(subscription)}
+        if organization_pk not in allowed:
+            raise CustomersError(
+                _(
+                    "The support contact must be you or a reseller in partnership with you that has a relationship "
+                    "with this customer."
+                ),
+                field="support_contact",
+            )
+        subscription.support_contact = allowed[organization_pk]
+        return _save(subscription, actor, "partnerhub.subscription.support_contact_set", ["support_contact"],
+                     {"organization": allowed[organization_pk].legal_name})  # fmt: skip

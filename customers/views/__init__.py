@@ -1,0 +1,1 @@
+"""Customer pages: the partner side, the add-customer wizard, invitations and the customer side."""

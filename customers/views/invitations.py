@@ -1,0 +1,185 @@
+"""Reseller relationship requests: create, draft email, send, revoke; and the link's landing page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from partnerhub.core.errors import ApplicationError
+from partnerhub.core.forms import add_service_error, posted
+from relationships import selectors as relationship_selectors
+
+from .. import selectors, services
+from ..forms import AcceptInvitationForm, CustomerSignupForm, InvitationCreateForm, SendInvitationForm
+from .common import partner_required, require_perm
+
+DRAFTS_SESSION_KEY = "customer_invitation_drafts"
+
+
+def _remember_draft(request, invitation, token: str) -> None:
+    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
+    drafts[str(invitation.pk)] = token
+    request.session[DRAFTS_SESSION_KEY] = dict(list(drafts.items())[-10:])
+
+
+@require_POST
+@partner_required
+def invitation_create(request):
+    """ "Request a reseller relationship" (a seller), or "Invite new customers" (a reseller, for itself
+    and the provider of `relationship`)."""
+    require_perm(request, "customers.add_customer")
+    form = InvitationCreateForm(request.POST)
+    delegated_admin = form.is_valid() and form.cleaned_data["delegated_admin"]
+    provider = None
+    back = "customers:customer-list"
+    if relationship_pk := request.POST.get("relationship", ""):
+        if not relationship_pk.isdigit():
+            return redirect("relationships:provider-list")
+        provider = relationship_selectors.relationship_of_reseller(
+            reseller=request.organization, pk=int(relationship_pk)
+        ).provider
+        back = "relationships:provider-list"
+    try:
+        invitation, token = services.customer_invitation_create(
+            sender=request.organization, actor=request.user, delegated_admin=delegated_admin, provider=provider
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    _remember_draft(request, invitation, token)
+    return redirect("customers:invitation-draft", pk=invitation.pk)
+
+
+def _default_message(request, invitation, link: str) -> str:
+    if invitation.reseller_id:
+        intro = _(
+            "%(reseller)s invites you to authorize it and its indirect provider, %(provider)s, as resellers for "
+            "your organization."
+        ) % {"reseller": invitation.reseller.legal_name, "provider": invitation.partner.legal_name}
+    else:
+        intro = _("%(partner)s invites you to authorize it as a reseller for your organization.") % {
+            "partner": invitation.partner.legal_name
+        }
+    if invitation.delegated_admin:
+        intro += " " + _("The request includes delegated administration privileges.")
+    return _(
+        "Hello,\n\n%(intro)s\n\nA Global admin of your organization can accept with this personal link:\n%(link)s"
+        "\n\nBest regards,\n%(name)s\n%(sender)s"
+    ) % {"intro": intro, "link": link, "name": request.user.get_full_name(), "sender": request.organization.legal_name}
+
+
+@partner_required
+def invitation_draft(request, pk: int):
+    """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
+    require_perm(request, "customers.add_customer")
+    invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
+    token = request.session.get(DRAFTS_SESSION_KEY, {}).get(str(pk))
+    if token is None or not invitation.is_usable:
+        messages.info(request, _("That draft's link is no longer shown. Create a new request to get a link."))
+        return redirect("customers:customer-list")
+    link = services.invitation_url(token)
+    subject = _("Reseller relationship request from %(partner)s") % {"partner": request.organization.legal_name}
+    form = SendInvitationForm(posted(request), initial={"message": _default_message(request, invitation, link)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_invitation_send(
+                invitation=invitation, actor=request.user, token=token, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("customers:customer-list")
+    body = form["message"].value() or ""
+    return render(
+        request,
+        "customers/invitation_draft.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "link": link,
+            "subject": subject,
+            "mailto": f"mailto:?subject={quote(subject)}&body={quote(body)}",
+        },
+    )
+
+
+@require_POST
+@partner_required
+def invitation_revoke(request, pk: int):
+    require_perm(request, "customers.add_customer")
+    invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
+    services.customer_invitation_revoke(invitation=invitation, actor=request.user)
+    messages.success(request, _("The link no longer works."))
+    return redirect("customers:customer-list")
+
+
+# --- the customer's side of the link ----------------------------------------------------------------------
+
+
+@never_cache
+@ratelimit(key="ip", rate="60/m", method="POST", block=True)
+def invitation_accept(request, token: str):
+    """What the link opens: sign in as the customer's Global admin and accept, or create the customer account."""
+    invitation = selectors.invitation_by_token(token=token)
+    if invitation is None or not invitation.is_usable:
+        return render(request, "customers/invitation_gone.html", status=404)
+    context = {"invitation": invitation}
+    if not request.user.is_authenticated:
+        form = CustomerSignupForm(posted(request))
+        if request.method == "POST" and form.is_valid():
+            account = {k: v for k, v in form.cleaned_data.items() if k in services.ACCOUNT_FIELDS}
+            account["contact_phone"] = str(account["contact_phone"] or "")
+            account["country"] = str(account["country"])
+            try:
+                user = services.customer_signup_and_accept(
+                    invitation=invitation,
+                    account=account,
+                    password=form.cleaned_data["password"],
+                    accept_agreement=form.cleaned_data["accept_agreement"],
+                )
+            except ApplicationError as exc:
+                add_service_error(form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    _("Your customer account is ready. You sign in as %(email)s.") % {"email": user.email},
+                )
+                return redirect("customers:partner-relationships")
+        sign_in = reverse("account_login") + "?" + urlencode({"next": request.path})
+        return render(request, "customers/invitation_signup.html", {**context, "form": form, "sign_in_url": sign_in})
+    customer = request.organization
+    try:
+        services.check_invitation(invitation=invitation, customer=customer, user=request.user)
+    except ApplicationError as exc:
+        return render(request, "customers/invitation_refused.html", {**context, "reason": exc.message}, status=403)
+    needs_agreement = not services.has_customer_agreement(customer)
+    form = AcceptInvitationForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_invitation_accept(
+                invitation=invitation,
+                customer=customer,
+                user=request.user,
+                accept_agreement=needs_agreement and form.cleaned_data["accept_agreement"],
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The reseller relationship was accepted."))
+            return redirect("customers:partner-relationships")
+    return render(
+        request,
+        "customers/invitation_accept.html",
+        {**context, "form": form, "customer": customer, "needs_agreement": needs_agreement},
+    )

@@ -1,0 +1,342 @@
+"""The partner side: Customers, a customer's page, its subscriptions, orders, exports and removal."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from partnerhub.core.errors import ApplicationError
+from partnerhub.core.forms import add_service_error, posted
+
+from .. import selectors, services
+from ..csv_export import csv_response
+from ..forms import (
+    AttestForm,
+    PartnerOfRecordForm,
+    QuantityForm,
+    SearchForm,
+    SubscriptionAddForm,
+    SubscriptionSettingsForm,
+    SupportContactForm,
+)
+from ..models import CustomerRelationship, Subscription
+from .common import PAGE_SIZE, partner_required, require_perm, seller_required
+
+
+def _reseller_filter_choices(request):
+    """Resellers to filter by: those in partnership with the provider (one query)."""
+    from relationships.models import PartnerRelationship
+
+    return [
+        relationship.reseller
+        for relationship in PartnerRelationship.objects.filter(
+            provider=request.organization, status=PartnerRelationship.Status.ACTIVE
+        )
+        .select_related("reseller")
+        .order_by("reseller__legal_name")
+    ]
+
+
+@partner_required
+def customer_list(request):
+    """Customers: search by company name, domain or tenant ID, filter by indirect reseller."""
+    require_perm(request, "customers.view_customers")
+    program = services.selling_program(request.organization)
+    resellers = _reseller_filter_choices(request) if program == "indirect_provider" else []
+    search = SearchForm(request.GET or None, resellers=resellers)
+    filters = search.cleaned_data if search.is_valid() else {}
+    relationships = selectors.customer_list(
+        partner=request.organization, query=filters.get("q") or "", reseller_pk=filters.get("reseller")
+    )
+    page = selectors.CappedPaginator(relationships, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customers/customer_list.html",
+        {
+            "page": page,
+            "search": search,
+            "is_seller": program is not None,
+            "may_add": program is not None and request.user.has_perm("customers.add_customer", request.membership),
+            "may_invite": program is not None and request.user.has_perm("customers.add_customer", request.membership),
+            "invitations": selectors.invitation_list(sender=request.organization)[:10],
+            "query_string": request.GET.urlencode() and _without_page(request.GET),
+        },
+    )
+
+
+def _without_page(params) -> str:
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@partner_required
+def customer_export(request):
+    """Export customers: Tenant ID, Company name, Primary domain name, Relationship, Indirect reseller."""
+    require_perm(request, "customers.view_customers")
+    rows = (
+        (r.customer.tenant_id, r.customer_name, r.customer.primary_domain, r.get_kind_display(),
+         r.reseller.legal_name if r.reseller else "")
+        for r in selectors.customer_list(partner=request.organization).iterator(chunk_size=2000)
+    )  # fmt: skip
+    return csv_response(
+        "customers.csv",
+        [_("Tenant ID"), _("Company name"), _("Primary domain name"), _("Relationship"), _("Indirect reseller")],
+        rows,
+    )
+
+
+@partner_required
+def customer_detail(request, tenant_id):
+    """Account, customer agreement, partners and subscriptions of one customer."""
+    require_perm(request, "customers.view_customers")
+    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
+    customer = relationship.customer
+    is_seller = relationship.kind != CustomerRelationship.Kind.INDIRECT_RESELLER
+    active = selectors.has_active_subscriptions(relationship=relationship)
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "relationship": relationship,
+            "customer": customer,
+            "profile": customer.customer_profile,
+            "acceptances": selectors.agreement_acceptances(customer=customer)[:5],
+            "subscriptions": selectors.visible_subscriptions(relationship=relationship)[:100],
+            "is_seller": is_seller,
+            "may_order": is_seller and request.user.has_perm("customers.place_order", request.membership),
+            "may_remove": request.user.has_perm("customers.remove_relationship", request.membership),
+            "has_active_subscriptions": active,
+        },
+    )
+
+
+@partner_required
+def subscription_export(request, tenant_id):
+    """Export subscriptions: Subscription ID, Subscription, Quantity, Status, Reseller."""
+    require_perm(request, "customers.view_customers")
+    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
+    rows = (
+        (s.public_id, s.display_name, s.quantity, s.get_status_display(),
+         s.partner_of_record.number if s.partner_of_record else "")
+        for s in selectors.visible_subscriptions(relationship=relationship).iterator(chunk_size=2000)
+    )  # fmt: skip
+    return csv_response(
+        f"subscriptions-{relationship.customer.primary_domain}.csv",
+        [_("Subscription ID"), _("Subscription"), _("Quantity"), _("Status"), _("Reseller")],
+        rows,
+    )
+
+
+def _selling_relationship(request, tenant_id) -> CustomerRelationship:
+    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
+    if relationship.kind == CustomerRelationship.Kind.INDIRECT_RESELLER:
+        raise PermissionDenied
+    return relationship
+
+
+def _agreement_input(data) -> services.AgreementInput:
+    return services.AgreementInput(
+        attest=True,
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        phone=str(data.get("phone") or ""),
+        date_agreed=data["date_agreed"],
+    )
+
+
+@seller_required("customers.place_order")
+def customer_agreement(request, tenant_id):
+    """Customer agreement → Update: confirm the customer's acceptance."""
+    relationship = _selling_relationship(request, tenant_id)
+    profile = relationship.customer.customer_profile
+    form = AttestForm(
+        posted(request),
+        initial={
+            "first_name": profile.contact_first_name,
+            "last_name": profile.contact_last_name,
+            "email": profile.contact_email,
+            "phone": profile.contact_phone,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_agreement_attest(
+                partner=request.organization,
+                customer=relationship.customer,
+                actor=request.user,
+                agreement=_agreement_input(form.cleaned_data),
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The customer's acceptance of the customer agreement was recorded."))
+            return redirect("customers:customer-detail", tenant_id=tenant_id)
+    return render(request, "customers/customer_agreement.html", {"relationship": relationship, "form": form})
+
+
+@seller_required("customers.place_order")
+def subscription_add(request, tenant_id):
+    """Add subscription: an offer of the customer's market, a quantity, the partner of record."""
+    relationship = _selling_relationship(request, tenant_id)
+    customer = relationship.customer
+    offers = list(
+        services.offers_for(country=customer.country.code, region=customer.csp_region, currency=customer.currency)
+    )
+    default_por = ""
+    if relationship.reseller_id:
+        location = services.location_partner_id(relationship.reseller)
+        default_por = str(location.number) if location else ""
+    form = SubscriptionAddForm(posted(request), offers=offers, initial={"partner_of_record": default_por})
+    has_agreement = services.has_customer_agreement(customer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            partner_of_record = None
+            if number := data["partner_of_record"].strip():
+                partner_of_record = services.partner_of_record_check(partner=request.organization, number=number)
+            offer = form.offers[data["offer"]]
+            order, created = services.order_submit(
+                partner=request.organization,
+                customer=customer,
+                actor=request.user,
+                key=data["key"],
+                lines=[
+                    services.LineInput(
+                        offer=offer,
+                        quantity=data["quantity"],
+                        friendly_name=data["friendly_name"],
+                        partner_of_record=partner_of_record,
+                    )
+                ],
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            if created:
+                messages.success(request, _("Order #%(order)s placed.") % {"order": order.pk})
+            return redirect("customers:customer-detail", tenant_id=tenant_id)
+    return render(
+        request,
+        "customers/subscription_add.html",
+        {"relationship": relationship, "form": form, "has_agreement": has_agreement, "offers": offers},
+    )
+
+
+@partner_required
+def subscription_detail(request, tenant_id, public_id):
+    """A subscription: quantity, cancel, suspend/reactivate, auto-renew, friendly name, partner of record,
+    designated support contact. The seller changes it; a reseller of record sees it read-only."""
+    require_perm(request, "customers.view_customers")
+    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
+    subscription = selectors.subscription_get(relationship=relationship, public_id=public_id)
+    may_manage = subscription.partner_id == request.organization.pk and request.user.has_perm(
+        "customers.manage_subscription", request.membership
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    contacts = list(services.support_contact_choices(subscription)) if may_manage else []
+    forms = {
+        "quantity": QuantityForm(
+            request.POST if action == "quantity" else None, initial={"quantity": subscription.quantity}
+        ),
+        "settings": SubscriptionSettingsForm(
+            request.POST if action == "settings" else None,
+            initial={"friendly_name": subscription.friendly_name, "auto_renew": subscription.auto_renew},
+        ),
+        "partner_of_record": PartnerOfRecordForm(
+            request.POST if action == "partner_of_record" else None,
+            initial={
+                "partner_of_record": subscription.partner_of_record.number if subscription.partner_of_record else ""
+            },
+        ),
+        "support_contact": SupportContactForm(
+            request.POST if action == "support_contact" else None,
+            choices=contacts,
+            initial={"support_contact": subscription.support_contact_id},
+        ),
+    }
+    if action:
+        if not may_manage:
+            raise PermissionDenied
+        done = _apply(request, subscription, action, forms)
+        if done:
+            messages.success(request, done)
+            return redirect("customers:subscription-detail", tenant_id=tenant_id, public_id=public_id)
+    return render(
+        request,
+        "customers/subscription_detail.html",
+        {
+            "relationship": relationship,
+            "subscription": subscription,
+            "may_manage": may_manage,
+            "forms": forms,
+            "order_lines": subscription.order.lines.select_related("offer", "partner_of_record"),
+        },
+    )
+
+
+def _apply(request, subscription: Subscription, action: str, forms) -> str | None:
+    """Run one subscription action; the success message, or None with the error on the page."""
+    actor = request.user
+    simple = {
+        "cancel": (services.subscription_cancel, _("The subscription was cancelled.")),
+        "suspend": (services.subscription_suspend, _("The subscription was suspended; auto-renew is off.")),
+        "reactivate": (services.subscription_reactivate, _("The subscription is active again.")),
+    }
+    try:
+        if action in simple:
+            function, message = simple[action]
+            function(subscription=subscription, actor=actor)
+            return message
+        form = forms.get(action)
+        if form is None:
+            messages.error(request, _("Unknown action."))
+            return None
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        if action == "quantity":
+            services.subscription_change_quantity(subscription=subscription, actor=actor, quantity=data["quantity"])
+            return _("The quantity is now %(quantity)s.") % {"quantity": data["quantity"]}
+        if action == "settings":
+            services.subscription_update(subscription=subscription, actor=actor, **data)
+            return _("The subscription was updated.")
+        if action == "partner_of_record":
+            services.subscription_set_partner_of_record(
+                subscription=subscription, actor=actor, number=data["partner_of_record"]
+            )
+            return _("The partner of record was updated.")
+        services.subscription_set_support_contact(
+            subscription=subscription, actor=actor, organization_pk=data["support_contact"]
+        )
+        return _("The designated support contact was updated.")
+    except ApplicationError as exc:
+        form = forms.get(action)
+        if form is not None and form.is_bound:
+            add_service_error(form, exc)
+        else:
+            messages.error(request, exc.message)
+        return None
+
+
+@partner_required
+def relationship_remove(request, tenant_id):
+    """Remove reseller relationship: Global admin only, and only without active subscriptions."""
+    require_perm(request, "customers.remove_relationship")
+    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
+    blocked = selectors.has_active_subscriptions(relationship=relationship)
+    if request.method == "POST" and not blocked:
+        try:
+            services.customer_relationship_remove(relationship=relationship, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Your relationship with %(customer)s was removed.") % {"customer": relationship.customer_name},
+            )
+            return redirect("customers:customer-list")
+    return render(request, "customers/relationship_remove.html", {"relationship": relationship, "blocked": blocked})
