@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from customers.models import CustomerRelationship, Offer, Subscription
 from enrollment.models import ProgramEnrollment, VerificationCase
 from partnerhub.accounts.models import Organization, User
 from relationships.models import PartnerRelationship
@@ -18,7 +19,7 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     assert "operator@partnerhub.example" in out
     assert "megan.bowen@contoso-distribution.example" in out
     assert User.objects.get(email="operator@partnerhub.example").is_staff
-    assert Organization.objects.count() == 6
+    assert Organization.objects.filter(kind="partner").count() == 6
     statuses = set(ProgramEnrollment.objects.values_list("status", flat=True))
     assert statuses >= {"email_pending", "pending_qualification", "action_needed", "active"}
     assert VerificationCase.objects.filter(status="in_review", sla_due_at__lt=timezone.now()).exists()  # overdue
@@ -26,6 +27,17 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     assert PartnerRelationship.objects.filter(
         provider__legal_name="Contoso Distribution Inc.", reseller__legal_name="Fabrikam Solutions LLC", status="active"
     ).exists()
+    # a dozen offers, and one customer of Contoso associated with Fabrikam, with two subscriptions
+    assert Offer.objects.count() == 12
+    woodgrove = Organization.objects.get(kind="customer")
+    assert set(
+        CustomerRelationship.objects.filter(customer=woodgrove).values_list("partner__legal_name", flat=True)
+    ) == {
+        "Contoso Distribution Inc.",
+        "Fabrikam Solutions LLC",
+    }
+    assert Subscription.objects.filter(customer=woodgrove, status="active").count() == 2
+    assert "admin@woodgrovefoods.onpartnerhub.example" in out
 
 
 @pytest.mark.django_db
@@ -38,3 +50,17 @@ def test_demo_users_can_sign_in(client):
 
     assert response.status_code == 302
     assert "Fabrikam Solutions LLC" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_customer_signs_in_with_the_demo_password_and_sees_its_partners(client):
+    call_command("seed_demo", verbosity=0)
+
+    client.post(
+        "/accounts/login/", {"login": "admin@woodgrovefoods.onpartnerhub.example", "password": "partnerhub-demo"}
+    )
+    page = client.get("/", follow=True).content.decode()
+
+    assert "Partner relationships" in page
+    assert "Contoso Distribution Inc." in page
+    assert "Business Premium" in page

@@ -128,7 +128,7 @@ def test_both_lists_pin_their_query_count(
     reseller_client = Client()
     reseller_client.force_login(user)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         page = provider_client.get("/partners/resellers/")
     assert _table(page).count("Reseller ") == min(count, 25)
     with django_assert_num_queries(7):
