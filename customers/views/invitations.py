@@ -150,7 +150,7 @@ def invitation_accept(request, token: str):
             except ApplicationError as exc:
                 add_service_error(form, exc)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
                 messages.success(
                     request,
                     _("Your customer account is ready. You sign in as %(email)s.") % {"email": user.email},
