@@ -4,7 +4,7 @@ from partnerhub.core.errors import ApplicationError
 
 from . import services
 from .forms import AgreementVersionForm
-from .models import AgreementAcceptance, AgreementVersion
+from .models import AgreementAcceptance, AgreementVersion, CustomerAgreementAcceptance
 
 
 @admin.register(AgreementVersion)
@@ -56,4 +56,23 @@ class AgreementAcceptanceAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomerAgreementAcceptance)
+class CustomerAgreementAcceptanceAdmin(admin.ModelAdmin):
+    """Customer agreement acceptances: evidence, read-only."""
+
+    list_display = ["customer", "version", "method", "partner", "contact_name", "date_agreed", "created_at"]
+    list_filter = ["method", "version"]
+    search_fields = ["customer__legal_name", "email", "last_name"]
+    list_select_related = ["customer", "version", "partner"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -225,7 +225,8 @@ def review(request):
         for offer in services.offers_for(country=market.country, region=market.region, currency=market.currency)
     }
     form = ReviewForm(posted(request))
-    if request.method == "POST" and form.is_valid():
+    reseller_lost = bool(state.get("reseller")) and reseller is None
+    if request.method == "POST" and form.is_valid() and not reseller_lost:
         data = services.NewCustomer(
             account=state["account"], reseller=reseller, agreement=_agreement_input(state), lines=lines
         )
@@ -256,6 +257,7 @@ def review(request):
             "lines": [(line, prices.get(line.offer.pk)) for line in lines],
             "currency": market.currency,
             "name_warning": company_name_warning(state["account"]["company_name"]),
+            "reseller_lost": reseller_lost,
         },
     )
 

@@ -316,3 +316,18 @@ def test_a_direct_customer_has_no_reseller(make_customer, seller):
 
     rows = CustomerRelationship.objects.filter(customer=created.organization)
     assert list(rows.values_list("partner", "reseller")) == [(seller[0].pk, None)]
+
+
+def test_a_reseller_that_became_ineligible_before_submit_is_not_silently_dropped(provider_client, seller):
+    from relationships.models import PartnerRelationship
+
+    provider_client.post("/customers/new/", _account_post(reseller=seller[2].pk))
+    provider_client.post("/customers/new/agreement/", {"how": "customer"})
+    PartnerRelationship.objects.filter(reseller=seller[2]).update(status="removed")
+
+    page = provider_client.get("/customers/new/review/")
+    response = provider_client.post("/customers/new/review/", {"confirm": "on"})
+
+    assert "can no longer be associated" in page.content.decode()
+    assert "can no longer be associated" in response.content.decode()
+    assert not Customer.objects.exists()
