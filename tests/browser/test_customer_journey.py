@@ -1,0 +1,220 @@
+"""Customers in a real Chromium: the provider adds a customer for its reseller with two subscriptions and
+records the customer agreement → notes the one-time password → the customer signs in, changes the
+password, sees its partners → the reseller sees the customer → the provider sets the reseller as support
+contact and raises a quantity."""
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.agreements.conftest import qualify
+from tests.customers.conftest import make_offer
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.relationships.conftest import sign
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct-horse-battery"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _shot(page, name: str) -> None:
+    """With UPDATE_SCREENSHOTS=1, refresh the README's screenshots from this journey."""
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+NEW_PASSWORD = "woodgrove-owns-its-password"
+CUSTOMER = "Woodgrove Foods Inc."
+
+
+def _page(browser):
+    page = browser.new_context(locale="en-US").new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def _sign_in(browser, base, email, password=PASSWORD):
+    page = _page(browser)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    return page
+
+
+def test_customer_journey(live_server, settings, browser, tmp_path):
+    from datetime import date
+
+    from django.contrib.auth.hashers import identify_hasher
+    from django.contrib.sessions.models import Session
+
+    from agreements.services import agreement_version_create
+    from customers.models import Subscription
+    from partnerhub.accounts.models import Role, User
+    from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
+    from partnerhub.demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
+    from relationships import services as relationship_services
+
+    settings.SITE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path
+    base = live_server.url
+    mpa = agreement_version_create(
+        type="mpa",
+        version="1",
+        language="en",
+        effective_date=date(2026, 1, 1),
+        content=text_pdf("MPA", PARTNER_AGREEMENT),
+    )
+    agreement_version_create(
+        type="mca",
+        version="2026-01",
+        language="en",
+        effective_date=date(2026, 1, 1),
+        content=text_pdf("MCA", CUSTOMER_AGREEMENT),
+    )
+    staff = UserFactory(email="olivia@partnerhub.example", is_staff=True)
+    people = {}
+    for key, name, email, program in (
+        ("provider", "Contoso Distribution", "megan@contoso.example", "indirect_provider"),
+        ("reseller", "Fabrikam LLC", "alex@fabrikam.example", "indirect_reseller"),
+    ):
+        organization = OrganizationFactory(legal_name=name, primary_domain=email.split("@")[1])
+        user = UserFactory(email=email, first_name=email.split("@")[0].title())
+        MembershipFactory(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
+        qualify(organization, user, staff, program=program)
+        sign(organization, user, mpa)
+        people[key] = (organization, user)
+    (provider_org, provider_user), (reseller_org, reseller_user) = people["provider"], people["reseller"]
+    invitation, _ = relationship_services.partnership_invitation_create(provider=provider_org, actor=provider_user)
+    relationship_services.partnership_accept(invitation=invitation, reseller=reseller_org, user=reseller_user)
+    make_offer("PH-BIZ-STD", "Business Standard", price="12.50")
+    make_offer("PH-SECURITY", "Endpoint Security", price="5.20", maximum=50)
+
+    # The provider starts "Add new customer" from the reseller's row.
+    provider = _sign_in(browser, base, "megan@contoso.example")
+    provider.goto(f"{base}/partners/resellers/")
+    provider.get_by_test_id("reseller-table").get_by_role("row", name=re.compile("Fabrikam LLC")).get_by_role(
+        "link", name="Add new customer"
+    ).click()
+    expect(provider).to_have_url(re.compile(rf"/customers/new/\?reseller={reseller_org.pk}$"))
+    expect(provider.get_by_role("heading", name="Add new customer")).to_be_visible()
+
+    # 1. Account info: the live check says the domain is free; the reseller is preselected.
+    provider.get_by_label("Company name").fill(CUSTOMER)
+    provider.get_by_label("Domain name").fill("woodgrovefoods")
+    expect(provider.get_by_test_id("domain-available")).to_have_text(
+        f"woodgrovefoods.{settings.CUSTOMER_DOMAIN_SUFFIX} is available."
+    )
+    provider.get_by_label("Country/region").select_option("US")
+    provider.get_by_label("Address line 1").fill("77 Market Street")
+    provider.get_by_label("City").fill("Portland")
+    provider.get_by_label("State or province").fill("OR")
+    provider.get_by_label("Postal code").fill("97204")
+    provider.get_by_label("First name").fill("Nestor")
+    provider.get_by_label("Last name").fill("Wilke")
+    provider.get_by_label("Email address").fill("nestor@woodgrove.example")
+    expect(provider.get_by_label("Indirect reseller")).to_have_value(str(reseller_org.pk))
+    provider.get_by_role("button", name="Next: Customer agreement").click()
+
+    # 2. Customer agreement: the provider confirms the customer accepted it yesterday.
+    expect(provider.get_by_label("I confirm the customer accepted the customer agreement")).to_be_checked()
+    expect(provider.get_by_label("Email address")).to_have_value("nestor@woodgrove.example")
+    yesterday = timezone.localdate() - timedelta(days=1)
+    provider.get_by_label("Date agreed").fill(yesterday.isoformat())
+    provider.get_by_role("button", name="Next", exact=True).click()
+
+    # 3. Subscriptions: two offers.
+    expect(provider.get_by_test_id("offer-table")).to_contain_text("Endpoint Security")
+    provider.get_by_label("Business Standard").fill("10")
+    provider.get_by_label("Endpoint Security").fill("5")
+    provider.get_by_role("button", name="Next: Review").click()
+
+    # 4. Review and submit.
+    expect(provider.get_by_test_id("review-reseller")).to_have_text("Fabrikam LLC")
+    expect(provider.get_by_test_id("review-lines")).to_contain_text("Business Standard")
+    expect(provider.get_by_test_id("review-lines")).to_contain_text("Endpoint Security")
+    provider.get_by_label(re.compile("I confirm that my organization is acting")).check()
+    _shot(provider, "customer-wizard-review")
+    provider.get_by_test_id("wizard-submit").click()
+
+    # The confirmation shows the admin's user name and temporary password exactly once.
+    expect(provider.get_by_role("heading", name=f"{CUSTOMER} was added")).to_be_visible()
+    user_name = provider.get_by_test_id("admin-user-name").inner_text().strip()
+    temporary = provider.get_by_test_id("temporary-password").inner_text().strip()
+    assert user_name == f"admin@woodgrovefoods.{settings.CUSTOMER_DOMAIN_SUFFIX}"
+    assert re.fullmatch(r"[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}", temporary)
+    done_url = provider.url
+    response = provider.reload()
+    assert response.status == 410
+    expect(provider.get_by_role("heading", name="This information can't be shown again")).to_be_visible()
+    expect(provider.get_by_text(temporary)).to_have_count(0)
+    assert provider.url == done_url
+
+    # Only the hash is stored: not the user row, the sessions, emails, audit log or notifications.
+    admin = User.objects.get(email=user_name)
+    assert admin.must_change_password
+    identify_hasher(admin.password)
+    assert temporary not in admin.password
+    assert not any(temporary in str(session.get_decoded()) for session in Session.objects.all())
+    for model in (OutboundEmail, AuditEvent, Notification):
+        assert not any(temporary in str(row) for row in model.objects.values_list()), model.__name__
+
+    # The customer signs in with the temporary password and must change it first.
+    customer = _sign_in(browser, base, user_name, temporary)
+    expect(customer).to_have_url(re.compile(r"/accounts/password/change/$"))
+    customer.get_by_label("Current Password").fill(temporary)
+    customer.get_by_label(re.compile(r"New Password\W*$")).fill(NEW_PASSWORD)
+    customer.get_by_label(re.compile(r"New Password \(again\)")).fill(NEW_PASSWORD)
+    customer.get_by_role("button", name="Change Password").click()
+
+    # Its home is Partner relationships: both partners, the agreement, both subscriptions.
+    expect(customer).to_have_url(re.compile(r"/customer/partners/$"))
+    expect(customer.get_by_role("heading", name="Partner relationships")).to_be_visible()
+    expect(customer.get_by_test_id("customer-partners")).to_contain_text("Contoso Distribution")
+    expect(customer.get_by_test_id("customer-partners")).to_contain_text("Fabrikam LLC")
+    expect(customer.get_by_test_id("customer-agreement-status")).to_contain_text("Accepted")
+    expect(customer.get_by_test_id("subscription-table")).to_contain_text("Business Standard")
+    expect(customer.get_by_test_id("subscription-table")).to_contain_text("Endpoint Security")
+    admin.refresh_from_db()
+    assert not admin.must_change_password
+    assert admin.check_password(NEW_PASSWORD)
+
+    # The reseller sees the customer, and its subscriptions read-only.
+    reseller = _sign_in(browser, base, "alex@fabrikam.example")
+    reseller.goto(f"{base}/customers/")
+    expect(reseller.get_by_test_id("customer-table")).to_contain_text(CUSTOMER)
+    reseller.get_by_role("link", name=CUSTOMER).click()
+    expect(reseller.get_by_role("heading", name=CUSTOMER)).to_be_visible()
+    expect(reseller.get_by_test_id("subscription-table")).to_contain_text("Business Standard")
+    expect(reseller.get_by_test_id("subscription-table")).to_contain_text("Endpoint Security")
+    expect(reseller.get_by_role("link", name="Add subscription")).to_have_count(0)
+    expect(reseller.get_by_text("You see this customer's subscriptions read-only.")).to_be_visible()
+
+    # The provider names the reseller designated support contact and raises a quantity.
+    provider.goto(f"{base}/customers/")
+    provider.get_by_role("link", name=CUSTOMER).click()
+    expect(provider.get_by_test_id("customer-reseller")).to_have_text("Fabrikam LLC")
+    _shot(provider, "customer-detail")
+    provider.get_by_test_id("subscription-table").get_by_role("link", name="Business Standard").click()
+    expect(provider.get_by_test_id("subscription-quantity")).to_have_text("10")
+    expect(provider.get_by_test_id("support-contact")).to_have_text("Contoso Distribution")
+    contact = provider.get_by_test_id("support-contact-form")
+    contact.get_by_label("Designated support contact").select_option(label="Fabrikam LLC")
+    contact.get_by_role("button", name="Save support contact").click()
+    expect(provider.get_by_text("The designated support contact was updated.")).to_be_visible()
+    expect(provider.get_by_test_id("support-contact")).to_have_text("Fabrikam LLC")
+    quantity = provider.get_by_test_id("quantity-form")
+    quantity.get_by_label("Quantity").fill("12")
+    quantity.get_by_role("button", name="Update quantity").click()
+    expect(provider.get_by_text("The quantity is now 12.")).to_be_visible()
+    expect(provider.get_by_test_id("subscription-quantity")).to_have_text("12")
+    _shot(provider, "subscription-detail")
+    subscription = Subscription.objects.get(customer__primary_domain=user_name.split("@")[1], offer__sku="PH-BIZ-STD")
+    assert (subscription.quantity, subscription.support_contact) == (12, reseller_org)
