@@ -46,7 +46,8 @@ def customer_list(request):
     program = services.selling_program(request.organization)
     resellers = _reseller_filter_choices(request) if program == "indirect_provider" else []
     search = SearchForm(request.GET or None, resellers=resellers)
-    filters = search.cleaned_data if search.is_valid() else {}
+    search.is_valid()  # an unknown reseller is ignored; the search text still applies
+    filters = search.cleaned_data if search.is_bound else {}
     relationships = selectors.customer_list(
         partner=request.organization, query=filters.get("q") or "", reseller_pk=filters.get("reseller")
     )
@@ -104,7 +105,9 @@ def customer_detail(request, tenant_id):
             "customer": customer,
             "profile": customer.customer_profile,
             "acceptances": selectors.agreement_acceptances(customer=customer)[:5],
-            "subscriptions": selectors.visible_subscriptions(relationship=relationship)[:100],
+            "subscriptions": selectors.CappedPaginator(
+                selectors.visible_subscriptions(relationship=relationship), PAGE_SIZE
+            ).get_page(request.GET.get("page")),
             "is_seller": is_seller,
             "may_order": is_seller and request.user.has_perm("customers.place_order", request.membership),
             "may_remove": request.user.has_perm("customers.remove_relationship", request.membership),

@@ -1,0 +1,453 @@
+"""The customer list and a customer's subscription list: pinned query counts at 1, 25 and 250 rows, search,
+the reseller filter, pagination and the capped count; the CSV exports: streamed, formula-safe, and flat in
+memory for 100,000 customers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+import tracemalloc
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from customers import selectors, services
+from customers.models import Customer, CustomerRelationship, Order, Subscription
+from partnerhub.accounts.models import Organization
+
+# One request, whatever the number of rows: session, user, acting membership, selling program, the reseller
+# filter's choices, one page of relationships with customer, profile and reseller, the unread-notification
+# badge, the organization switcher, the capped count, the latest reseller relationship requests.
+CUSTOMER_LIST_QUERIES = 10
+# A customer's page: session, user, acting membership, the relationship, the active-subscription check, the
+# badge, the switcher, the agreement acceptances, the subscriptions with offer, partner of record, support
+# contact and partner. The same for its provider and for the reseller of record (read-only).
+SUBSCRIPTION_LIST_QUERIES = 9
+
+HEADER = ["Tenant ID", "Company name", "Primary domain name", "Relationship", "Indirect reseller"]
+SUBSCRIPTION_HEADER = ["Subscription ID", "Subscription", "Quantity", "Status", "Reseller"]
+
+
+def bulk_customers(provider, count, *, reseller=None, name="Bulk Customer {n:04d}", prefix="bulk"):
+    """`count` customers of the provider (associated with `reseller`, which gets its own row too), written in
+    three statements: the services would take seconds for 250."""
+    suffix = settings.CUSTOMER_DOMAIN_SUFFIX
+    organizations = Organization.objects.bulk_create(
+        Organization(
+            kind=Organization.Kind.CUSTOMER,
+            legal_name=name.format(n=n),
+            country="US",
+            address_line1="1 Bulk Road",
+            city="Portland",
+            state="OR",
+            postal_code="97204",
+            primary_domain=f"{prefix}{n}.{suffix}",
+            csp_region="united_states",
+            currency="USD",
+        )
+        for n in range(count)
+    )
+    Customer.objects.bulk_create(
+        Customer(
+            organization=organization,
+            domain=organization.primary_domain,
+            contact_first_name="Bulk",
+            contact_last_name="Contact",
+            contact_email="bulk@bulk.example",
+            created_by_partner=provider,
+        )
+        for organization in organizations
+    )
+    rows = [
+        CustomerRelationship(
+            partner=provider,
+            customer=organization,
+            kind="indirect_provider",
+            reseller=reseller,
+            customer_name=organization.legal_name,
+        )
+        for organization in organizations
+    ]
+    if reseller is not None:
+        rows += [
+            CustomerRelationship(
+                partner=reseller, customer=organization, kind="indirect_reseller", customer_name=organization.legal_name
+            )
+            for organization in organizations
+        ]
+    CustomerRelationship.objects.bulk_create(rows)
+    return organizations
+
+
+def bulk_subscriptions(*, provider, customer, reseller, offers, count):
+    """`count` subscriptions of one order, half of them with a friendly name, all with the reseller of record."""
+    partner_of_record = reseller.partner_ids.get(csp_associated=True)
+    now = timezone.now()
+    order = Order.objects.create(partner=provider, customer=customer, idempotency_key=uuid.uuid4(), currency="USD")
+    choices = [offers["standard"], offers["security"]]
+    Subscription.objects.bulk_create(
+        Subscription(
+            customer=customer,
+            partner=provider,
+            offer=choices[n % 2],
+            order=order,
+            friendly_name=f"Seat pool {n:04d}" if n % 2 else "",
+            quantity=n + 1,
+            partner_of_record=partner_of_record,
+            reseller=reseller,
+            support_contact=(provider, reseller)[n % 2],
+            unit_price="12.50",
+            currency="USD",
+            created_at=now - timedelta(minutes=n),
+            term_end=(now + timedelta(days=30)).date(),
+            last_increase_at=now,
+        )
+        for n in range(count)
+    )
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _table(response, testid="customer-table") -> str:
+    return response.content.decode().split(f'data-testid="{testid}"')[1].split("</table>")[0]
+
+
+def _names(response) -> list[str]:
+    """The company names of the customer table, in order."""
+    rows = _table(response).split("<tbody>")[1].split("<tr>")[1:]
+    return [row.split('">', 1)[1].split("</a>")[0] for row in rows if "</a>" in row]
+
+
+def _count_line(response) -> str:
+    return response.content.decode().split('data-testid="customer-count">')[1].split("</p>")[0]
+
+
+def _csv(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode()
+    assert text.startswith("\ufeff")  # the BOM: Excel opens UTF-8
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+# --- query counts -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filtered", [False, True], ids=["all", "by-reseller"])
+@pytest.mark.parametrize("count", [1, 25, 250])
+def test_the_customer_list_pins_its_query_count(seller, django_assert_num_queries, count, filtered):
+    provider, user, fabrikam, _ = seller
+    bulk_customers(provider, count, reseller=fabrikam)
+    bulk_customers(provider, 3, name="Zz Unassociated", prefix="zz")
+    client = _client(user)
+    url = f"/customers/?reseller={fabrikam.pk}" if filtered else "/customers/"
+
+    with django_assert_num_queries(CUSTOMER_LIST_QUERIES):
+        response = client.get(url)
+
+    names = _names(response)
+    assert len(names) == min(count + (0 if filtered else 3), 25)
+    assert ("Zz Unassociated" in "".join(names)) is (not filtered and count < 25)
+    assert _count_line(response) == (
+        f"{count} customer{'s' if count > 1 else ''}" if filtered else f"{count + 3} customers"
+    )
+
+
+@pytest.mark.parametrize("viewer", ["provider", "reseller"])
+@pytest.mark.parametrize("count", [1, 25, 250])
+def test_the_subscription_list_pins_its_query_count(seller, make_customer, offers, django_assert_num_queries,
+                                                    count, viewer):  # fmt: skip
+    """A customer's page lists its subscriptions (the first 100): its provider's view and, read-only, the
+    view of the reseller of record."""
+    provider, user, fabrikam, fabrikam_user = seller
+    created = make_customer("woodgrovefoods", company_name="Woodgrove Foods Inc.")
+    bulk_subscriptions(provider=provider, customer=created.organization, reseller=fabrikam, offers=offers, count=count)
+    client = _client(user if viewer == "provider" else fabrikam_user)
+    url = f"/customers/{created.organization.tenant_id}/"
+
+    with django_assert_num_queries(SUBSCRIPTION_LIST_QUERIES):
+        response = client.get(url)
+
+    table = _table(response, "subscription-table")
+    assert table.count('data-testid="subscription-quantity"') == min(count, 25)
+    assert "Fabrikam Solutions LLC" in table or count == 1  # the designated support contact of every other one
+
+
+# --- search, filter, pages --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three(seller, customer, make_customer):
+    """Woodgrove (associated with Fabrikam), and two direct customers of Contoso."""
+    tailspin = make_customer("tailspintoys", company_name="Tailspin Toys Ltd", with_reseller=False)
+    adatum = make_customer("adatumhealth", company_name="Adatum Health", with_reseller=False)
+    return customer.organization, tailspin.organization, adatum.organization
+
+
+def test_search_by_company_name_domain_or_tenant_id(seller, three):
+    woodgrove, tailspin, adatum = three
+    client = _client(seller[1])
+
+    assert _names(client.get("/customers/")) == ["Adatum Health", "Tailspin Toys Ltd", "Woodgrove Foods Inc."]
+    assert _names(client.get("/customers/", {"q": "woodgrove FOODS"})) == ["Woodgrove Foods Inc."]
+    assert _names(client.get("/customers/", {"q": "  toys "})) == ["Tailspin Toys Ltd"]
+    assert _names(client.get("/customers/", {"q": adatum.primary_domain})) == ["Adatum Health"]
+    assert _names(client.get("/customers/", {"q": f"tailspintoys.{settings.CUSTOMER_DOMAIN_SUFFIX}"})) == [
+        "Tailspin Toys Ltd"
+    ]
+    assert _names(client.get("/customers/", {"q": str(woodgrove.tenant_id)})) == ["Woodgrove Foods Inc."]
+    assert _names(client.get("/customers/", {"q": str(tailspin.tenant_id).upper()})) == ["Tailspin Toys Ltd"]
+    nothing = client.get("/customers/", {"q": str(uuid.uuid4())})
+    assert _names(nothing) == []
+    assert "No customer found." in _table(nothing)
+    assert _count_line(nothing) == "0 customers"
+
+
+def test_the_reseller_filter_shows_only_that_resellers_customers(seller, three, make_reseller):
+    provider, user, fabrikam, _ = seller
+    client = _client(user)
+
+    page = client.get("/customers/", {"reseller": fabrikam.pk})
+
+    assert _names(page) == ["Woodgrove Foods Inc."]
+    assert _count_line(page) == "1 customer"
+    assert f'<option value="{fabrikam.pk}" selected>Fabrikam Solutions LLC</option>' in page.content.decode()
+    assert _names(client.get("/customers/", {"reseller": fabrikam.pk, "q": "tailspin"})) == []
+    # A reseller Contoso isn't in partnership with is no choice: the filter is ignored, nothing breaks.
+    stranger, _ = make_reseller("Stranger Resellers")
+    ignored = client.get("/customers/", {"reseller": stranger.pk})
+    assert ignored.status_code == 200
+    assert _names(ignored) == ["Adatum Health", "Tailspin Toys Ltd", "Woodgrove Foods Inc."]
+    # ... and the search text still applies
+    assert _names(client.get("/customers/", {"reseller": stranger.pk, "q": "tailspin"})) == ["Tailspin Toys Ltd"]
+
+
+def test_the_associated_reseller_lists_the_customers_shared_with_it(seller, three):
+    _, _, fabrikam, fabrikam_user = seller
+    client = _client(fabrikam_user)
+
+    page = client.get("/customers/")
+
+    assert _names(page) == ["Woodgrove Foods Inc."]
+    assert "Indirect reseller" in _table(page)
+
+
+def test_pages_of_25(seller):
+    provider, user, _, _ = seller
+    bulk_customers(provider, 30)
+    client = _client(user)
+
+    first = client.get("/customers/")
+    second = client.get("/customers/", {"page": 2})
+    beyond = client.get("/customers/", {"page": 3})
+
+    assert _count_line(first) == "30 customers"
+    assert _names(first) == [f"Bulk Customer {n:04d}" for n in range(25)]
+    assert _names(second) == [f"Bulk Customer {n:04d}" for n in range(25, 30)]
+    assert 'href="?page=2">Next' in first.content.decode()
+    assert 'href="?page=1">Previous' in second.content.decode()
+    assert "Next" not in second.content.decode().split('data-testid="customer-table"')[1]
+    assert _names(beyond) == []
+    assert _names(client.get("/customers/", {"page": "nonsense"})) == _names(first)
+    # the search is kept from page to page
+    searched = client.get("/customers/", {"q": "bulk", "page": 1}).content.decode()
+    assert 'href="?q=bulk&amp;page=2">Next' in searched
+
+
+def test_the_count_is_capped(seller, monkeypatch):
+    provider, user, _, _ = seller
+    bulk_customers(provider, 30)
+    client = _client(user)
+
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 30)
+    assert _count_line(client.get("/customers/")) == "30 customers"
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 29)
+    assert _count_line(client.get("/customers/")) == "29+ customers"
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 10)
+    capped = client.get("/customers/")
+    assert _count_line(capped) == "10+ customers"
+    assert len(_names(capped)) == 25  # the page is whole
+    assert _names(client.get("/customers/", {"page": 2})) == [f"Bulk Customer {n:04d}" for n in range(25, 30)]
+
+
+# --- CSV exports ------------------------------------------------------------------------------------------
+
+
+def test_the_customer_export_streams_a_row_per_customer(seller, three):
+    woodgrove, tailspin, adatum = three
+    client = _client(seller[1])
+
+    response = client.get("/customers/export/")
+
+    assert response.status_code == 200
+    assert response.streaming is True
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="customers.csv"'
+    assert response["Cache-Control"] == "no-store"
+    assert _csv(response) == [
+        HEADER,
+        [str(adatum.tenant_id), "Adatum Health", adatum.primary_domain, "Indirect provider", ""],
+        [str(tailspin.tenant_id), "Tailspin Toys Ltd", tailspin.primary_domain, "Indirect provider", ""],
+        [str(woodgrove.tenant_id), "Woodgrove Foods Inc.", woodgrove.primary_domain, "Indirect provider",
+         "Fabrikam Solutions LLC"],
+    ]  # fmt: skip
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","Click")', "+SUM(1,2)", "-2+3", "@cmd", "\tTabbed", "\rReturned"]
+
+
+def test_exported_cells_never_run_as_formulas(seller, offers):
+    """Names a spreadsheet would evaluate come out behind a single quote (the name validator refuses some of
+    them, so they are written directly, as an import or an old row might)."""
+    provider, user, fabrikam, _ = seller
+    for n, name in enumerate(FORMULAS):
+        bulk_customers(provider, 1, name=name, prefix=f"formula{n}-")
+    harmless = bulk_customers(provider, 1, name="Plain-Name Co", prefix="plain")[0]
+    bulk_subscriptions(provider=provider, customer=harmless, reseller=fabrikam, offers=offers, count=2)
+    Subscription.objects.filter(customer=harmless, friendly_name__startswith="Seat").update(friendly_name="=1+1")
+    client = _client(user)
+
+    names = [row[1] for row in _csv(client.get("/customers/export/"))[1:]]
+    subscriptions = _csv(client.get(f"/customers/{harmless.tenant_id}/subscriptions/export/"))[1:]
+
+    assert sorted(names) == sorted(["'" + name for name in FORMULAS] + ["Plain-Name Co"])
+    assert sorted(row[1] for row in subscriptions) == ["'=1+1", "Business Standard"]
+
+
+def test_the_subscription_export_has_a_row_per_subscription(seller, customer):
+    provider, user, fabrikam, _ = seller
+    woodgrove = customer.organization
+    number = str(fabrikam.partner_ids.get(csp_associated=True).number)
+    client = _client(user)
+
+    response = client.get(f"/customers/{woodgrove.tenant_id}/subscriptions/export/")
+
+    assert response.streaming is True
+    assert response["Content-Disposition"] == f'attachment; filename="subscriptions-{woodgrove.primary_domain}.csv"'
+    rows = _csv(response)
+    assert rows[0] == SUBSCRIPTION_HEADER
+    expected = [
+        [str(s.public_id), s.offer.name, str(s.quantity), "Active", number]
+        for s in Subscription.objects.filter(customer=woodgrove).select_related("offer").order_by("-created_at", "-id")
+    ]
+    assert rows[1:] == expected
+    assert sorted((row[1], row[2]) for row in rows[1:]) == [("Business Standard", "10"), ("Endpoint Security", "5")]
+    # the reseller of record exports the same rows
+    assert _csv(_client(seller[3]).get(f"/customers/{woodgrove.tenant_id}/subscriptions/export/")) == rows
+
+
+# --- 100,000 customers --------------------------------------------------------------------------------------
+
+HUNDRED_THOUSAND = 100_000
+INSERT_CUSTOMERS = """
+WITH organizations AS (
+    INSERT INTO accounts_organization (tenant_id, kind, legal_name, country, address_line1, address_line2, city,
+                                       state, postal_code, primary_domain, csp_region, currency, created_at)
+    SELECT gen_random_uuid(), 'customer', 'Mass Customer ' || lpad(n::text, 6, '0'), 'US', '1 Bulk Road', '',
+           'Portland', 'OR', '97204', 'mass' || n || '.' || %(suffix)s, 'united_states', 'USD', now()
+    FROM generate_series(1, %(count)s) AS n
+    RETURNING id, legal_name, primary_domain
+), profiles AS (
+    INSERT INTO customers_customer (organization_id, domain, culture, language, registration_number,
+                                    contact_first_name, contact_last_name, contact_email, contact_phone,
+                                    created_by_partner_id)
+    SELECT id, primary_domain, 'en-US', 'en', '', 'Mass', 'Contact', 'mass@bulk.example', '', %(partner)s
+    FROM organizations
+)
+INSERT INTO customers_customerrelationship (partner_id, customer_id, kind, reseller_id, customer_name,
+                                            delegated_admin, status, created_at, removed_at)
+SELECT %(partner)s, id, 'indirect_provider', %(reseller)s, legal_name, true, 'active', now(), NULL
+FROM organizations
+"""
+
+
+def _rss() -> int:
+    """The process's resident memory now (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_100000_customers_export_in_flat_memory(seller, django_assert_num_queries):
+    """Tracing every allocation makes Python about six times slower, so tracemalloc watches the request and the
+    first 25,000 rows (a materialised result would show there in full, a leak per row in part): the peak stays
+    low and the traced memory doesn't grow from row 5,000 to row 25,000. The resident memory of the process is
+    watched over all 100,000 rows (fetching them all at once adds some 600 MB)."""
+    provider, user, fabrikam, _ = seller
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_CUSTOMERS, {"suffix": settings.CUSTOMER_DOMAIN_SUFFIX, "count": HUNDRED_THOUSAND,
+                                          "partner": provider.pk, "reseller": fabrikam.pk})  # fmt: skip
+        # Autovacuum can't see this transaction's rows: without statistics the planner nests loops.
+        cursor.execute("ANALYZE accounts_organization, customers_customer, customers_customerrelationship")
+    inserted = time.perf_counter() - started
+    client = _client(user)
+
+    # The list is still one page of rows and a capped count.
+    with django_assert_num_queries(CUSTOMER_LIST_QUERIES):
+        page = client.get("/customers/")
+    assert _count_line(page) == "1,000+ customers"
+    assert _names(page) == [f"Mass Customer {n:06d}" for n in range(1, 26)]
+
+    baseline = top = _rss()
+    tracemalloc.start()
+    try:
+        response = client.get("/customers/export/")
+        assert response.streaming is True
+        lines, first, cursors, at_5000 = 0, "", None, None
+        for chunk in response.streaming_content:  # one CSV line per chunk, after the BOM
+            lines += chunk.count(b"\n")
+            if lines == 2 and not first:
+                first = chunk.decode()
+            if lines == 5_000 and at_5000 is None:
+                at_5000, _ = tracemalloc.get_traced_memory()
+                with connection.cursor() as cursor:  # the rows come through a server-side cursor
+                    cursor.execute("SELECT count(*) FROM pg_cursors")
+                    cursors = cursor.fetchone()[0]
+            if lines == 25_000 and tracemalloc.is_tracing():
+                at_25000, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+            if lines % 1_000 == 0:
+                top = max(top, _rss())
+    finally:
+        tracemalloc.stop()
+    exported = time.perf_counter() - started - inserted
+
+    assert lines == HUNDRED_THOUSAND + 1
+    assert next(csv.reader([first]))[1:] == ["Mass Customer 000001", f"mass1.{settings.CUSTOMER_DOMAIN_SUFFIX}",
+                                             "Indirect provider", "Fabrikam Solutions LLC"]  # fmt: skip
+    assert cursors >= 1
+    assert peak < 30 * 2**20, f"traced peak {peak / 2**20:.1f} MiB"
+    assert at_25000 - at_5000 < 2**20, f"grew {(at_25000 - at_5000) / 2**20:.1f} MiB over 20,000 rows"
+    assert top - baseline < 100 * 2**20, f"resident memory grew {(top - baseline) / 2**20:.0f} MiB"
+    print(f"inserted in {inserted:.1f}s, exported in {exported:.1f}s, traced peak {peak / 2**20:.1f} MiB, "
+          f"resident +{(top - baseline) / 2**20:.0f} MiB")  # fmt: skip
+
+
+def test_the_customer_page_pages_its_subscriptions(seller, customer, offers):
+    provider, user, _, _ = seller
+    for _ in range(30):
+        services.order_submit(
+            partner=provider,
+            customer=customer.organization,
+            actor=user,
+            key=uuid.uuid4(),
+            lines=[services.LineInput(offer=offers["standard"], quantity=1)],
+        )
+    client = _client(user)
+    url = f"/customers/{customer.organization.tenant_id}/"
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert first.count('data-testid="subscription-quantity"') == 25
+    assert second.count('data-testid="subscription-quantity"') == 7
+    assert "?page=2" in first
