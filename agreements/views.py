@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enrollment.models import Program, ProgramEnrollment
-from partnerhub.accounts.decorators import organization_required
+from partnerhub.accounts.decorators import partner_required
 from partnerhub.accounts.reauth import seconds_since_authentication
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
@@ -27,7 +27,7 @@ def _is_global_admin(request) -> bool:
     return request.user.has_perm("agreements.sign", request.membership)
 
 
-@organization_required
+@partner_required
 def agreement_list(request):
     """Account settings → Agreements: the partner agreement's status for the organization."""
     organization = request.organization
@@ -45,7 +45,7 @@ def agreement_list(request):
     return render(request, "agreements/agreement_list.html", context)
 
 
-@organization_required
+@partner_required
 def agreement_sign(request):
     """View the partner agreement and accept it (Global admins; recently signed in)."""
     if not _is_global_admin(request):
@@ -96,7 +96,7 @@ def agreement_sign(request):
     )
 
 
-@organization_required
+@partner_required
 def agreement_document(request, pk: int):
     """The agreement PDF: inline to read it, or ?download=1 to save it (Global admins)."""
     if not _is_global_admin(request):
@@ -112,7 +112,7 @@ def agreement_document(request, pk: int):
     return response
 
 
-@organization_required
+@partner_required
 def acceptance_record(request, pk: int):
     """A plain-text record of an acceptance, to keep with one's files."""
     acceptance = selectors.acceptance_get(organization=request.organization, pk=pk)
@@ -132,7 +132,7 @@ def acceptance_record(request, pk: int):
 
 
 @require_POST
-@organization_required
+@partner_required
 def request_signature(request):
     """Someone who can't sign asks the Global admins to (at most once a day)."""
     if _is_global_admin(request):
@@ -145,7 +145,7 @@ def request_signature(request):
     return redirect("agreements:list")
 
 
-@organization_required
+@partner_required
 def status_lookup(request):
     """For providers: may this partner ID be named as reseller? With the precise reason if not."""
     organization = request.organization

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from partnerhub.accounts.decorators import organization_required, permission_required
+from partnerhub.accounts.decorators import partner_required, permission_required
 from partnerhub.accounts.selectors import global_admins
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
@@ -35,7 +35,7 @@ def _legal_info_url(program: str) -> str:
     return reverse("enrollment:legal-info") + f"?program={program}"
 
 
-@organization_required
+@partner_required
 def welcome(request):
     """The CSP welcome page: what you need, the three programs, then Next (Global admins only)."""
     may_enroll = request.user.has_perm("enrollment.enroll", request.membership)
@@ -57,7 +57,7 @@ def welcome(request):
     )
 
 
-@permission_required("enrollment.enroll")
+@permission_required("enrollment.enroll", partners_only=True)
 def enroll(request, program: str):
     """The enrolment form: legal business profile, primary contact, customer support → Enroll now."""
     if program not in Program.values:
@@ -97,7 +97,7 @@ def enroll(request, program: str):
     )
 
 
-@organization_required
+@partner_required
 def legal_info(request):
     """Legal info: Program info for every program and, per program tab, the verification timeline."""
     organization = request.organization
@@ -123,7 +123,7 @@ def legal_info(request):
 
 
 @require_POST
-@permission_required("enrollment.manage_verification")
+@permission_required("enrollment.manage_verification", partners_only=True)
 def contact_resend(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     try:
@@ -137,7 +137,7 @@ def contact_resend(request, pk: int):
     return redirect(_legal_info_url(enrollment.program))
 
 
-@permission_required("enrollment.manage_verification")
+@permission_required("enrollment.manage_verification", partners_only=True)
 def case_fix(request, pk: int):
     """ "Fix now": answer a rejection with a document and a comment."""
     case = selectors.case_get(organization=request.organization, pk=pk)
@@ -162,7 +162,7 @@ def case_fix(request, pk: int):
     return render(request, "enrollment/case_fix.html", {"case": case, "form": form})
 
 
-@organization_required
+@partner_required
 def document_download(request, pk: int):
     document = selectors.document_get(organization=request.organization, pk=pk)
     return FileResponse(
@@ -173,7 +173,7 @@ def document_download(request, pk: int):
     )
 
 
-@permission_required("enrollment.enroll")
+@permission_required("enrollment.enroll", partners_only=True)
 def legal_details_update(request, pk: int):
     """Change legal details, primary contact or support; changes are verified again."""
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
@@ -205,7 +205,7 @@ def legal_details_update(request, pk: int):
 
 
 @require_POST
-@permission_required("enrollment.enroll")
+@permission_required("enrollment.enroll", partners_only=True)
 def support_plan_purchase(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     form = SupportPlanForm(request.POST)
@@ -224,7 +224,7 @@ def support_plan_purchase(request, pk: int):
 
 
 @require_POST
-@permission_required("enrollment.enroll")
+@permission_required("enrollment.enroll", partners_only=True)
 def transition_request(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     try:
@@ -257,7 +257,7 @@ def contact_verify(request, token: str):
     return response
 
 
-@organization_required
+@partner_required
 def identifiers(request):
     """Identifiers: the partner IDs, and the CSP account's associated location partner ID."""
     organization = request.organization
@@ -296,7 +296,7 @@ def identifiers(request):
     )
 
 
-@permission_required("enrollment.add_location")
+@permission_required("enrollment.add_location", partners_only=True)
 def location_add(request):
     """ "Add location": a business location and its new location partner ID."""
     organization = request.organization

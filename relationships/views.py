@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from enrollment.models import Program, ProgramEnrollment
-from partnerhub.accounts.decorators import organization_required
+from partnerhub.accounts.decorators import partner_required
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
@@ -43,7 +43,7 @@ def _require(request, perm: str) -> None:
 # --- directory ----------------------------------------------------------------------------------------
 
 
-@organization_required
+@partner_required
 def directory(request):
     """Find a provider: published indirect providers, by default of the organization's own region."""
     form = DirectoryFilterForm(request.GET or None)
@@ -66,7 +66,7 @@ def listing_logo(request, pk: int):
     return FileResponse(listing.logo.open("rb"))
 
 
-@organization_required
+@partner_required
 def my_listing(request):
     """A provider's own listing, and a change request for staff."""
     listing = selectors.listing_own(organization=request.organization)
@@ -99,7 +99,7 @@ def my_listing(request):
 # --- provider side -----------------------------------------------------------------------------------------
 
 
-@organization_required
+@partner_required
 def reseller_list(request):
     """The provider's Indirect resellers, its partnership requests, and "Request a partnership"."""
     organization = request.organization
@@ -131,7 +131,7 @@ def _remember_draft(request, invitation: PartnershipInvitation, token: str) -> N
 
 
 @require_POST
-@organization_required
+@partner_required
 def invitation_create(request):
     """ "Request a partnership": a new personal link, shown once on the draft page."""
     _require(request, "relationships.request_partnership")
@@ -152,7 +152,7 @@ def _default_message(request, link: str) -> str:
     ) % {"provider": request.organization.legal_name, "link": link, "name": request.user.get_full_name()}
 
 
-@organization_required
+@partner_required
 def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     _require(request, "relationships.request_partnership")
@@ -184,7 +184,7 @@ def invitation_draft(request, pk: int):
 
 
 @require_POST
-@organization_required
+@partner_required
 def invitation_resend(request, pk: int):
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
@@ -199,7 +199,7 @@ def invitation_resend(request, pk: int):
 
 
 @require_POST
-@organization_required
+@partner_required
 def invitation_revoke(request, pk: int):
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
@@ -229,7 +229,7 @@ def _confirm_and_remove(request, relationship, *, partner, list_url: str):
     return render(request, "relationships/remove_confirm.html", context)
 
 
-@organization_required
+@partner_required
 def reseller_remove(request, pk: int):
     """The provider removes a partnership, after reading what it means."""
     relationship = selectors.relationship_of_provider(provider=request.organization, pk=pk)
@@ -241,7 +241,7 @@ def reseller_remove(request, pk: int):
 # --- reseller side ---------------------------------------------------------------------------------------
 
 
-@organization_required
+@partner_required
 def provider_list(request):
     """The reseller's Indirect providers."""
     search = SearchForm(request.GET or None)
@@ -261,7 +261,7 @@ def provider_list(request):
     )
 
 
-@organization_required
+@partner_required
 def provider_remove(request, pk: int):
     """The reseller removes a partnership, after reading what it means."""
     relationship = selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
@@ -270,7 +270,7 @@ def provider_remove(request, pk: int):
     )
 
 
-@organization_required
+@partner_required
 def provider_admin_access_remove(request, pk: int):
     """The reseller withdraws the provider's admin access but keeps the partnership."""
     relationship = selectors.relationship_of_reseller(reseller=request.organization, pk=pk)

@@ -5,27 +5,13 @@ from __future__ import annotations
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
-from partnerhub.accounts.decorators import organization_required
-from partnerhub.accounts.models import Organization
+from partnerhub.accounts.decorators import partner_required
 
 from .. import services
 
 PAGE_SIZE = 25
-
-
-def partner_required(view):
-    """A partner organization's member; a customer organization goes to its own home."""
-
-    @organization_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.organization.kind == Organization.Kind.CUSTOMER:
-            return redirect("customers:partner-relationships")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def seller_required(perm: str):

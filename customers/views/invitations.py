@@ -160,6 +160,13 @@ def invitation_accept(request, token: str):
         return render(request, "customers/invitation_signup.html", {**context, "form": form, "sign_in_url": sign_in})
     customer = request.organization
     try:
+        if customer is None:
+            raise services.CustomersError(
+                _(
+                    "Your account doesn't belong to a customer organization yet. Sign out, then create your customer "
+                    "account from this link."
+                )  # fmt: skip
+            )
         services.check_invitation(invitation=invitation, customer=customer, user=request.user)
     except ApplicationError as exc:
         return render(request, "customers/invitation_refused.html", {**context, "reason": exc.message}, status=403)

@@ -22,11 +22,25 @@ def organization_required(view):
     return wrapper
 
 
-def permission_required(perm: str):
+def partner_required(view):
+    """Acting for a partner organization. A customer organization's users are sent to their own home:
+    enrolment, agreements and partnerships are partner business."""
+
+    @organization_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.organization.kind != request.organization.Kind.PARTNER:
+            return redirect("core:dashboard")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def permission_required(perm: str, *, partners_only: bool = False):
     """403 unless the acting membership holds `perm` (a rules permission over Membership)."""
 
     def decorator(view):
-        @organization_required
+        @(partner_required if partners_only else organization_required)
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.has_perm(perm, request.membership):

@@ -266,3 +266,22 @@ def test_indirect_resellers_page_counts_customers_and_offers_add_new_customer(se
 def test_other_customer_is_not_related_to_the_reseller(seller, other_customer):
     customer, _ = other_customer
     assert not CustomerRelationship.objects.filter(customer=customer, partner=seller[2]).exists()
+
+
+def test_a_signed_in_user_without_an_organization_is_told_what_to_do(seller):
+    _, path = _link(_client(seller[1]))
+    loner = _client(UserFactory(email="loner@tailspin.example"))
+
+    page = loner.get(path)
+    loner.post(path, {"authorize": "on"})
+
+    assert page.status_code == 403
+    assert "create your customer account from this link" in page.content.decode()
+    assert not CustomerRelationship.objects.filter(partner=seller[0], kind="direct").exists()
+
+
+@pytest.mark.parametrize("url", ["/programs/csp/", "/settings/agreements/", "/partners/resellers/", "/directory/"])
+def test_customer_organizations_dont_reach_partner_pages(seller, fresh_customer, url):
+    response = _client(fresh_customer[1]).get(url, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/customer/partners/"

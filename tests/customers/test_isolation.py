@@ -174,7 +174,7 @@ def world(seller, make_customer, customer, offers, outsider_member, staff, mpa, 
 def _expected(principal: str, guard: str) -> tuple[int, str | None]:
     """(status, redirect target): 404, unless a guard that doesn't look at the ids answers first."""
     if principal == "other_customer":
-        return (404, None) if guard == "customer" else (302, "/customer/partners/")
+        return (404, None) if guard == "customer" else (302, "/")  # the home, which is Partner relationships
     if guard == "customer":
         return 302, "/customers/"
     if guard == "seller" and principal in RESELLERS:
