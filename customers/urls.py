@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/new/done/", wizard.done, name="wizard-done"),
     path("customers/invitations/new/", invitations.invitation_create, name="invitation-create"),
     path("customers/invitations/<int:pk>/draft/", invitations.invitation_draft, name="invitation-draft"),
+    path("customers/invitations/<int:pk>/resend/", invitations.invitation_resend, name="invitation-resend"),
     path("customers/invitations/<int:pk>/revoke/", invitations.invitation_revoke, name="invitation-revoke"),
     path("customers/<uuid:tenant_id>/", partner.customer_detail, name="customer-detail"),
     path("customers/<uuid:tenant_id>/agreement/", partner.customer_agreement, name="customer-agreement"),

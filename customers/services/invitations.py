@@ -87,6 +87,20 @@ def customer_invitation_send(*, invitation: CustomerInvitation, actor: User, tok
     return invitation
 
 
+def customer_invitation_resend(*, invitation: CustomerInvitation, actor: User) -> tuple[CustomerInvitation, str]:
+    """A new link for the same request; the old link stops working."""
+    with transaction.atomic():
+        invitation = CustomerInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise CustomersError(_("This request was accepted or revoked; create a new one instead."), code="gone")
+        token, invitation.token_hash = new_token()
+        invitation.expires_at = timezone.now() + timedelta(days=settings.CUSTOMER_INVITATION_TTL_DAYS)
+        invitation.save(update_fields=["token_hash", "expires_at"])
+        audit_record(code="partnerhub.customer_invitation.renewed", actor=actor, organization=invitation.sent_by,
+                     target=invitation)  # fmt: skip
+    return invitation, token
+
+
 def customer_invitation_revoke(*, invitation: CustomerInvitation, actor: User) -> CustomerInvitation:
     with transaction.atomic():
         invitation = CustomerInvitation.objects.select_for_update().get(pk=invitation.pk)

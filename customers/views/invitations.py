@@ -115,6 +115,22 @@ def invitation_draft(request, pk: int):
 
 @require_POST
 @partner_required
+def invitation_resend(request, pk: int):
+    """A new link for the same request (the old one stops working), shown on the draft page."""
+    require_perm(request, "customers.add_customer")
+    invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
+    try:
+        invitation, token = services.customer_invitation_resend(invitation=invitation, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:customer-list")
+    _remember_draft(request, invitation, token)
+    messages.info(request, _("A new link was created; the old one no longer works."))
+    return redirect("customers:invitation-draft", pk=invitation.pk)
+
+
+@require_POST
+@partner_required
 def invitation_revoke(request, pk: int):
     require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)

@@ -285,3 +285,20 @@ def test_customer_organizations_dont_reach_partner_pages(seller, fresh_customer,
     response = _client(fresh_customer[1]).get(url, follow=True)
 
     assert response.redirect_chain[-1][0] == "/customer/partners/"
+
+
+def test_resend_issues_a_new_link_and_kills_the_old_one(seller, fresh_customer):
+    provider_client = _client(seller[1])
+    invitation, old_path = _link(provider_client)
+
+    response = provider_client.post(f"/customers/invitations/{invitation.pk}/resend/")
+    draft = provider_client.get(response.headers["Location"]).content.decode()
+    new_path = re.search(r"http://testserver(/customer-invitation/[\w-]+/)", draft).group(1)
+    admin_client = _client(fresh_customer[1])
+
+    assert new_path != old_path
+    assert admin_client.get(old_path).status_code == 404
+    assert admin_client.get(new_path).status_code == 200
+    admin_client.post(new_path, {"authorize": "on"})
+    refused = provider_client.post(f"/customers/invitations/{invitation.pk}/resend/", follow=True)
+    assert "was accepted or revoked" in refused.content.decode()

@@ -80,6 +80,7 @@ def _urls(t: Target) -> list[tuple[str, str, str, str, dict, bool]]:
         ("invitation-draft", "partner", "get", draft, {}, False),
         ("invitation-draft", "partner", "post", draft, {"email": "eve@evil.example", "message": "Hi"}, False),
         ("invitation-revoke", "partner", "post", f"/customers/invitations/{t.invitation}/revoke/", {}, True),
+        ("invitation-resend", "partner", "post", f"/customers/invitations/{t.invitation}/resend/", {}, True),
         ("provider-customers", "partner", "get", shared, {}, False),
         ("provider-customers", "partner", "post", shared, {}, False),
         ("admin-roles-remove", "customer", "post", roles, {}, True),
@@ -194,7 +195,7 @@ def _state() -> dict:
             CustomerRelationship.objects.order_by("pk").values_list("pk", "status", "delegated_admin", "reseller")
         ),
         "invitations": list(
-            CustomerInvitation.objects.order_by("pk").values_list("pk", "revoked_at", "recipient_email")
+            CustomerInvitation.objects.order_by("pk").values_list("pk", "revoked_at", "recipient_email", "token_hash")
         ),
         "partnerships": list(PartnerRelationship.objects.order_by("pk").values_list("pk", "status", "admin_access")),
         "orders": Order.objects.count(),
