@@ -3,13 +3,16 @@ customer, subscription or invitation is simply not found (404)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 
 from agreements.models import CustomerAgreementAcceptance
-from partnerhub.accounts.models import Organization
+from partnerhub.accounts.models import Organization, hash_token
+from relationships.models import PartnerRelationship
 
 from .models import CustomerInvitation, CustomerRelationship, Subscription
 
@@ -63,13 +66,21 @@ def customer_list(*, partner: Organization, query: str = "", reseller_pk: int | 
 
 
 def _looks_like_uuid(text: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(text)
     except ValueError:
         return False
     return True
+
+
+def partnered_resellers(*, provider: Organization) -> list[Organization]:
+    """The resellers a provider can filter its customers by: those it is in partnership with."""
+    relationships = (
+        PartnerRelationship.objects.filter(provider=provider, status=PartnerRelationship.Status.ACTIVE)
+        .select_related("reseller")
+        .order_by("reseller__legal_name")
+    )
+    return [relationship.reseller for relationship in relationships]
 
 
 def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySet:
@@ -154,8 +165,6 @@ def invitation_of_sender(*, sender: Organization, pk: int) -> CustomerInvitation
 
 
 def invitation_by_token(*, token: str) -> CustomerInvitation | None:
-    from partnerhub.accounts.models import hash_token
-
     if not token or len(token) > 128:
         return None
     return (

@@ -18,12 +18,12 @@ from django_ratelimit.decorators import ratelimit
 
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.decorators import partner_required
+from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
 from . import selectors, services
 from .forms import AuthorizeForm, ChangeRequestForm, DirectoryFilterForm, SearchForm, SendInvitationForm
-from .models import PartnershipInvitation
 
 PAGE_SIZE = 25
 DRAFTS_SESSION_KEY = "partnership_drafts"
@@ -124,12 +124,6 @@ def reseller_list(request):
     )
 
 
-def _remember_draft(request, invitation: PartnershipInvitation, token: str) -> None:
-    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
-    drafts[str(invitation.pk)] = token
-    request.session[DRAFTS_SESSION_KEY] = dict(list(drafts.items())[-10:])
-
-
 @require_POST
 @partner_required
 def invitation_create(request):
@@ -140,7 +134,7 @@ def invitation_create(request):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("relationships:reseller-list")
-    _remember_draft(request, invitation, token)
+    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
     return redirect("relationships:invitation-draft", pk=invitation.pk)
 
 
@@ -157,7 +151,7 @@ def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    token = request.session.get(DRAFTS_SESSION_KEY, {}).get(str(pk))
+    token = draft_token(request, DRAFTS_SESSION_KEY, pk)
     if token is None or not invitation.is_usable:
         messages.info(request, _("That draft's link is no longer shown. Select Resend to get a new link."))
         return redirect("relationships:reseller-list")
@@ -193,7 +187,7 @@ def invitation_resend(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("relationships:reseller-list")
-    _remember_draft(request, invitation, token)
+    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
     messages.info(request, _("A new link was created; the old one no longer works."))
     return redirect("relationships:invitation-draft", pk=invitation.pk)
 

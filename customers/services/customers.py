@@ -24,6 +24,7 @@ from partnerhub.core.registration import registration_label, registration_requir
 from partnerhub.core.services import audit_record, outbound_email_queue
 
 from ..models import Customer, CustomerRelationship, Subscription
+from ..selectors import has_active_subscriptions
 from ..validation import company_name_errors, domain_for, domain_prefix_error
 from .common import (
     CustomersError,
@@ -371,6 +372,10 @@ def customer_agreement_attest(*, partner: Organization, customer: Organization, 
     check_agreement(agreement)
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=customer.pk)
+        if not CustomerRelationship.objects.filter(
+            partner=partner, customer=customer, status=CustomerRelationship.Status.ACTIVE
+        ).exists():
+            raise CustomersError(_("You no longer have a relationship with this customer."), code="no_relationship")
         latest = (
             CustomerAgreementAcceptance.objects.filter(customer=customer, partner=partner)
             .order_by("-created_at", "-pk")
@@ -433,17 +438,6 @@ def customer_agreement_accept(*, customer: Organization, user: User) -> Customer
 # --- ending a relationship ------------------------------------------------------------------------------
 
 
-def active_subscription_count(relationship: CustomerRelationship) -> int:
-    """Active subscriptions that block removing this relationship: those the partner sold or is reseller of."""
-    from django.db.models import Q
-
-    return Subscription.objects.filter(
-        Q(partner=relationship.partner_id) | Q(reseller=relationship.partner_id),
-        customer=relationship.customer_id,
-        status=Subscription.Status.ACTIVE,
-    ).count()
-
-
 def customer_relationship_remove(*, relationship: CustomerRelationship, actor: User) -> CustomerRelationship:
     """ "Remove reseller relationship": only a Global admin, only without active subscriptions. The partner
     leaves the customer's support contacts and loses delegated admin access."""
@@ -452,7 +446,7 @@ def customer_relationship_remove(*, relationship: CustomerRelationship, actor: U
         relationship = CustomerRelationship.objects.select_for_update().get(pk=relationship.pk)
         if relationship.status != CustomerRelationship.Status.ACTIVE:
             raise CustomersError(_("This customer relationship was already removed."), code="gone")
-        if active_subscription_count(relationship):
+        if has_active_subscriptions(relationship=relationship):
             raise CustomersError(
                 _("Suspend or cancel the customer's active subscriptions before removing the relationship."),
                 code="active_subscriptions",

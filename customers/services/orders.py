@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -65,8 +65,6 @@ def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:
 
 def offers_for(*, country: str, region: str, currency: str):
     """Available offers sold in this market and priced in its currency, with the price annotated."""
-    from django.db.models import OuterRef, Q, Subquery
-
     price = OfferPrice.objects.filter(offer=OuterRef("pk"), currency=currency).values("unit_price")[:1]
     return (
         Offer.objects.filter(is_available=True, csp_regions__contains=[region])

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 from relationships import selectors as relationship_selectors
@@ -23,12 +24,6 @@ from ..forms import AcceptInvitationForm, CustomerSignupForm, InvitationCreateFo
 from .common import partner_required, require_perm
 
 DRAFTS_SESSION_KEY = "customer_invitation_drafts"
-
-
-def _remember_draft(request, invitation, token: str) -> None:
-    drafts = request.session.get(DRAFTS_SESSION_KEY, {})
-    drafts[str(invitation.pk)] = token
-    request.session[DRAFTS_SESSION_KEY] = dict(list(drafts.items())[-10:])
 
 
 @require_POST
@@ -55,7 +50,7 @@ def invitation_create(request):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    _remember_draft(request, invitation, token)
+    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
     return redirect("customers:invitation-draft", pk=invitation.pk)
 
 
@@ -82,7 +77,7 @@ def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    token = request.session.get(DRAFTS_SESSION_KEY, {}).get(str(pk))
+    token = draft_token(request, DRAFTS_SESSION_KEY, pk)
     if token is None or not invitation.is_usable:
         messages.info(request, _("That draft's link is no longer shown. Create a new request to get a link."))
         return redirect("customers:customer-list")
@@ -124,7 +119,7 @@ def invitation_resend(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("customers:customer-list")
-    _remember_draft(request, invitation, token)
+    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
     messages.info(request, _("A new link was created; the old one no longer works."))
     return redirect("customers:invitation-draft", pk=invitation.pk)
 

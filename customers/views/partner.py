@@ -25,26 +25,12 @@ from ..models import CustomerRelationship, Subscription
 from .common import PAGE_SIZE, partner_required, require_perm, seller_required
 
 
-def _reseller_filter_choices(request):
-    """Resellers to filter by: those in partnership with the provider (one query)."""
-    from relationships.models import PartnerRelationship
-
-    return [
-        relationship.reseller
-        for relationship in PartnerRelationship.objects.filter(
-            provider=request.organization, status=PartnerRelationship.Status.ACTIVE
-        )
-        .select_related("reseller")
-        .order_by("reseller__legal_name")
-    ]
-
-
 @partner_required
 def customer_list(request):
     """Customers: search by company name, domain or tenant ID, filter by indirect reseller."""
     require_perm(request, "customers.view_customers")
     program = services.selling_program(request.organization)
-    resellers = _reseller_filter_choices(request) if program == "indirect_provider" else []
+    resellers = selectors.partnered_resellers(provider=request.organization) if program == "indirect_provider" else []
     search = SearchForm(request.GET or None, resellers=resellers)
     search.is_valid()  # an unknown reseller is ignored; the search text still applies
     filters = search.cleaned_data if search.is_bound else {}

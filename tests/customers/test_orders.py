@@ -309,3 +309,20 @@ def test_unknown_action_changes_nothing(provider_client, subscription):
 def test_a_customer_of_a_suspended_reseller_agreement_stays_visible(seller, subscription):
     AgreementAcceptance.objects.filter(organization=seller[2]).delete()
     assert Organization.objects.filter(pk=subscription.customer_id).exists()
+
+
+def test_a_partner_without_a_relationship_cant_attest_for_the_customer(seller, customer, make_member):
+    from customers.models import CustomerRelationship
+    from tests.customers.conftest import attested
+
+    provider, user, _, _ = seller
+    CustomerRelationship.objects.filter(partner=provider, customer=customer.organization).update(status="removed")
+
+    with pytest.raises(services.CustomersError, match="no longer have a relationship"):
+        services.customer_agreement_attest(
+            partner=provider,
+            customer=customer.organization,
+            actor=user,
+            agreement=attested(email="new@woodgrove.example"),
+        )
+    assert customer.organization.customer_agreement_acceptances.count() == 1
