@@ -13,21 +13,10 @@ from partnerhub.accounts.models import Role
 from partnerhub.core.models import OutboundEmail
 from partnerhub.demo.pdf import PARTNER_AGREEMENT, text_pdf
 from tests.agreements.conftest import qualify
+from tests.browser.helpers import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct-horse-battery"
-
-
-def _sign_in(browser, base, email):
-    page = browser.new_context(locale="en-US", accept_downloads=True).new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    return page
 
 
 def test_agreement_journey(live_server, settings, browser, tmp_path):
@@ -47,7 +36,7 @@ def test_agreement_journey(live_server, settings, browser, tmp_path):
     qualify(organization, admin, UserFactory(email="olivia@partnerhub.example", is_staff=True))
 
     # A colleague without the role sees who can sign and requests the signature.
-    colleague = _sign_in(browser, base, "sam@contoso.example")
+    colleague = sign_in(browser, base, "sam@contoso.example")
     colleague.goto(f"{base}/settings/agreements/")
     expect(colleague.get_by_test_id("who-can-sign")).to_contain_text("alex@contoso.example")
     colleague.get_by_role("button", name="Request signature").click()
@@ -55,7 +44,7 @@ def test_agreement_journey(live_server, settings, browser, tmp_path):
     assert OutboundEmail.objects.filter(to="alex@contoso.example", template="agreement_signature_requested").exists()
 
     # The Global admin views the document, downloads it and signs.
-    signer = _sign_in(browser, base, "alex@contoso.example")
+    signer = sign_in(browser, base, "alex@contoso.example", accept_downloads=True)
     expect(signer.get_by_test_id("pending-action-sign_mpa")).to_be_visible()
     signer.goto(f"{base}/settings/agreements/")
     signer.get_by_role("link", name="Review and accept").click()

@@ -3,50 +3,24 @@ records the customer agreement → notes the one-time password → the customer 
 password, sees its partners → the reseller sees the customer → the provider sets the reseller as support
 contact and raises a quantity."""
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.agreements.conftest import qualify
+from tests.browser.helpers import shot, sign_in
 from tests.customers.conftest import make_offer
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.relationships.conftest import sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _shot(page, name: str) -> None:
-    """With UPDATE_SCREENSHOTS=1, refresh the README's screenshots from this journey."""
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
 
 NEW_PASSWORD = "woodgrove-owns-its-password"
 CUSTOMER = "Woodgrove Foods Inc."
-
-
-def _page(browser):
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
-def _sign_in(browser, base, email, password=PASSWORD):
-    page = _page(browser)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
-    return page
 
 
 def test_customer_journey(live_server, settings, browser, tmp_path):
@@ -98,7 +72,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     make_offer("PH-SECURITY", "Endpoint Security", price="5.20", maximum=50)
 
     # The provider starts "Add new customer" from the reseller's row.
-    provider = _sign_in(browser, base, "megan@contoso.example")
+    provider = sign_in(browser, base, "megan@contoso.example")
     provider.goto(f"{base}/partners/resellers/")
     provider.get_by_test_id("reseller-table").get_by_role("row", name=re.compile("Fabrikam LLC")).get_by_role(
         "link", name="Add new customer"
@@ -141,7 +115,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     expect(provider.get_by_test_id("review-lines")).to_contain_text("Business Standard")
     expect(provider.get_by_test_id("review-lines")).to_contain_text("Endpoint Security")
     provider.get_by_label(re.compile("I confirm that my organization is acting")).check()
-    _shot(provider, "customer-wizard-review")
+    shot(provider, "customer-wizard-review")
     provider.get_by_test_id("wizard-submit").click()
 
     # The confirmation shows the admin's user name and temporary password exactly once.
@@ -167,7 +141,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
         assert not any(temporary in str(row) for row in model.objects.values_list()), model.__name__
 
     # The customer signs in with the temporary password and must change it first.
-    customer = _sign_in(browser, base, user_name, temporary)
+    customer = sign_in(browser, base, user_name, temporary)
     expect(customer).to_have_url(re.compile(r"/accounts/password/change/$"))
     customer.get_by_label("Current Password").fill(temporary)
     customer.get_by_label(re.compile(r"New Password\W*$")).fill(NEW_PASSWORD)
@@ -187,7 +161,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     assert admin.check_password(NEW_PASSWORD)
 
     # The reseller sees the customer, and its subscriptions read-only.
-    reseller = _sign_in(browser, base, "alex@fabrikam.example")
+    reseller = sign_in(browser, base, "alex@fabrikam.example")
     reseller.goto(f"{base}/customers/")
     expect(reseller.get_by_test_id("customer-table")).to_contain_text(CUSTOMER)
     reseller.get_by_role("link", name=CUSTOMER).click()
@@ -201,7 +175,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     provider.goto(f"{base}/customers/")
     provider.get_by_role("link", name=CUSTOMER).click()
     expect(provider.get_by_test_id("customer-reseller")).to_have_text("Fabrikam LLC")
-    _shot(provider, "customer-detail")
+    shot(provider, "customer-detail")
     provider.get_by_test_id("subscription-table").get_by_role("link", name="Business Standard").click()
     expect(provider.get_by_test_id("subscription-quantity")).to_have_text("10")
     expect(provider.get_by_test_id("support-contact")).to_have_text("Contoso Distribution")
@@ -215,6 +189,6 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     quantity.get_by_role("button", name="Update quantity").click()
     expect(provider.get_by_text("The quantity is now 12.")).to_be_visible()
     expect(provider.get_by_test_id("subscription-quantity")).to_have_text("12")
-    _shot(provider, "subscription-detail")
+    shot(provider, "subscription-detail")
     subscription = Subscription.objects.get(customer__primary_domain=user_name.split("@")[1], offer__sku="PH-BIZ-STD")
     assert (subscription.quantity, subscription.support_contact) == (12, reseller_org)

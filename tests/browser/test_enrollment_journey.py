@@ -1,38 +1,19 @@
 """Enrolment in a real Chromium: enrol → the contact verifies → staff reject the business step in
 admin → the partner answers with Fix now → staff approve → Qualified → add and associate a location."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import OutboundEmail
+from tests.browser.helpers import shot, sign_in_on
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct-horse-battery"
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _shot(page, name: str) -> None:
-    """With UPDATE_SCREENSHOTS=1, refresh the README's screenshots from this journey."""
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def _sign_in(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def _review(staff, base, action, reason_code="", reason_text=""):
@@ -60,7 +41,7 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
 
     partner = browser.new_context(locale="en-US").new_page()
     partner.set_default_timeout(10_000)
-    _sign_in(partner, base, "megan@contoso.example")
+    sign_in_on(partner, base, "megan@contoso.example")
 
     # Enrol as indirect reseller.
     partner.get_by_role("link", name="CSP", exact=True).click()
@@ -83,7 +64,7 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     # Staff pass the employment step, then reject the business step with a reason.
     staff = browser.new_context(locale="en-US").new_page()
     staff.set_default_timeout(10_000)
-    _sign_in(staff, base, "olivia@partnerhub.example")
+    sign_in_on(staff, base, "olivia@partnerhub.example")
     _review(staff, base, "approve")
     _review(staff, base, "reject", "BUS-01", "Use the name on your certificate of incorporation.")
 
@@ -91,7 +72,7 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     partner.goto(f"{base}/settings/legal/")
     expect(partner.get_by_test_id("rejection-reason")).to_contain_text("BUS-01")
     expect(partner.get_by_test_id("rejection-reason")).to_contain_text("certificate of incorporation")
-    _shot(partner, "legal-info-action-needed")
+    shot(partner, "legal-info-action-needed")
     partner.get_by_role("link", name="Fix now").click()
     partner.locator("#id_document_type").select_option("business_registration")
     partner.locator("#id_comment").fill("Certificate attached.")
@@ -103,7 +84,7 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
 
     # Staff approve the business step and the decision.
     staff.goto(f"{base}/admin/enrollment/verificationcase/")
-    _shot(staff, "admin-verification-queue")
+    shot(staff, "admin-verification-queue")
     _review(staff, base, "approve")
     _review(staff, base, "approve")
 

@@ -1,31 +1,22 @@
 """The first-day journey in a real Chromium: sign up, verify, create the company, invite a colleague,
 the colleague joins through the emailed link, and the dashboard speaks French on request."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from partnerhub.core.models import OutboundEmail
+from tests.browser.helpers import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "a-long-enough-password"
 
 
 def _link_in_last_email(to: str, pattern: str) -> str:
     body = OutboundEmail.objects.filter(to=to).latest("created_at").body_text
     return re.search(pattern, body).group(0)
-
-
-def _shot(page, name: str) -> None:
-    """With UPDATE_SCREENSHOTS=1, refresh the README's screenshots from this journey."""
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def _sign_up(page, base, first, last, email):
@@ -58,12 +49,12 @@ def test_first_day_journey(live_server, settings, browser):
     page.get_by_label("City").fill("Paris")
     page.get_by_label("Postal code").fill("75002")
     expect(page.get_by_label("Primary domain")).to_have_value("contoso.example")
-    _shot(page, "create-company-account")
+    shot(page, "create-company-account")
     page.get_by_role("button", name="Create company account").click()
     expect(page.get_by_test_id("csp-region")).to_have_text("Europe")
     expect(page.get_by_test_id("currency")).to_have_text("EUR")
     expect(page.get_by_test_id("pending-action-invite_team")).to_be_visible()
-    _shot(page, "dashboard")
+    shot(page, "dashboard")
 
     # 3. Invite a colleague.
     page.get_by_role("link", name="Invite users").click()
@@ -72,7 +63,7 @@ def test_first_day_journey(live_server, settings, browser):
     page.get_by_label("Admin agent").check()
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_test_id("invitation-table")).to_contain_text("sam@contoso.example")
-    _shot(page, "users")
+    shot(page, "users")
 
     # 4. The colleague follows the emailed link, signs up (no second verification) and joins.
     colleague = browser.new_context(locale="en-US").new_page()

@@ -9,22 +9,11 @@ from playwright.sync_api import expect
 
 from partnerhub.core.models import OutboundEmail
 from tests.agreements.conftest import qualify
+from tests.browser.helpers import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.relationships.conftest import sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct-horse-battery"
-
-
-def _sign_in(browser, base, email):
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    return page
 
 
 def test_partnership_journey(live_server, settings, browser, tmp_path):
@@ -58,7 +47,7 @@ def test_partnership_journey(live_server, settings, browser, tmp_path):
         people[key] = (organization, user)
 
     # The provider requests a partnership and sends it from PartnerHub.
-    provider = _sign_in(browser, base, "megan@contoso.example")
+    provider = sign_in(browser, base, "megan@contoso.example")
     provider.goto(f"{base}/partners/resellers/")
     provider.get_by_role("button", name="Request a partnership").click()
     expect(provider.get_by_test_id("partnership-link")).to_have_value(re.compile(r"/partnership/[\w-]{43,}/$"))
@@ -67,7 +56,7 @@ def test_partnership_journey(live_server, settings, browser, tmp_path):
     expect(provider.get_by_test_id("partnership-invitations")).to_contain_text("alex@fabrikam.example")
 
     # The reseller's Global admin opens the emailed link and authorizes.
-    reseller = _sign_in(browser, base, "alex@fabrikam.example")
+    reseller = sign_in(browser, base, "alex@fabrikam.example")
     body = (
         OutboundEmail.objects.filter(to="alex@fabrikam.example", template="partnership_invitation")
         .latest("pk")
