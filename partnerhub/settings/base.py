@@ -52,7 +52,8 @@ INSTALLED_APPS = [
     "agreements",
     "relationships",
     "customers",
-    "partnerhub.demo",  # last: the demo seed may use every app
+    "partnerhub.demo",  # the demo seed may use every app
+    "partnerhub.bench",  # so may the benchmark seeder
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,12 @@ CELERY_BEAT_SCHEDULE["sweep-verification-deadlines"] = {
 
 # Accepting the partner agreement needs a sign-in (or re-authentication) at most this old.
 AGREEMENT_REAUTHENTICATION_SECONDS = env.int("AGREEMENT_REAUTHENTICATION_SECONDS", default=600)
+
+# SECTION: benchmark (bench/README.md)
+
+# Mounts /__bench/ceiling/ and /__bench/hello/, the yardsticks `make bench` compares every page with.
+# Never on in a real deployment: `make bench` sets it for its own gunicorn.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
 # SECTION: partnerships
 
