@@ -21,7 +21,8 @@ def agreement_actions(request) -> list[PendingAction]:
     ]
     if not verified:
         return []
-    reacceptance = selectors.reacceptance_pending(organization=organization)
+    latest = selectors.acceptance_latest(organization=organization)
+    reacceptance = selectors.reacceptance_pending(organization=organization, latest=latest) if latest else None
     if reacceptance is not None:
         return [
             PendingAction(
@@ -34,7 +35,7 @@ def agreement_actions(request) -> list[PendingAction]:
                 urgent=True,
             )
         ]
-    if selectors.acceptance_latest(organization=organization) is None:
+    if latest is None:
         return [
             PendingAction(
                 key="sign_mpa",

@@ -53,9 +53,12 @@ def global_admins(*, organization: Organization) -> QuerySet[Membership]:
     )
 
 
-def reacceptance_pending(*, organization: Organization) -> AgreementVersion | None:
-    """A newer partner agreement that requires re-acceptance, if the organization accepted an older one."""
-    latest = acceptance_latest(organization=organization)
+def reacceptance_pending(
+    *, organization: Organization, latest: AgreementAcceptance | None = None
+) -> AgreementVersion | None:
+    """A newer partner agreement that requires re-acceptance, if the organization accepted an older one
+    (`latest`: its latest acceptance, when the caller has already read it)."""
+    latest = latest if latest is not None else acceptance_latest(organization=organization)
     current = current_version()
     if latest is None or current is None or latest.version_id == current.pk:
         return None

@@ -6,30 +6,34 @@ from __future__ import annotations
 import uuid
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 
 from agreements.models import CustomerAgreementAcceptance
 from partnerhub.accounts.models import Organization, hash_token
+from partnerhub.core import pagination
 from relationships.models import PartnerRelationship
 
 from .models import CustomerInvitation, CustomerRelationship, Subscription
 
-LIST_COUNT_CAP = 1000
+# Customer lists are keyset-paged in this order; the indexes (partner, status, customer_name, id) and
+# (partner, reseller, status, customer_name, id) end with these columns.
+CUSTOMER_LIST_KEYS = ("customer_name", "id")
 
 
 class CappedPaginator(Paginator):
-    """Counts at most LIST_COUNT_CAP + 1 rows, so a tenant with a million customers pays for a thousand;
-    pages past the cap are still reachable by number (the list shows "1,000+")."""
+    """Counts at most COUNT_CAP + 1 rows (the list shows "1,000+"), for lists that stay short per tenant (a
+    customer's subscriptions, sent invitations); a list that can hold a million rows is keyset-paged instead
+    (partnerhub.core.pagination)."""
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: LIST_COUNT_CAP + 1].count()
+        return self.object_list[: pagination.COUNT_CAP + 1].count()
 
     @property
     def capped(self) -> bool:
-        return self.count > LIST_COUNT_CAP
+        return self.count > pagination.COUNT_CAP
 
     def validate_number(self, number):
         try:
@@ -104,6 +108,20 @@ def relationship_get(*, partner: Organization, tenant_id) -> CustomerRelationshi
     )
 
 
+def relationship_page_get(*, partner: Organization, tenant_id) -> CustomerRelationship:
+    """relationship_get for the customer's page, which also needs to know, in the same query, whether an
+    active subscription still holds the relationship (`has_active_subscriptions`)."""
+    active = _active_subscriptions(partner=OuterRef("partner"), customer=OuterRef("customer"))
+    return get_object_or_404(
+        CustomerRelationship.objects.select_related(
+            "customer", "customer__customer_profile", "reseller", "partner"
+        ).annotate(has_active_subscriptions=Exists(active)),
+        partner=partner,
+        customer__tenant_id=tenant_id,
+        status=CustomerRelationship.Status.ACTIVE,
+    )
+
+
 def customer_partners(*, customer: Organization) -> QuerySet:
     """The customer's partners (its Partner relationships page)."""
     return (
@@ -135,7 +153,7 @@ def visible_subscriptions(*, relationship: CustomerRelationship) -> QuerySet[Sub
 def customer_subscriptions(*, customer: Organization) -> QuerySet[Subscription]:
     return (
         Subscription.objects.filter(customer=customer)
-        .select_related("offer", "partner", "support_contact")
+        .select_related("offer", "partner", "partner_of_record", "support_contact")
         .order_by("-created_at", "-id")
     )
 
@@ -186,9 +204,12 @@ def customer_counts_by_reseller(*, provider: Organization, reseller_pks: list[in
     return {row["reseller"]: row["n"] for row in rows}
 
 
-def has_active_subscriptions(*, relationship: CustomerRelationship) -> bool:
+def _active_subscriptions(*, partner, customer) -> QuerySet[Subscription]:
     return Subscription.objects.filter(
-        Q(partner=relationship.partner_id) | Q(reseller=relationship.partner_id),
-        customer=relationship.customer_id,
-        status=Subscription.Status.ACTIVE,
-    ).exists()
+        Q(partner=partner) | Q(reseller=partner), customer=customer, status=Subscription.Status.ACTIVE
+    )
+
+
+def has_active_subscriptions(*, relationship: CustomerRelationship) -> bool:
+    """Whether a subscription the partner sold (or resells) is still active: the relationship can't end yet."""
+    return _active_subscriptions(partner=relationship.partner_id, customer=relationship.customer_id).exists()

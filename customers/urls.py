@@ -14,6 +14,7 @@ urlpatterns = [
     path("customers/new/review/", wizard.review, name="wizard-review"),
     path("customers/new/cancel/", wizard.cancel, name="wizard-cancel"),
     path("customers/new/done/", wizard.done, name="wizard-done"),
+    path("customers/invitations/", invitations.invitation_list, name="invitation-list"),
     path("customers/invitations/new/", invitations.invitation_create, name="invitation-create"),
     path("customers/invitations/<int:pk>/draft/", invitations.invitation_draft, name="invitation-draft"),
     path("customers/invitations/<int:pk>/resend/", invitations.invitation_resend, name="invitation-resend"),

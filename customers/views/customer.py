@@ -13,6 +13,7 @@ from agreements.selectors import current_version
 from partnerhub.accounts.decorators import organization_required
 from partnerhub.accounts.models import Organization
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.pagination import keyset_page
 from relationships import selectors as relationship_selectors
 
 from .. import selectors, services
@@ -84,5 +85,11 @@ def provider_customers(request, pk: int):
     require_perm(request, "customers.view_customers")
     relationship = relationship_selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
     rows = selectors.shared_customer_list(reseller=request.organization, provider_pk=relationship.provider_id)
-    page = selectors.CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        rows,
+        keys=selectors.CUSTOMER_LIST_KEYS,
+        per_page=PAGE_SIZE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     return render(request, "customers/provider_customers.html", {"relationship": relationship, "page": page})

@@ -21,7 +21,7 @@ from relationships import selectors as relationship_selectors
 
 from .. import selectors, services
 from ..forms import AcceptInvitationForm, CustomerSignupForm, InvitationCreateForm, SendInvitationForm
-from .common import partner_required, require_perm
+from .common import PAGE_SIZE, partner_required, require_perm
 
 DRAFTS_SESSION_KEY = "customer_invitation_drafts"
 
@@ -108,6 +108,16 @@ def invitation_draft(request, pk: int):
     )
 
 
+@partner_required
+def invitation_list(request):
+    """Customers → Reseller relationship requests: the links this partner sent, newest first."""
+    require_perm(request, "customers.view_customers")
+    page = selectors.CappedPaginator(selectors.invitation_list(sender=request.organization), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "customers/invitation_list.html", {"page": page})
+
+
 @require_POST
 @partner_required
 def invitation_resend(request, pk: int):
@@ -118,7 +128,7 @@ def invitation_resend(request, pk: int):
         invitation, token = services.customer_invitation_resend(invitation=invitation, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect("customers:customer-list")
+        return redirect("customers:invitation-list")
     draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
     messages.info(request, _("A new link was created; the old one no longer works."))
     return redirect("customers:invitation-draft", pk=invitation.pk)
@@ -131,7 +141,7 @@ def invitation_revoke(request, pk: int):
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
     services.customer_invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, _("The link no longer works."))
-    return redirect("customers:customer-list")
+    return redirect("customers:invitation-list")
 
 
 # --- the customer's side of the link ----------------------------------------------------------------------

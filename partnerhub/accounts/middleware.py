@@ -13,17 +13,25 @@ from .models import Membership
 SESSION_KEY = "partnerhub_organization_id"
 
 
-def acting_membership(request) -> Membership | None:
+def user_memberships(user) -> list[Membership]:
+    """Every seat of the user with its organization, by organization name: one query (the switcher's list)."""
+    return list(
+        Membership.objects.filter(user=user).select_related("organization").order_by("organization__legal_name")
+    )
+
+
+def acting_membership(request, memberships: list[Membership] | None = None) -> Membership | None:
     """The signed-in user's seat: the organization chosen in the session, else the first joined."""
     if not request.user.is_authenticated:
         return None
-    memberships = Membership.objects.select_related("organization").filter(user=request.user)
+    if memberships is None:
+        memberships = user_memberships(request.user)
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
-        membership = memberships.filter(organization_id=chosen).first()
+        membership = next((m for m in memberships if m.organization_id == chosen), None)
         if membership is not None:
             return membership
-    return memberships.order_by("created_at", "pk").first()
+    return min(memberships, key=lambda m: (m.created_at, m.pk), default=None)
 
 
 class ActingOrganizationMiddleware:
@@ -38,7 +46,9 @@ class ActingOrganizationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.membership = acting_membership(request)
+        # One query serves both the acting seat and the header's organization switcher.
+        request.memberships = user_memberships(request.user) if request.user.is_authenticated else []
+        request.membership = acting_membership(request, request.memberships)
         request.organization = request.membership.organization if request.membership else None
         user = request.user
         if user.is_authenticated and user.language and user.language != translation.get_language():

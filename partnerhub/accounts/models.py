@@ -56,6 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Set for an account created with a temporary password (a new customer's admin); cleared by a change.
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # The bell's badge, kept by the notification services so no page counts notifications per request.
+    unread_notifications = models.PositiveIntegerField(
+        _("unread notifications"), default=0, db_default=0, editable=False
+    )
 
     objects = UserManager()
 

@@ -2,9 +2,7 @@
 
 from django.conf import settings
 
-from partnerhub.accounts.models import Membership
-
-from .models import Notification
+from partnerhub.accounts.middleware import user_memberships
 
 
 def portal(request) -> dict:
@@ -16,10 +14,8 @@ def portal(request) -> dict:
         "acting_organization": getattr(request, "organization", None),
     }
     if user is not None and user.is_authenticated:
-        # Lazy: pages that don't render the header (emails, errors) never run the query.
-        context["unread_notification_count"] = lambda: Notification.objects.unread().filter(user=user).count()
-        # For the organization switcher: one query, whatever the number of organizations.
-        context["user_memberships"] = lambda: list(
-            Membership.objects.filter(user=user).select_related("organization").order_by("organization__legal_name")
-        )
+        context["unread_notification_count"] = user.unread_notifications  # kept by the notification services
+        # For the organization switcher: the list the middleware already read to pick the acting one.
+        memberships = getattr(request, "memberships", None)
+        context["user_memberships"] = memberships if memberships is not None else (lambda: user_memberships(user))
     return context

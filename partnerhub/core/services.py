@@ -7,9 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -155,13 +157,32 @@ def outbound_email_due_ids(*, limit: int = 500) -> list[int]:
 
 
 def notification_create(*, user, title: str, body: str = "", url: str = "", organization=None) -> Notification:
-    """Put a message under the user's bell."""
-    return Notification.objects.create(user=user, organization=organization, title=title, body=body, url=url)
+    """Put a message under the user's bell (and count it on the badge)."""
+    notification = Notification.objects.create(user=user, organization=organization, title=title, body=body, url=url)
+    get_user_model().objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
+    return notification
 
 
 def notification_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one of the user's notifications (or all of them) read; return how many changed."""
+    """Mark one of the user's notifications (or all of them) read; return how many changed.
+
+    The badge is recounted in the same statement rather than decremented, so it heals itself."""
     unread = Notification.objects.filter(user=user, read_at=None)
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    user_unread_recount(user=user)
+    return changed
+
+
+def user_unread_recount(*, user) -> None:
+    """Set the user's badge to the number of unread notifications (one UPDATE with a subquery)."""
+    remaining = (
+        Notification.objects.filter(user=OuterRef("pk"), read_at=None)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    get_user_model().objects.filter(pk=user.pk).update(unread_notifications=Coalesce(Subquery(remaining), 0))
+    user.refresh_from_db(fields=["unread_notifications"])

@@ -119,6 +119,9 @@ CACHES = {
     }
 }
 
+# Sessions are read from the Redis cache (written through to PostgreSQL): no session query per page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # SECTION: authentication (django-allauth 65)
 
 AUTH_USER_MODEL = "accounts.User"

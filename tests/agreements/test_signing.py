@@ -13,6 +13,7 @@ from agreements.models import AgreementAcceptance, AgreementError
 from enrollment.models import ProgramEnrollment
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import Notification, OutboundEmail
+from tests.budgets import PAGE_QUERY_BUDGET
 
 from .conftest import MPA_PDF, SIGN, qualify
 
@@ -237,7 +238,7 @@ def test_a_new_version_requiring_reacceptance_adds_a_pending_action(signing_clie
 
 def test_agreements_page_runs_a_fixed_number_of_queries(signing_client, qualified, django_assert_num_queries):
     signing_client.post("/settings/agreements/partner-agreement/", SIGN)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["agreements"]):
         signing_client.get("/settings/agreements/")
 
 

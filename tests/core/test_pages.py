@@ -6,6 +6,7 @@ from django.test import Client
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import AuditEvent, Notification
 from partnerhub.core.services import notification_create
+from tests.budgets import PAGE_QUERY_BUDGET
 
 
 def test_dashboard_shows_organization_region_currency_and_invite_action(admin_client):
@@ -24,7 +25,7 @@ def test_invite_action_disappears_once_the_team_has_two_members(admin_client, ma
 
 
 def test_dashboard_runs_a_fixed_number_of_queries(admin_client, django_assert_num_queries):
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["dashboard_new_organization"]):
         admin_client.get("/")
 
 
@@ -85,7 +86,7 @@ def test_activity_log_runs_a_fixed_number_of_queries(admin_client, admin_member,
             organization=admin_member.organization, code=f"partnerhub.x{n}.done", actor=admin_member.user
         )
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["activity_log"]):
         admin_client.get("/settings/activity/")
 
 

@@ -10,107 +10,20 @@ import os
 import time
 import tracemalloc
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
-from customers import selectors, services
-from customers.models import Customer, CustomerRelationship, Order, Subscription
-from partnerhub.accounts.models import Organization
-
-# One request, whatever the number of rows: session, user, acting membership, selling program, the reseller
-# filter's choices, one page of relationships with customer, profile and reseller, the unread-notification
-# badge, the organization switcher, the capped count, the latest reseller relationship requests.
-CUSTOMER_LIST_QUERIES = 10
-# A customer's page: session, user, acting membership, the relationship, the active-subscription check, the
-# badge, the switcher, the agreement acceptances, the subscriptions with offer, partner of record, support
-# contact and partner. The same for its provider and for the reseller of record (read-only).
-SUBSCRIPTION_LIST_QUERIES = 9
+from customers import services
+from customers.models import Subscription
+from partnerhub.core import pagination
+from tests.budgets import PAGE_QUERY_BUDGET
+from tests.customers.bulk import bulk_customers, bulk_subscriptions
 
 HEADER = ["Tenant ID", "Company name", "Primary domain name", "Relationship", "Indirect reseller"]
 SUBSCRIPTION_HEADER = ["Subscription ID", "Subscription", "Quantity", "Status", "Reseller"]
-
-
-def bulk_customers(provider, count, *, reseller=None, name="Bulk Customer {n:04d}", prefix="bulk"):
-    """`count` customers of the provider (associated with `reseller`, which gets its own row too), written in
-    three statements: the services would take seconds for 250."""
-    suffix = settings.CUSTOMER_DOMAIN_SUFFIX
-    organizations = Organization.objects.bulk_create(
-        Organization(
-            kind=Organization.Kind.CUSTOMER,
-            legal_name=name.format(n=n),
-            country="US",
-            address_line1="1 Bulk Road",
-            city="Portland",
-            state="OR",
-            postal_code="97204",
-            primary_domain=f"{prefix}{n}.{suffix}",
-            csp_region="united_states",
-            currency="USD",
-        )
-        for n in range(count)
-    )
-    Customer.objects.bulk_create(
-        Customer(
-            organization=organization,
-            domain=organization.primary_domain,
-            contact_first_name="Bulk",
-            contact_last_name="Contact",
-            contact_email="bulk@bulk.example",
-            created_by_partner=provider,
-        )
-        for organization in organizations
-    )
-    rows = [
-        CustomerRelationship(
-            partner=provider,
-            customer=organization,
-            kind="indirect_provider",
-            reseller=reseller,
-            customer_name=organization.legal_name,
-        )
-        for organization in organizations
-    ]
-    if reseller is not None:
-        rows += [
-            CustomerRelationship(
-                partner=reseller, customer=organization, kind="indirect_reseller", customer_name=organization.legal_name
-            )
-            for organization in organizations
-        ]
-    CustomerRelationship.objects.bulk_create(rows)
-    return organizations
-
-
-def bulk_subscriptions(*, provider, customer, reseller, offers, count):
-    """`count` subscriptions of one order, half of them with a friendly name, all with the reseller of record."""
-    partner_of_record = reseller.partner_ids.get(csp_associated=True)
-    now = timezone.now()
-    order = Order.objects.create(partner=provider, customer=customer, idempotency_key=uuid.uuid4(), currency="USD")
-    choices = [offers["standard"], offers["security"]]
-    Subscription.objects.bulk_create(
-        Subscription(
-            customer=customer,
-            partner=provider,
-            offer=choices[n % 2],
-            order=order,
-            friendly_name=f"Seat pool {n:04d}" if n % 2 else "",
-            quantity=n + 1,
-            partner_of_record=partner_of_record,
-            reseller=reseller,
-            support_contact=(provider, reseller)[n % 2],
-            unit_price="12.50",
-            currency="USD",
-            created_at=now - timedelta(minutes=n),
-            term_end=(now + timedelta(days=30)).date(),
-            last_increase_at=now,
-        )
-        for n in range(count)
-    )
 
 
 def _client(user) -> Client:
@@ -151,7 +64,7 @@ def test_the_customer_list_pins_its_query_count(seller, django_assert_num_querie
     client = _client(user)
     url = f"/customers/?reseller={fabrikam.pk}" if filtered else "/customers/"
 
-    with django_assert_num_queries(CUSTOMER_LIST_QUERIES):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["customer_list"]):
         response = client.get(url)
 
     names = _names(response)
@@ -174,7 +87,7 @@ def test_the_subscription_list_pins_its_query_count(seller, make_customer, offer
     client = _client(user if viewer == "provider" else fabrikam_user)
     url = f"/customers/{created.organization.tenant_id}/"
 
-    with django_assert_num_queries(SUBSCRIPTION_LIST_QUERIES):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["subscription_list"]):
         response = client.get(url)
 
     table = _table(response, "subscription-table")
@@ -241,26 +154,71 @@ def test_the_associated_reseller_lists_the_customers_shared_with_it(seller, thre
     assert "Indirect reseller" in _table(page)
 
 
-def test_pages_of_25(seller):
+def _link(response, rel) -> str | None:
+    """The href of the pagination link with this rel, unescaped, or None."""
+    html = response.content.decode()
+    marker = f'rel="{rel}" href="'
+    if marker not in html:
+        return None
+    return html.split(marker)[1].split('"')[0].replace("&amp;", "&")
+
+
+def test_pages_of_25_follow_the_next_and_previous_links(seller):
+    provider, user, _, _ = seller
+    bulk_customers(provider, 60)
+    client = _client(user)
+
+    first = client.get("/customers/")
+    second = client.get("/customers/" + _link(first, "next"))
+    third = client.get("/customers/" + _link(second, "next"))
+    back = client.get("/customers/" + _link(third, "prev"))
+
+    assert _count_line(first) == "60 customers"
+    assert _names(first) == [f"Bulk Customer {n:04d}" for n in range(25)]
+    assert _names(second) == [f"Bulk Customer {n:04d}" for n in range(25, 50)]
+    assert _names(third) == [f"Bulk Customer {n:04d}" for n in range(50, 60)]
+    assert _link(first, "prev") is None
+    assert _link(third, "next") is None
+    assert _names(back) == _names(second)
+    assert _names(client.get("/customers/" + _link(back, "prev"))) == _names(first)
+    assert 'href="?">First' in third.content.decode()
+
+
+def test_the_search_and_filter_are_kept_from_page_to_page(seller):
+    provider, user, fabrikam, _ = seller
+    bulk_customers(provider, 30, reseller=fabrikam)
+    bulk_customers(provider, 30, name="Other {n:04d}", prefix="other")
+    client = _client(user)
+
+    first = client.get("/customers/", {"q": "bulk", "reseller": fabrikam.pk})
+    following = _link(first, "next")
+
+    assert following.startswith(f"?q=bulk&reseller={fabrikam.pk}&after=")
+    assert _names(client.get("/customers/" + following)) == [f"Bulk Customer {n:04d}" for n in range(25, 30)]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "W10", "WyJhIl0", "WzEsMiwzXQ", "eyJhIjoxfQ", "WyJ4IixudWxsXQ", "%00"])
+def test_a_cursor_that_is_not_ours_shows_the_first_page(seller, cursor):
     provider, user, _, _ = seller
     bulk_customers(provider, 30)
     client = _client(user)
 
-    first = client.get("/customers/")
-    second = client.get("/customers/", {"page": 2})
-    beyond = client.get("/customers/", {"page": 3})
+    for direction in ("after", "before"):
+        response = client.get(f"/customers/?{direction}={cursor}")
+        assert response.status_code == 200
+        assert _names(response) == [f"Bulk Customer {n:04d}" for n in range(25)]
 
-    assert _count_line(first) == "30 customers"
-    assert _names(first) == [f"Bulk Customer {n:04d}" for n in range(25)]
-    assert _names(second) == [f"Bulk Customer {n:04d}" for n in range(25, 30)]
-    assert 'href="?page=2">Next' in first.content.decode()
-    assert 'href="?page=1">Previous' in second.content.decode()
-    assert "Next" not in second.content.decode().split('data-testid="customer-table"')[1]
-    assert _names(beyond) == []
-    assert _names(client.get("/customers/", {"page": "nonsense"})) == _names(first)
-    # the search is kept from page to page
-    searched = client.get("/customers/", {"q": "bulk", "page": 1}).content.decode()
-    assert 'href="?q=bulk&amp;page=2">Next' in searched
+
+def test_a_cursor_past_the_end_shows_an_empty_page_with_a_way_back(seller):
+    provider, user, _, _ = seller
+    bulk_customers(provider, 3)
+    client = _client(user)
+
+    response = client.get("/customers/?after=" + pagination.cursor_encode(("Zzzz", 10**9)))
+
+    assert _names(response) == []
+    assert "No customer found." in _table(response)
+    assert 'href="?">First' in response.content.decode()
 
 
 def test_the_count_is_capped(seller, monkeypatch):
@@ -268,15 +226,17 @@ def test_the_count_is_capped(seller, monkeypatch):
     bulk_customers(provider, 30)
     client = _client(user)
 
-    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 30)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 30)
     assert _count_line(client.get("/customers/")) == "30 customers"
-    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 29)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 29)
     assert _count_line(client.get("/customers/")) == "29+ customers"
-    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 10)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 10)
     capped = client.get("/customers/")
     assert _count_line(capped) == "10+ customers"
     assert len(_names(capped)) == 25  # the page is whole
-    assert _names(client.get("/customers/", {"page": 2})) == [f"Bulk Customer {n:04d}" for n in range(25, 30)]
+    assert _names(client.get("/customers/" + _link(capped, "next"))) == [
+        f"Bulk Customer {n:04d}" for n in range(25, 30)
+    ]
 
 
 # --- CSV exports ------------------------------------------------------------------------------------------
@@ -392,7 +352,7 @@ def test_100000_customers_export_in_flat_memory(seller, django_assert_num_querie
     client = _client(user)
 
     # The list is still one page of rows and a capped count.
-    with django_assert_num_queries(CUSTOMER_LIST_QUERIES):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["customer_list"]):
         page = client.get("/customers/")
     assert _count_line(page) == "1,000+ customers"
     assert _names(page) == [f"Mass Customer {n:06d}" for n in range(1, 26)]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from enrollment import services
 from enrollment.models import EnrollmentError, ProgramEnrollment, VerificationCase, VerificationDocument
 from partnerhub.core.models import AuditEvent, OutboundEmail
+from tests.budgets import PAGE_QUERY_BUDGET
 
 from .conftest import verification_link
 
@@ -281,7 +282,7 @@ def test_status_page_history_lists_every_step(admin_client, authorized):
 
 
 def test_status_page_runs_a_fixed_number_of_queries(admin_client, action_needed, django_assert_num_queries):
-    with django_assert_num_queries(13) as first:
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["enrollment_status_action_needed"]) as first:
         admin_client.get("/settings/legal/")
     for _ in range(5):
         AuditEvent.objects.create(

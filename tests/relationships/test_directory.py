@@ -3,6 +3,7 @@
 import pytest
 
 from relationships.models import ListingChangeRequest, ProviderListing
+from tests.budgets import PAGE_QUERY_BUDGET
 from tests.factories import OrganizationFactory
 
 
@@ -57,7 +58,7 @@ def test_drafts_are_not_listed(admin_client, listings):
 
 
 def test_directory_runs_a_fixed_number_of_queries(admin_client, listings, django_assert_num_queries):
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["directory"]):
         admin_client.get("/directory/")
 
 

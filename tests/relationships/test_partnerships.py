@@ -10,6 +10,7 @@ from partnerhub.accounts.models import Role
 from partnerhub.core.models import OutboundEmail
 from relationships import services
 from relationships.models import PartnerRelationship, PartnershipInvitation
+from tests.budgets import PAGE_QUERY_BUDGET
 
 
 def _table(response, testid="reseller-table"):
@@ -128,10 +129,10 @@ def test_both_lists_pin_their_query_count(
     reseller_client = Client()
     reseller_client.force_login(user)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["reseller_list"]):
         page = provider_client.get("/partners/resellers/")
     assert _table(page).count("Reseller ") == min(count, 25)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["provider_list"]):
         reseller_client.get("/partners/providers/")
 
 
