@@ -129,3 +129,6 @@ def customer(make_customer, offers):
     """Woodgrove: a customer of Contoso associated with Fabrikam, agreement confirmed, two subscriptions."""
     return make_customer("woodgrovefoods", company_name="Woodgrove Foods Inc.",
                          lines=[(offers["standard"], 10), (offers["security"], 5)])  # fmt: skip
+
+
+from tests.customers.world import world  # noqa: E402, F401 — the query-budget and query-plan tests' fixture

@@ -1,0 +1,96 @@
+"""No list page reads a tenant table from start to end: every SELECT a list page runs (its page, its count,
+its lookups) is planned with an index when sequential scans are priced out.
+
+The world is small, so PostgreSQL would rightly prefer a sequential scan of its few pages; with
+`enable_seqscan = off` a Seq Scan remains in a plan only when no index can serve the query at all, which is
+what would hurt at a million rows. (A condition on a later column of an index is also an "Index Cond" in
+PostgreSQL's plans, so an index entered without its leading column is not caught here; `make bench` measures
+those pages at a million rows.)
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from partnerhub.accounts.models import Organization
+from tests.customers.world import pages
+
+
+def tenant_tables() -> set[str]:
+    """Tables whose rows belong to an organization: every model with a relation to Organization."""
+    return {
+        model._meta.db_table
+        for model in apps.get_models()
+        if any(
+            field.is_relation and field.concrete and field.related_model is Organization
+            for field in model._meta.get_fields()
+        )
+    }
+
+
+FULL_SCANS = {"Seq Scan", "Index Scan", "Index Only Scan"}
+
+
+def seq_scans(plan: dict, tables: set[str]) -> list[str]:
+    """Tenant tables read from end to end: a Seq Scan, or an index walked whole (no Index Cond), which is
+    what PostgreSQL falls back to when sequential scans are priced out and no index fits the filter."""
+    found = []
+    full = plan.get("Node Type") == "Seq Scan" or (plan.get("Node Type") in FULL_SCANS and "Index Cond" not in plan)
+    if full and plan.get("Relation Name") in tables:
+        found.append(f"{plan['Node Type']} on {plan['Relation Name']}")
+    for child in plan.get("Plans", []):
+        found.extend(seq_scans(child, tables))
+    return found
+
+
+def explain(sql: str) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        (plan,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def test_the_tenant_tables_are_found():
+    tables = tenant_tables()
+    assert {"customers_customerrelationship", "customers_subscription", "accounts_membership"} <= tables
+    assert "accounts_organization" not in tables
+
+
+def test_no_list_page_plans_a_sequential_scan_over_a_tenant_table(world):
+    w = world(25, 2)
+    tables = tenant_tables()
+    problems = []
+    explained = 0
+    for key, principal, url, _marker, _times in pages(w, 25):
+        client = w[principal]
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            explained += 1
+            problems.extend(f"{key}: {scan}\n    {sql}" for scan in seq_scans(explain(sql), tables))
+    assert explained > 40  # the pages' queries were really looked at
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT id FROM customers_customerrelationship WHERE kind = 'direct'", "customers_customerrelationship"),
+        ("SELECT id FROM customers_customerrelationship WHERE partner_id = 1 AND status = 'active'", None),
+    ],
+)
+def test_the_check_catches_a_filter_without_an_index(db, sql, expected):
+    """The detector itself: a filter no index leads with is a full scan even with seq scans priced out."""
+    found = seq_scans(explain(sql), tenant_tables())
+    assert [scan.split(" on ")[1] for scan in found] == ([expected] if expected else [])
