@@ -204,8 +204,9 @@ def partnership_invitation_revoke(*, invitation: PartnershipInvitation, actor: U
 
 
 def partnership_invitation_mark_opened(*, invitation: PartnershipInvitation) -> None:
-    """Record the first view of the link (tracking only: no business state changes)."""
-    PartnershipInvitation.objects.filter(pk=invitation.pk, opened_at=None).update(opened_at=timezone.now())
+    """Record the first view of the link (tracking only: no business state changes). Later views write nothing."""
+    if invitation.opened_at is None:
+        PartnershipInvitation.objects.filter(pk=invitation.pk, opened_at=None).update(opened_at=timezone.now())
 
 
 # --- accepting ------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ PAGE_QUERY_BUDGET = {
     "identifiers": 6,
     # + enrolments, acceptances, versions, the signing form's data
     "agreements": 10,
-    # the landing page of a partnership link, signed out: the invitation with its provider, "opened" once
-    "partnership_landing": 2,
+    # the landing page of a partnership link, signed out: the invitation with its provider (the first view
+    #   also records "opened"; later views write nothing)
+    "partnership_landing": 1,
 }

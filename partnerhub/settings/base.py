@@ -246,6 +246,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # RedisCache works; the check predates it
 RATELIMIT_VIEW = "partnerhub.core.views.ratelimited"  # 429 with a page instead of a bare 403
+# Per-IP limits on the token links and sign-in. Only `make bench` turns them off: its load comes from one IP.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 
 # SECTION: logging
 

@@ -1,0 +1,163 @@
+"""seed_bench: a small-factor benchmark world loads in proportion, sound, and every page of its manifest
+answers 200 for the principal the load test signs in as."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import Customer, CustomerInvitation, CustomerRelationship, Subscription
+from partnerhub.accounts.models import Organization
+from partnerhub.bench.seed import COUNTED_MODELS, foreign_key_violations, plan_for
+from relationships.models import PartnerRelationship, PartnershipInvitation
+
+FACTOR = 0.002
+ENDPOINTS = {
+    "dashboard", "customer_list", "customer_list_whale", "customer_list_whale_deep", "customer_search",
+    "subscription_list", "reseller_list", "invitation_landing", "invitation_accept", "enrollment_status",
+}  # fmt: skip
+
+
+def seed(tmp_path: Path, scale: str = "1") -> dict:
+    manifest = tmp_path / "bench" / "manifest.json"
+    call_command("seed_bench", scale=scale, factor=FACTOR, manifest=manifest, stdout=io.StringIO())
+    return json.loads(manifest.read_text())
+
+
+@pytest.fixture
+def manifest(db, tmp_path) -> dict:
+    return seed(tmp_path)
+
+
+def signed_in(manifest: dict, principal: str) -> Client:
+    """A client signed in through allauth's form, as the load test does."""
+    client = Client()
+    email = manifest["principals"][principal]["email"]
+    response = client.post(reverse("account_login"), {"login": email, "password": manifest["password"]})
+    assert response.status_code == 302, f"{principal} could not sign in"
+    assert response["Location"] == reverse("core:dashboard")
+    return client
+
+
+def provider_customer_counts() -> dict[int, int]:
+    rows = (
+        CustomerRelationship.objects.filter(kind="indirect_provider", status="active")
+        .values("partner")
+        .annotate(n=Count("pk"))
+    )
+    return {row["partner"]: row["n"] for row in rows}
+
+
+def test_world_is_in_proportion_and_sound(manifest):
+    counts = provider_customer_counts()
+    whale = manifest["principals"]["whale"]["organization_id"]
+    provider = manifest["principals"]["provider"]["organization_id"]
+    assert max(counts, key=counts.get) == whale
+    assert sorted(counts.values())[-2] < counts[whale]
+    assert provider in counts
+    customers = Customer.objects.count()
+    assert customers == sum(counts.values()) == plan_for("1", FACTOR).customers
+    assert 1.6 < Subscription.objects.count() / customers < 2.6
+    # Pending invitations of both kinds besides the accept pool; accepted, expired and revoked ones too.
+    now = timezone.now()
+    pool = manifest["counts"]["accept_pool"]
+    pending = PartnershipInvitation.objects.filter(accepted_at=None, revoked_at=None, expires_at__gt=now)
+    assert pending.count() > pool
+    assert pending.values("provider").distinct().count() >= pool
+    assert CustomerInvitation.objects.filter(accepted_at=None, revoked_at=None, expires_at__gt=now).exists()
+    assert PartnershipInvitation.objects.filter(expires_at__lte=now).exists()
+    assert PartnerRelationship.objects.filter(status="active").count() >= 3
+    assert manifest["counts"]["customers_subscription"] == Subscription.objects.count()
+    assert foreign_key_violations(COUNTED_MODELS) == {}
+
+
+def test_every_customer_has_its_relationships_and_its_own_domain(manifest):
+    customers = Customer.objects.select_related("organization")
+    suffix = "." + settings.CUSTOMER_DOMAIN_SUFFIX
+    assert all(c.domain.endswith(suffix) and c.organization.primary_domain == c.domain for c in customers)
+    assert customers.values("domain").distinct().count() == customers.count()
+    assert Organization.objects.filter(kind="customer").count() == customers.count()
+    provider_rows = {
+        r.customer_id: r for r in CustomerRelationship.objects.filter(kind="indirect_provider", status="active")
+    }
+    assert set(provider_rows) == {c.organization_id for c in customers}
+    names = dict(Organization.objects.filter(kind="customer").values_list("pk", "legal_name"))
+    assert all(r.customer_name == names[r.customer_id] for r in provider_rows.values())
+    reseller_rows = set(
+        CustomerRelationship.objects.filter(kind="indirect_reseller", status="active").values_list(
+            "partner", "customer"
+        )
+    )
+    associated = {(r.reseller_id, r.customer_id) for r in provider_rows.values() if r.reseller_id}
+    assert associated
+    assert reseller_rows == associated
+    partnered = set(PartnerRelationship.objects.filter(status="active").values_list("provider", "reseller"))
+    assert all((r.partner_id, r.reseller_id) in partnered for r in provider_rows.values() if r.reseller_id)
+
+
+def test_manifest_names_every_endpoint_and_principal(manifest):
+    assert set(manifest) == {"scale", "factor", "seconds", "counts", "password", "principals", "endpoints"}
+    assert manifest["scale"] == "1"
+    assert manifest["factor"] == FACTOR
+    assert {endpoint["name"] for endpoint in manifest["endpoints"]} == ENDPOINTS
+    assert set(manifest["principals"]) == {"provider", "whale", "reseller"}
+    accept = next(e for e in manifest["endpoints"] if e["name"] == "invitation_accept")
+    paths = Path(accept["paths_file"]).read_text().splitlines()
+    assert Path(accept["paths_file"]).is_absolute()
+    assert len(paths) == len(set(paths)) == manifest["counts"]["accept_pool"]
+
+
+def test_every_endpoint_answers_200_for_its_principal(manifest):
+    clients = {principal: signed_in(manifest, principal) for principal in manifest["principals"]}
+    clients[None] = Client()
+    for endpoint in manifest["endpoints"]:
+        if endpoint["method"] != "GET":
+            continue
+        response = clients[endpoint["principal"]].get(endpoint["path"])
+        assert response.status_code == 200, f"{endpoint['name']}: {response.status_code}"
+    search = next(e for e in manifest["endpoints"] if e["name"] == "customer_search")
+    term = search["path"].split("q=", 1)[1]
+    assert clients["provider"].get(search["path"]).content.decode().count(term) >= 2
+    detail = next(e for e in manifest["endpoints"] if e["name"] == "subscription_list")
+    tenant_id = detail["path"].rstrip("/").rsplit("/", 1)[1]
+    assert Subscription.objects.filter(customer__tenant_id=tenant_id, status="active").count() >= 30
+
+
+def test_accept_pool_link_makes_one_partnership(manifest):
+    accept = next(e for e in manifest["endpoints"] if e["name"] == "invitation_accept")
+    path = Path(accept["paths_file"]).read_text().splitlines()[0]
+    reseller = manifest["principals"]["reseller"]["organization_id"]
+    before = PartnerRelationship.objects.filter(reseller=reseller, status="active").count()
+
+    response = signed_in(manifest, "reseller").post(path, accept["form"])
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("relationships:provider-list")
+    assert PartnerRelationship.objects.filter(reseller=reseller, status="active").count() == before + 1
+
+
+def test_seeding_twice_is_refused(manifest, tmp_path):
+    with pytest.raises(CommandError, match="already has"):
+        seed(tmp_path / "again")
+
+
+@pytest.mark.django_db
+def test_whale_scale_grows_the_whale_tenant(tmp_path):
+    manifest = seed(tmp_path, scale="whale")
+
+    whale = provider_customer_counts()[manifest["principals"]["whale"]["organization_id"]]
+    assert whale == plan_for("whale", FACTOR).provider_customers[0]
+    assert whale >= 5 * plan_for("1", FACTOR).provider_customers[0]
+    assert (
+        Customer.objects.count() - whale
+        == plan_for("1", FACTOR).customers - plan_for("1", FACTOR).provider_customers[0]
+    )
