@@ -10,7 +10,7 @@ PY := $(BIN)/python
 EMBEDDED := $(PY) partnerhub/embedded.py exec --
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint fmt migrate seed check messages install clean-data
+.PHONY: run test lint fmt migrate seed check messages install clean-data bench bench-hold bench-mail
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,19 @@ check: install
 messages: install
 	$(PY) manage.py makemessages -l fr --ignore '.venv/*' --ignore '.data/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+## bench: every key page against a one-query ceiling at 1x, 10x and the whale (bench/README.md) → bench/report.{md,json}
+# It starts its own PostgreSQL (with pg_stat_statements), Redis and gunicorn: no $(EMBEDDED) around it.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+## bench-hold: the benchmark at 1x, then 10 minutes of mixed load while Celery sends 2,000 invitation emails
+bench-hold: install
+	$(PY) bench/run.py --scales 1 --hold 600 $(BENCH_ARGS)
+
+## bench-mail: invitation emails through the outbox, a prefork Celery worker and an SMTP sink → bench/report-mail.{md,json}
+bench-mail: install
+	$(PY) bench/mail.py $(BENCH_ARGS)
 
 clean-data:
 	$(PY) partnerhub/embedded.py down

@@ -20,6 +20,11 @@ from .models import CustomerInvitation, CustomerRelationship, Subscription
 # Customer lists are keyset-paged in this order; the indexes (partner, status, customer_name, id) and
 # (partner, reseller, status, customer_name, id) end with these columns.
 CUSTOMER_LIST_KEYS = ("customer_name", "id")
+# What a customer list row shows (and the export writes): a narrow SELECT, three small model instances per row.
+CUSTOMER_LIST_COLUMNS = (
+    "customer_name", "kind", "delegated_admin", "created_at", "partner_id",
+    "customer__tenant_id", "customer__primary_domain", "reseller__legal_name",
+)  # fmt: skip
 
 
 class CappedPaginator(Paginator):
@@ -56,9 +61,11 @@ class CappedPaginator(Paginator):
 
 def customer_list(*, partner: Organization, query: str = "", reseller_pk: int | None = None) -> QuerySet:
     """The partner's active customer relationships, by company name (index: partner, status, name, id)."""
-    relationships = CustomerRelationship.objects.filter(
-        partner=partner, status=CustomerRelationship.Status.ACTIVE
-    ).select_related("customer", "customer__customer_profile", "reseller")
+    relationships = (
+        CustomerRelationship.objects.filter(partner=partner, status=CustomerRelationship.Status.ACTIVE)
+        .select_related("customer", "reseller")
+        .only(*CUSTOMER_LIST_COLUMNS)
+    )
     if reseller_pk:
         relationships = relationships.filter(reseller=reseller_pk)
     if query := query.strip():
@@ -82,6 +89,7 @@ def partnered_resellers(*, provider: Organization) -> list[Organization]:
     relationships = (
         PartnerRelationship.objects.filter(provider=provider, status=PartnerRelationship.Status.ACTIVE)
         .select_related("reseller")
+        .only("reseller__legal_name")
         .order_by("reseller__legal_name")
     )
     return [relationship.reseller for relationship in relationships]
@@ -93,7 +101,8 @@ def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySe
         CustomerRelationship.objects.filter(
             partner=provider_pk, reseller=reseller, status=CustomerRelationship.Status.ACTIVE
         )
-        .select_related("customer", "partner")
+        .select_related("customer")
+        .only("customer_name", "created_at", "customer__tenant_id", "customer__primary_domain")
         .order_by("customer_name", "id")
     )
 

@@ -13,7 +13,7 @@ from agreements.selectors import current_version
 from partnerhub.accounts.decorators import organization_required
 from partnerhub.accounts.models import Organization
 from partnerhub.core.errors import ApplicationError
-from partnerhub.core.pagination import keyset_page
+from partnerhub.core.pagination import keyset_page, row_url
 from relationships import selectors as relationship_selectors
 
 from .. import selectors, services
@@ -92,4 +92,8 @@ def provider_customers(request, pk: int):
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    return render(request, "customers/provider_customers.html", {"relationship": relationship, "page": page})
+    return render(
+        request,
+        "customers/provider_customers.html",
+        {"relationship": relationship, "page": page, "detail_url": row_url("customers:customer-detail")},
+    )

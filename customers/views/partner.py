@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
-from partnerhub.core.pagination import keyset_page
+from partnerhub.core.pagination import keyset_page, row_url
 
 from .. import selectors, services
 from ..csv_export import csv_response
@@ -59,6 +59,7 @@ def customer_list(request):
             "may_add": may_add,
             "may_invite": may_add,
             "query_string": _without_cursor(request.GET),
+            "detail_url": row_url("customers:customer-detail"),
         },
     )
 
@@ -109,6 +110,7 @@ def customer_detail(request, tenant_id):
             "may_order": is_seller and request.user.has_perm("customers.place_order", request.membership),
             "may_remove": request.user.has_perm("customers.remove_relationship", request.membership),
             "has_active_subscriptions": active,
+            "subscription_url": row_url("customers:subscription-detail", customer.tenant_id),
         },
     )
 
