@@ -248,6 +248,9 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # RedisCache works; the chec
 RATELIMIT_VIEW = "partnerhub.core.views.ratelimited"  # 429 with a page instead of a bare 403
 # Per-IP limits on the token links and sign-in. Only `make bench` turns them off: its load comes from one IP.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Behind a proxy that overwrites it, the client's address is in a header (e.g. HTTP_X_FORWARDED_FOR);
+# unset, it is REMOTE_ADDR. Never name a header a client can set past the proxy.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 
 # SECTION: logging
 
