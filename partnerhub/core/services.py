@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import logging
-from datetime import timedelta
-from typing import Any
+import smtplib
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
+from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import DatabaseError, models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -52,7 +56,19 @@ def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str
 
 
 def _enqueue_send(email_id: int) -> None:
-    """Hand a committed outbox row to Celery; if the broker is down, the sweep will do it later."""
+    """Hand a committed outbox row to Celery; if the broker is down, the sweep will do it later.
+
+    Deliberately one task per email, not a batch. The email a person is waiting for (an
+    invitation, a sign-in link) leaves at once on its own task, without waiting for a batch to fill
+    or behind a batch's worth of others. And a commit knows only its own row: a batch "wake-up" per
+    commit would still cost one task per email (most of them then finding nothing to claim), and
+    that per-task cost (Celery's bookkeeping and a database connection per task), far more than
+    the SMTP connection, is what limits the per-email path (`make bench-mail` shows where the CPU
+    goes); coalescing wake-ups would need shared state in the request path. Connection reuse pays
+    where rows pile up: a backlog after a broker outage or a worker restart, retries, bulk sends.
+    The sweep hands those to `send_outbound_email_batch_task`, whose full batches chain until the
+    backlog is gone.
+    """
     from .tasks import send_outbound_email_task
 
     try:
@@ -98,50 +114,200 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** (attempts - 1), 60))
 
 
+# A refusal of one message by the receiver: the SMTP session (or the ESP's HTTP session) stays usable.
+# Anything else (a timeout, a dropped connection, an ESP outage) may have broken the connection.
+_MESSAGE_REFUSED = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPResponseException,
+    AnymailRecipientsRefused,
+    AnymailInvalidAddress,
+)
+
+
+class _Delivery(enum.Enum):
+    SENT = "sent"
+    REFUSED = "refused"  # this message only; keep using the connection
+    BROKEN = "broken"  # the connection may be unusable: close it, the next message opens a new one
+    UNREACHABLE = "unreachable"  # no connection could be opened
+
+
+def _outbound_email_message(email: OutboundEmail, *, connection) -> EmailMultiAlternatives:
+    """The row as a message. The idempotency key travels twice: as the Message-ID receivers
+    deduplicate on, and as an explicit header that survives ESPs which rewrite Message-ID."""
+    key = str(email.idempotency_key)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"Message-ID": f"<{key}@partnerhub>", "X-PartnerHub-Idempotency-Key": key},
+        connection=connection,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def _outbound_email_deliver(email: OutboundEmail, *, connection, lease: datetime | None = None) -> _Delivery:
+    """Send one row over `connection` and record the outcome on the row.
+
+    The caller has made the row its own: locked it (the single send) or leased it (a batch, which
+    passes its `lease`). A failure leaves the row queued with a backoff, or failed after
+    OUTBOX_MAX_ATTEMPTS, with the error for staff to read. `connection` is opened here if it is not
+    open yet; the caller closes it.
+    """
+    message = _outbound_email_message(email, connection=connection)
+    attempts = email.attempts + 1
+    outcome = _Delivery.UNREACHABLE
+    try:
+        connection.open()  # a no-op on an open connection
+        outcome = _Delivery.BROKEN
+        message.send()
+    except Exception as exc:  # SMTP, network and ESP errors alike: record and retry later
+        failure: dict[str, Any] = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:2000]}
+        if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            failure["status"] = OutboundEmail.Status.FAILED
+        else:
+            failure["send_after"] = timezone.now() + _retry_delay(attempts)
+        _outbound_email_record(email, failure, lease=lease)
+        logger.warning("outbox: sending email %s failed (attempt %s): %s", email.pk, attempts, exc)
+        return _Delivery.REFUSED if isinstance(exc, _MESSAGE_REFUSED) else outcome
+    status = getattr(message, "anymail_status", None)
+    sent = {
+        "attempts": attempts,
+        "status": OutboundEmail.Status.SENT,
+        "sent_at": timezone.now(),
+        "esp_message_id": str(getattr(status, "message_id", "") or "")[:255],
+        "last_error": "",
+    }
+    _outbound_email_record(email, sent)  # sent is sent, even if the row lost its lease meanwhile
+    return _Delivery.SENT
+
+
+def _outbound_email_record(email: OutboundEmail, changes: dict[str, Any], *, lease: datetime | None = None) -> None:
+    """Write the outcome of a send with one UPDATE, unless someone else settled the row meanwhile."""
+    rows = OutboundEmail.objects.filter(pk=email.pk, status=OutboundEmail.Status.QUEUED)
+    if lease is not None:
+        rows = rows.filter(send_after=lease)
+    if not rows.update(**changes):
+        logger.warning("outbox: email %s changed while it was being sent; left as it is", email.pk)
+    for field, value in changes.items():
+        setattr(email, field, value)
+
+
+@contextlib.contextmanager
+def _commits_without_flush():
+    """Let COMMIT return before the WAL is flushed to disk (synchronous_commit=off): for the current
+    transaction, or for the session until the block ends when no transaction is open.
+
+    For the worker's bookkeeping only (a claim, a sent or failed mark), never for the row itself,
+    which the service that queued it committed durably. If PostgreSQL itself crashes, the marks of
+    the last fraction of a second (3 x wal_writer_delay at most) can be lost: those rows are queued
+    again and sent a second time under the same idempotency key, which receivers deduplicate. A
+    killed worker loses nothing: a returned COMMIT is visible at once. In exchange no send waits
+    for an fsync, which on a typical disk costs more than the rest of the bookkeeping.
+    """
+    connection = transaction.get_connection()
+    in_transaction = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET {'LOCAL ' if in_transaction else ''}synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if not in_transaction:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
+def _close_quietly(connection) -> None:
+    with contextlib.suppress(Exception):  # QUIT on a broken connection may fail; it is closed either way
+        connection.close()
+
+
 def outbound_email_send(*, email_id: int) -> bool:
     """Send one queued email and mark it sent; False when it was not this call's to send.
 
     The row stays locked while the ESP is called, so a second worker holding the same id skips it
-    (SKIP LOCKED) and later finds it sent. A failure leaves the row queued with a backoff, or
-    failed after OUTBOX_MAX_ATTEMPTS, with the error for staff to read.
+    (SKIP LOCKED) and later finds it sent. A row claimed by a batch (`send_after` in the future) is
+    left to that batch.
     """
-    now = timezone.now()
     with transaction.atomic():
         email = (
             OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutboundEmail.Status.QUEUED, send_after__lte=now)
+            .filter(pk=email_id, status=OutboundEmail.Status.QUEUED, send_after__lte=timezone.now())
             .first()
         )
         if email is None:
             return False
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[email.to],
-            headers={"Message-ID": f"<{email.idempotency_key}@partnerhub>"},
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        email.attempts += 1
+        connection = get_connection()
         try:
-            message.send()
-        except Exception as exc:  # SMTP, network and ESP errors alike: record and retry later
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-            else:
-                email.send_after = now + _retry_delay(email.attempts)
-            email.save(update_fields=["attempts", "last_error", "status", "send_after"])
-            logger.warning("outbox: sending email %s failed (attempt %s): %s", email.pk, email.attempts, exc)
-            return False
-        status = getattr(message, "anymail_status", None)
-        email.esp_message_id = str(getattr(status, "message_id", "") or "")[:255]
-        email.status = OutboundEmail.Status.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["attempts", "status", "sent_at", "esp_message_id", "last_error"])
-    return True
+            with _commits_without_flush():
+                outcome = _outbound_email_deliver(email, connection=connection)
+        finally:
+            _close_quietly(connection)
+    return outcome is _Delivery.SENT
+
+
+class OutboxBatch(NamedTuple):
+    claimed: int  # rows this batch took; `limit` of them means more may be waiting
+    sent: int
+
+
+def outbound_email_send_batch(*, limit: int) -> OutboxBatch:
+    """Send up to `limit` due emails, oldest first, over one ESP connection; say how many it took and sent.
+
+    One short transaction claims the rows: under SKIP LOCKED their `send_after` moves to a lease
+    (OUTBOX_BATCH_CLAIM_SECONDS from now) and the claim commits. A leased row is not due, so a
+    concurrent batch, the per-email task (which wants `send_after <= now`) and the sweep all leave
+    it alone: the lease, not a lock held across the SMTP conversation, makes the rows this batch's.
+    Each send is then recorded at once with one UPDATE, so a worker killed mid-batch duplicates at
+    most the one email in flight, as the single send does, and the rows it never reached are due
+    again when the lease ends. To keep the lease meaningful the batch starts no send once half of it
+    has passed (a stalled ESP, say) and hands the remaining rows back instead.
+
+    A refused message fails only its own row. A broken connection fails its row and the next row
+    opens a new one; when no connection can be opened at all, the remaining rows are handed back
+    (due now) instead of each waiting for a timeout.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.OUTBOX_BATCH_CLAIM_SECONDS)
+    deadline = now + timedelta(seconds=settings.OUTBOX_BATCH_CLAIM_SECONDS / 2)
+    with transaction.atomic():
+        claimed = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboundEmail.Status.QUEUED, send_after__lte=now)
+            .order_by("send_after")[:limit]
+        )
+        if not claimed:
+            return OutboxBatch(claimed=0, sent=0)
+        with _commits_without_flush():
+            OutboundEmail.objects.filter(pk__in=[email.pk for email in claimed]).update(send_after=lease)
+    sent = 0
+    connection = get_connection()
+    try:
+        with _commits_without_flush():
+            for position, email in enumerate(claimed):
+                if timezone.now() >= deadline:
+                    _outbound_email_release(claimed[position:], lease=lease)
+                    break
+                outcome = _outbound_email_deliver(email, connection=connection, lease=lease)
+                if outcome is _Delivery.SENT:
+                    sent += 1
+                elif outcome is _Delivery.BROKEN:
+                    _close_quietly(connection)
+                elif outcome is _Delivery.UNREACHABLE:
+                    _outbound_email_release(claimed[position + 1 :], lease=lease)
+                    break
+    finally:
+        _close_quietly(connection)
+    return OutboxBatch(claimed=len(claimed), sent=sent)
+
+
+def _outbound_email_release(emails: list[OutboundEmail], *, lease: datetime) -> None:
+    """Hand rows a batch claimed but did not attempt back to the queue, due now."""
+    OutboundEmail.objects.filter(
+        pk__in=[email.pk for email in emails], status=OutboundEmail.Status.QUEUED, send_after=lease
+    ).update(send_after=timezone.now())
 
 
 def outbound_email_due_ids(*, limit: int = 500) -> list[int]:

@@ -207,6 +207,11 @@ ANYMAIL = {
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # A queued row older than this is handed to a worker again by the sweep (broker down, worker killed).
 OUTBOX_STALE_AFTER_SECONDS = env.int("OUTBOX_STALE_AFTER_SECONDS", default=120)
+# How many emails one batch task sends over one ESP connection (the sweep drains backlogs in batches).
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
+# A batch owns the rows it claimed this long and starts no send after half of it; the rows of a batch
+# whose worker died are due again when it ends.
+OUTBOX_BATCH_CLAIM_SECONDS = env.int("OUTBOX_BATCH_CLAIM_SECONDS", default=180)
 
 # SECTION: Celery
 
