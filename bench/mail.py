@@ -618,7 +618,9 @@ def main(argv: list[str] | None = None) -> int:
         _stop_worker(worker)
         sink.stop()
         with contextlib.suppress(Exception), app.connection_for_write() as broker:
-            broker.default_channel.client.delete(queue_name)  # leftover empty batch wake-ups, if any
+            broker.default_channel.client.delete(  # leftover empty batch wake-ups, kombu's bindings
+                queue_name, f"_kombu.binding.{queue_name}", f"_kombu.binding_permanent.{queue_name}"
+            )
         from django.db import connections
 
         connections.close_all()
