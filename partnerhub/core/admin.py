@@ -57,7 +57,8 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Send again (failed or stuck emails)"))
     def requeue(self, request, queryset):
         rows = list(queryset.exclude(status=OutboundEmail.Status.SENT).values_list("pk", flat=True))
-        OutboundEmail.objects.filter(pk__in=rows).update(
+        # The status is checked again in the UPDATE: a row sent since the list was read stays sent.
+        OutboundEmail.objects.filter(pk__in=rows).exclude(status=OutboundEmail.Status.SENT).update(
             status=OutboundEmail.Status.QUEUED, send_after=timezone.now(), attempts=0
         )
         for pk in rows:

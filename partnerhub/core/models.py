@@ -59,8 +59,9 @@ class OutboundEmail(models.Model):
     """An email waiting to be sent, being sent, sent or given up on.
 
     Services create rows inside their own transaction; `send_outbound_email_task` sends each one
-    after commit under a row lock, so a row is delivered to the ESP at most once per successful
-    attempt; the sweep re-queues rows no worker took.
+    after commit under a row lock. A batch (`send_outbound_email_batch_task`, used by the sweep for
+    backlogs and retries) claims its rows by moving `send_after` forward instead, and records each
+    outcome right after its send, so a killed worker re-sends at most the one email in flight.
     """
 
     class Status(models.TextChoices):
