@@ -107,27 +107,17 @@ def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySe
     )
 
 
-def relationship_get(*, partner: Organization, tenant_id) -> CustomerRelationship:
-    """The acting partner's active relationship with one customer, or 404."""
-    return get_object_or_404(
-        CustomerRelationship.objects.select_related("customer", "customer__customer_profile", "reseller", "partner"),
-        partner=partner,
-        customer__tenant_id=tenant_id,
-        status=CustomerRelationship.Status.ACTIVE,
+def relationship_get(*, partner: Organization, tenant_id, with_activity: bool = False) -> CustomerRelationship:
+    """The acting partner's active relationship with one customer, or 404. `with_activity` adds
+    `has_active_subscriptions` in the same query (the customer's page and the removal page show it)."""
+    relationships = CustomerRelationship.objects.select_related(
+        "customer", "customer__customer_profile", "reseller", "partner"
     )
-
-
-def relationship_page_get(*, partner: Organization, tenant_id) -> CustomerRelationship:
-    """relationship_get for the customer's page, which also needs to know, in the same query, whether an
-    active subscription still holds the relationship (`has_active_subscriptions`)."""
-    active = _active_subscriptions(partner=OuterRef("partner"), customer=OuterRef("customer"))
+    if with_activity:
+        active = _active_subscriptions(partner=OuterRef("partner"), customer=OuterRef("customer"))
+        relationships = relationships.annotate(has_active_subscriptions=Exists(active))
     return get_object_or_404(
-        CustomerRelationship.objects.select_related(
-            "customer", "customer__customer_profile", "reseller", "partner"
-        ).annotate(has_active_subscriptions=Exists(active)),
-        partner=partner,
-        customer__tenant_id=tenant_id,
-        status=CustomerRelationship.Status.ACTIVE,
+        relationships, partner=partner, customer__tenant_id=tenant_id, status=CustomerRelationship.Status.ACTIVE
     )
 
 

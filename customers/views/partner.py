@@ -91,7 +91,7 @@ def customer_export(request):
 def customer_detail(request, tenant_id):
     """Account, customer agreement, partners and subscriptions of one customer."""
     require_perm(request, "customers.view_customers")
-    relationship = selectors.relationship_page_get(partner=request.organization, tenant_id=tenant_id)
+    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id, with_activity=True)
     customer = relationship.customer
     is_seller = relationship.kind != CustomerRelationship.Kind.INDIRECT_RESELLER
     active = relationship.has_active_subscriptions  # annotated: no query of its own
@@ -328,8 +328,8 @@ def _apply(request, subscription: Subscription, action: str, forms) -> str | Non
 def relationship_remove(request, tenant_id):
     """Remove reseller relationship: Global admin only, and only without active subscriptions."""
     require_perm(request, "customers.remove_relationship")
-    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
-    blocked = selectors.has_active_subscriptions(relationship=relationship)
+    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id, with_activity=True)
+    blocked = relationship.has_active_subscriptions  # the service checks again, under its lock
     if request.method == "POST" and not blocked:
         try:
             services.customer_relationship_remove(relationship=relationship, actor=request.user)

@@ -302,3 +302,22 @@ def test_resend_issues_a_new_link_and_kills_the_old_one(seller, fresh_customer):
     admin_client.post(new_path, {"authorize": "on"})
     refused = provider_client.post(f"/customers/invitations/{invitation.pk}/resend/", follow=True)
     assert "was accepted or revoked" in refused.content.decode()
+
+
+def test_reseller_relationship_requests_list_only_the_senders_own(seller):
+    """Customers → Reseller relationship requests: the links this partner sent, reachable from Customers;
+    another partner's links never show, and its revoke is a 404."""
+    provider, user, _, fabrikam_user = seller
+    provider_client = _client(user)
+    invitation, _ = _link(provider_client)
+
+    assert 'href="/customers/invitations/"' in provider_client.get("/customers/").content.decode()
+    listed = provider_client.get("/customers/invitations/").content.decode()
+    assert f"/customers/invitations/{invitation.pk}/revoke/" in listed
+    reseller_client = _client(fabrikam_user)
+    foreign = reseller_client.get("/customers/invitations/").content.decode()
+    assert f"/customers/invitations/{invitation.pk}/" not in foreign
+    assert "You haven't sent a reseller relationship request yet." in foreign
+    assert reseller_client.post(f"/customers/invitations/{invitation.pk}/revoke/").status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
