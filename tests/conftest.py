@@ -22,6 +22,45 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Create and migrate the test database as the owner, then run every test as the app's own role.
+
+    The app role owns no table, is not a superuser and cannot bypass row-level security, exactly as in
+    production; the owner comes back at the end to drop the database."""
+    from django.conf import settings
+    from django.db import connections
+
+    database = connections["default"]
+    owner = {key: database.settings_dict[key] for key in ("USER", "PASSWORD")}
+    app = {"USER": settings.DATABASE_APP_ROLE, "PASSWORD": os.environ.get("DATABASE_APP_PASSWORD", "")}
+    with django_db_blocker.unblock(), database.cursor() as cursor:
+        # Only so that transactional tests can flush between tests: TRUNCATE ignores row-level security,
+        # and production never grants it.
+        cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {app['USER']}")
+    with django_db_blocker.unblock():
+        database.close()
+        database.settings_dict.update(app)
+        settings.DATABASES["default"].update(app)
+    yield
+    with django_db_blocker.unblock():
+        database.close()
+        database.settings_dict.update(owner)
+        settings.DATABASES["default"].update(owner)
+
+
+@pytest.fixture(autouse=True)
+def _platform_context_for_test_code():
+    """Test set-up and assertions read and write every tenant's rows, as the platform.
+
+    Requests made through the test client set their own transaction-local context (and put this one
+    back afterwards); live-server and Celery threads start with none. See partnerhub/core/rls.py."""
+    from partnerhub.core import rls
+
+    with rls.system("tests"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     """allauth's rate limits live in the cache: start every test with a clean slate."""

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from partnerhub.core import rls
+
 from .models import Membership
 
 SESSION_KEY = "partnerhub_organization_id"
@@ -50,6 +52,7 @@ class ActingOrganizationMiddleware:
         request.memberships = user_memberships(request.user) if request.user.is_authenticated else []
         request.membership = acting_membership(request, request.memberships)
         request.organization = request.membership.organization if request.membership else None
+        rls.set_acting_organization(request, request.organization.pk if request.organization else None)
         user = request.user
         if user.is_authenticated and user.language and user.language != translation.get_language():
             translation.activate(user.language)  # the user's saved choice beats the browser's

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "partnerhub.core"
     label = "core"
     verbose_name = _("Core: audit, outbox, notifications")
+
+    def ready(self) -> None:
+        from . import rls
+
+        rls.connect_celery_signals()

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import rls
 from .context import client_ip
 from .models import AuditEvent, Notification, OutboundEmail
 
@@ -33,7 +34,14 @@ def audit_record(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Record one state change (`partnerhub.<entity>.<past_tense>`) with its actor and client IP."""
+    """Record one state change (`partnerhub.<entity>.<past_tense>`) with its actor and client IP.
+
+    The audit log is the platform's: a step may record an event of another organization it touched."""
+    with rls.elevated("audit"):
+        return _audit_create(code=code, actor=actor, organization=organization, target=target, data=data)
+
+
+def _audit_create(*, code, actor, organization, target, data) -> AuditEvent:
     return AuditEvent.objects.create(
         code=code,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -96,15 +104,19 @@ def outbound_email_queue(
 def outbound_email_queue_rendered(
     *, to: str, template: str, subject: str, body_text: str, body_html: str = "", organization=None
 ) -> OutboundEmail:
-    """Queue an email rendered elsewhere (allauth's account emails)."""
-    email = OutboundEmail.objects.create(
-        to=to,
-        template=template,
-        subject=subject[:255],
-        body_text=body_text,
-        body_html=body_html,
-        organization=organization,
-    )
+    """Queue an email rendered elsewhere (allauth's account emails).
+
+    The outbox is the platform's: emails to people of other organizations, and account emails of no
+    organization, are queued from a tenant's request."""
+    with rls.elevated("outbox"):
+        email = OutboundEmail.objects.create(
+            to=to,
+            template=template,
+            subject=subject[:255],
+            body_text=body_text,
+            body_html=body_html,
+            organization=organization,
+        )
     transaction.on_commit(lambda: _enqueue_send(email.pk), robust=True)
     return email
 
@@ -324,7 +336,10 @@ def outbound_email_due_ids(*, limit: int = 500) -> list[int]:
 
 def notification_create(*, user, title: str, body: str = "", url: str = "", organization=None) -> Notification:
     """Put a message under the user's bell (and count it on the badge)."""
-    notification = Notification.objects.create(user=user, organization=organization, title=title, body=body, url=url)
+    with rls.elevated("notification"):  # a step may notify the people of another organization it touched
+        notification = Notification.objects.create(
+            user=user, organization=organization, title=title, body=body, url=url
+        )
     get_user_model().objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
     return notification
 

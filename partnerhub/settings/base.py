@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partnerhub.core.rls.TenantContextMiddleware",  # one transaction per request, its RLS context first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -98,6 +99,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@localhost:5432/partnerhub")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Row-level security (partnerhub/core/rls.py): DATABASE_URL is the app's own role, which owns no table; the
+# migrations run as the owner (DATABASE_OWNER_URL, defaulting to DATABASE_URL) and grant this role the data.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="partnerhub_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # SECTION: cache and broker (one Redis: db 0 = Celery broker, db 1 = cache)

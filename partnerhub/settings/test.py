@@ -24,6 +24,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60, "socket_connect_tim
 # Static files come from the finders; there is no collectstatic output in a test run.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# The test databases are created and migrated as the owner; tests/conftest.py then connects as the app's
+# role (DATABASE_APP_ROLE), so every test runs under row-level security as production does.
+if env("DATABASE_OWNER_URL", default=""):
+    DATABASES["default"] = {**DATABASES["default"], **env.db("DATABASE_OWNER_URL")}  # noqa: F405
 # Live-server and Celery worker threads must not keep connections open, or the test database
 # cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,0 +1,209 @@
+"""PostgreSQL row-level security: the second, fail-closed layer of tenant isolation.
+
+Every tenant table has `ENABLE` and `FORCE ROW LEVEL SECURITY` and a policy (core migration 0002) that
+lets a row through only when it belongs to the *context* of the current transaction:
+
+- `partnerhub.user_id`: the signed-in user (their own memberships and notifications);
+- `partnerhub.org_id`: the acting organization, honoured only while the user holds a seat in it
+  (`partnerhub_org()` checks the membership in SQL, so a wrong id set by the app opens nothing);
+- `partnerhub.token_hash`: the SHA-256 of an invitation link being opened (the link is the capability);
+- `partnerhub.bypass`: a reason, set only by the platform's own work: staff in the admin, Celery tasks,
+  management commands, and the ledgers every tenant writes to (audit, outbox, notifications).
+
+Requests run in one transaction (`TenantContextMiddleware`) and set their context with
+`set_config(…, true)`: transaction-local, so it cannot leak to the next request on a kept-alive or pooled
+connection. Without a context a query sees no tenant row at all. The app connects as a role that owns no
+table, is not a superuser and has no BYPASSRLS (`DATABASE_URL`); migrations run as the owner
+(`DATABASE_OWNER_URL`). README "Tenant isolation" has the whole picture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.urls import reverse
+
+security_log = logging.getLogger("partnerhub.security")
+
+USER = "partnerhub.user_id"
+ORGANIZATION = "partnerhub.org_id"
+TOKEN = "partnerhub.token_hash"
+BYPASS = "partnerhub.bypass"
+SETTINGS = (USER, ORGANIZATION, TOKEN, BYPASS)
+
+# The reason of a process- or task-wide system context (Celery tasks, management commands, test set-up),
+# applied to the session of every connection the current thread opens.
+_system_reason: ContextVar[str] = ContextVar("partnerhub_rls_system", default="")
+
+
+def _values(*, user_id=None, organization_id=None, token_hash="", bypass="") -> list[str]:
+    return ["" if user_id is None else str(user_id), "" if organization_id is None else str(organization_id),
+            token_hash or "", bypass or ""]  # fmt: skip
+
+
+def set_context(*, user_id=None, organization_id=None, token_hash="", bypass="") -> list[str]:
+    """Set the whole context for the rest of this transaction; return the values it replaced."""
+    values = _values(user_id=user_id, organization_id=organization_id, token_hash=token_hash, bypass=bypass)
+    with connection.cursor() as cursor:
+        # One statement: read what was there, then set all four (the select list runs left to right).
+        cursor.execute(
+            "SELECT " + ", ".join(f"current_setting('{name}', true)" for name in SETTINGS) + ", "
+            + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS),  # fmt: skip
+            values,
+        )
+        previous = cursor.fetchone()[: len(SETTINGS)]
+    return [value or "" for value in previous]
+
+
+def set_value(name: str, value) -> None:
+    """Change one part of the context for the rest of this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, "" if value is None else str(value)])
+
+
+def _restore(previous: list[str]) -> None:
+    """Put back the context an enclosing transaction had (tests wrap requests in their own transaction).
+
+    Runs on the driver's connection, outside Django's query log: production never takes this path, and the
+    pinned query counts of pages are the production counts."""
+    if connection.connection is None or connection.needs_rollback:
+        return
+    connection.connection.execute(
+        "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS), previous
+    )
+
+
+@contextlib.contextmanager
+def elevated(reason: str) -> Iterator[None]:
+    """Platform work inside a request: see and write every tenant's rows until the block ends.
+
+    For the platform's own ledgers (audit, outbox, notifications) and the few steps that create a tenant or
+    check a global registry. Opens a transaction if there is none, so the bypass is transaction-local."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT current_setting('{BYPASS}', true), set_config('{BYPASS}', %s, true)", [reason])
+            previous = cursor.fetchone()[0] or ""
+        try:
+            yield
+        finally:
+            if not connection.needs_rollback:
+                set_value(BYPASS, previous)
+
+
+def _apply_session(conn, reason: str) -> None:
+    """A session-level bypass for a system context (tasks, commands), on one open connection."""
+    if conn.connection is None or conn.connection.closed or conn.needs_rollback:
+        return
+    conn.connection.execute(f"SELECT set_config('{BYPASS}', %s, false)", [reason])
+
+
+@contextlib.contextmanager
+def system(reason: str) -> Iterator[None]:
+    """Run the block (a Celery task, a management command, test set-up) as the platform itself.
+
+    The reason is logged and stays on the session of this thread's connection until the block ends;
+    requests never use this: they set transaction-local context."""
+    token = _system_reason.set(reason)
+    security_log.debug("system context entered: %s", reason)
+    _apply_session(connection, reason)
+    try:
+        yield
+    finally:
+        _system_reason.reset(token)
+        _apply_session(connection, _system_reason.get())
+
+
+def enter_system(reason: str):
+    """`system()` for callers that cannot use a with-block (Celery's prerun/postrun signals)."""
+    manager = system(reason)
+    manager.__enter__()
+    return manager
+
+
+@receiver(connection_created)
+def _connection_created(sender, connection, **kwargs) -> None:
+    reason = _system_reason.get()
+    if reason and connection.vendor == "postgresql":
+        connection.connection.execute(f"SELECT set_config('{BYPASS}', %s, false)", [reason])
+
+
+def _admin_prefix() -> str:
+    return reverse("admin:index")
+
+
+class TenantContextMiddleware:
+    """Runs each request in one transaction and sets its row-level security context first.
+
+    The signed-in user and the organization the session claims are set here (one query); the
+    ActingOrganizationMiddleware after it corrects the organization if the claim was stale. Staff in the
+    admin get a bypass, written to the security log with who, what and where.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from partnerhub.accounts.middleware import SESSION_KEY
+
+        user = request.user
+        user_id = user.pk if user.is_authenticated else None
+        bypass = ""
+        if user_id is not None and user.is_staff and request.path.startswith(_admin_prefix()):
+            bypass = f"staff:{user_id}"
+            security_log.info(
+                "staff row-level security bypass: user=%s %s %s", user_id, request.method, request.path
+            )
+        claimed = request.session.get(SESSION_KEY) if user_id is not None else None
+        nested = connection.in_atomic_block
+        with transaction.atomic():
+            previous = set_context(user_id=user_id, organization_id=claimed, bypass=bypass)
+            request.rls_organization_id = claimed
+            try:
+                return self.get_response(request)
+            finally:
+                if nested:
+                    _restore(previous)
+
+
+def set_acting_organization(request, organization_id) -> None:
+    """Point the context at the organization the user acts for, if the session's claim was not it."""
+    if getattr(request, "rls_organization_id", None) != organization_id and connection.in_atomic_block:
+        set_value(ORGANIZATION, organization_id)
+        request.rls_organization_id = organization_id
+
+
+def set_token(token_hash: str) -> None:
+    """Let this transaction see the invitation whose link is being opened (and nothing else by it)."""
+    set_value(TOKEN, token_hash)
+
+
+def app_role() -> str:
+    return settings.DATABASE_APP_ROLE
+
+
+# --- Celery: every task runs as the platform, under its own name ----------------------------------------
+
+
+def _task_started(task_id=None, task=None, **kwargs) -> None:
+    task.request.rls_context = enter_system(f"task:{task.name}")
+
+
+def _task_finished(task_id=None, task=None, **kwargs) -> None:
+    manager = getattr(task.request, "rls_context", None)
+    if manager is not None:
+        task.request.rls_context = None
+        manager.__exit__(None, None, None)
+
+
+def connect_celery_signals() -> None:
+    from celery.signals import task_postrun, task_prerun
+
+    task_prerun.connect(_task_started, weak=False, dispatch_uid="partnerhub.rls.task_prerun")
+    task_postrun.connect(_task_finished, weak=False, dispatch_uid="partnerhub.rls.task_postrun")
