@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 
 from agreements.models import CustomerAgreementAcceptance
 from partnerhub.accounts.models import Organization, hash_token
-from partnerhub.core import pagination
+from partnerhub.core import pagination, rls
 from relationships.models import PartnerRelationship
 
 from .models import CustomerInvitation, CustomerRelationship, Subscription
@@ -184,9 +184,11 @@ def invitation_of_sender(*, sender: Organization, pk: int) -> CustomerInvitation
 def invitation_by_token(*, token: str) -> CustomerInvitation | None:
     if not token or len(token) > 128:
         return None
+    token_hash = hash_token(token)
+    rls.set_token(token_hash)  # the link is the capability: this transaction may see its invitation
     return (
         CustomerInvitation.objects.select_related("partner", "reseller", "sent_by")
-        .filter(token_hash=hash_token(token))
+        .filter(token_hash=token_hash)
         .first()
     )
 

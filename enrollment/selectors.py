@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from partnerhub.accounts.models import Organization, hash_token
+from partnerhub.core import rls
 from partnerhub.core.models import AuditEvent
 
 from .models import PartnerId, Program, ProgramEnrollment, VerificationCase, VerificationDocument
@@ -49,10 +50,10 @@ def case_get(*, organization: Organization, pk: int) -> VerificationCase:
 def case_by_email_token(*, token: str) -> VerificationCase | None:
     if not token or len(token) > 128:
         return None
+    token_hash = hash_token(token)
+    rls.set_token(token_hash)  # the link is the capability: this transaction may see its case and enrolment
     return (
-        VerificationCase.objects.select_related("enrollment__organization")
-        .filter(email_token_hash=hash_token(token))
-        .first()
+        VerificationCase.objects.select_related("enrollment__organization").filter(email_token_hash=token_hash).first()
     )
 
 

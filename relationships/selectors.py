@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from agreements.models import AgreementAcceptance
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Organization, hash_token
+from partnerhub.core import rls
 
 from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
 
@@ -107,4 +108,6 @@ def invitation_of_provider(*, provider: Organization, pk: int) -> PartnershipInv
 def invitation_by_token(*, token: str) -> PartnershipInvitation | None:
     if not token or len(token) > 128:
         return None
-    return PartnershipInvitation.objects.select_related("provider").filter(token_hash=hash_token(token)).first()
+    token_hash = hash_token(token)
+    rls.set_token(token_hash)  # the link is the capability: this transaction may see its invitation
+    return PartnershipInvitation.objects.select_related("provider").filter(token_hash=token_hash).first()

@@ -35,9 +35,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     owner = {key: database.settings_dict[key] for key in ("USER", "PASSWORD")}
     app = {"USER": settings.DATABASE_APP_ROLE, "PASSWORD": os.environ.get("DATABASE_APP_PASSWORD", "")}
     with django_db_blocker.unblock(), database.cursor() as cursor:
-        # Only so that transactional tests can flush between tests: TRUNCATE ignores row-level security,
-        # and production never grants it.
+        # Only so that transactional tests can flush between tests and the benchmark seeder can move
+        # sequences: TRUNCATE ignores row-level security, and production grants neither.
         cursor.execute(f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {app['USER']}")
+        cursor.execute(f"GRANT UPDATE ON ALL SEQUENCES IN SCHEMA public TO {app['USER']}")
     with django_db_blocker.unblock():
         database.close()
         database.settings_dict.update(app)

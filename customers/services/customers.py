@@ -19,6 +19,7 @@ from agreements.selectors import current_version
 from enrollment.models import Program
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.accounts.webmail import email_domain
+from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion, MarketUnavailable, market_for
 from partnerhub.core.registration import registration_label, registration_required
 from partnerhub.core.services import audit_record, outbound_email_queue
@@ -318,6 +319,7 @@ class CreatedCustomer:
     temporary_password: str  # exists only in this object: the database holds its hash
 
 
+@rls.elevated("tenant:create-customer")
 def customer_create(*, partner: Organization, actor: User, data: NewCustomer) -> CreatedCustomer:
     """The wizard's Submit: tenant, admin user, relationships, agreement and first order, all or nothing."""
     require_seller(partner)

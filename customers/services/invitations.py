@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Membership, Organization, User, hash_token, new_token
+from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion
 from partnerhub.core.services import audit_record, outbound_email_queue
 from relationships.models import PartnerRelationship
@@ -188,6 +189,7 @@ def _accept(invitation: CustomerInvitation, customer: Organization, user: User, 
     return rows
 
 
+@rls.elevated("invitation:accept")
 def customer_invitation_accept(*, invitation: CustomerInvitation, customer: Organization, user: User,
                                accept_agreement: bool = False):  # fmt: skip
     """The customer's Global admin authorizes the partner(s) as resellers of record."""
@@ -196,6 +198,7 @@ def customer_invitation_accept(*, invitation: CustomerInvitation, customer: Orga
         return _accept(invitation, customer, user, accept_agreement)
 
 
+@rls.elevated("tenant:create-customer")
 def customer_signup_and_accept(
     *, invitation: CustomerInvitation, account: dict, password: str, accept_agreement: bool
 ) -> User:

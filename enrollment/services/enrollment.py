@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from partnerhub.accounts.models import Organization, new_token
 from partnerhub.accounts.webmail import email_domain, is_role_address, is_webmail
+from partnerhub.core import rls
 from partnerhub.core.business_days import add_business_days
 from partnerhub.core.registration import registration_format_ok, registration_required
 from partnerhub.core.services import audit_record
@@ -213,6 +214,7 @@ def contact_email_resend(*, enrollment: ProgramEnrollment, actor) -> Verificatio
     return case
 
 
+@rls.elevated("contact-link:verify")
 def contact_email_verify(*, case_pk: int) -> VerificationCase:
     """The primary contact opened their link: email ownership passes and the review starts.
 

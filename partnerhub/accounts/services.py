@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.regions import market_for
 from partnerhub.core.services import audit_record, notification_create, outbound_email_queue
@@ -30,6 +31,7 @@ def _clean_roles(roles) -> list[str]:
     return valid
 
 
+@rls.elevated("tenant:create")
 def organization_create(
     *,
     user: User,
@@ -256,6 +258,7 @@ class InvitationForSomeoneElse(AccountsError):
     """The signed-in user's address is not the invited one (shown as 403)."""
 
 
+@rls.elevated("invitation:accept")
 def user_invitation_accept(*, invitation: UserInvitation, user: User) -> Membership:
     """Join the organization through an invitation: once, before it expires, as the invited address.
 

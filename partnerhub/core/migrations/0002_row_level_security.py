@@ -20,24 +20,24 @@ POLICIES = {
     "core_auditevent": f"organization_id = {A}",
     "core_outboundemail": f"organization_id = {A}",
     "core_notification": f"user_id = {U} OR organization_id = {A}",
-    "accounts_membership": f"user_id = {U} OR organization_id = {A}",
+    # Another organization's people are visible once related: its admins are told of a shared step.
+    "accounts_membership": f"user_id = {U} OR organization_id = {A} OR partnerhub_related(organization_id)",
     "accounts_userinvitation": f"organization_id = {A} OR token_hash = {T}",
-    "enrollment_partnerid": (
-        f"organization_id = {A}"
-        # a provider's resellers and a reseller's providers show each other's partner IDs,
-        " OR EXISTS (SELECT 1 FROM relationships_partnerrelationship r WHERE"
-        f" (r.provider_id = {A} AND r.reseller_id = enrollment_partnerid.organization_id)"
-        f" OR (r.reseller_id = {A} AND r.provider_id = enrollment_partnerid.organization_id))"
-        # and a subscription shows its partner of record to everyone who may see the subscription.
-        " OR EXISTS (SELECT 1 FROM customers_subscription s WHERE s.partner_of_record_id = enrollment_partnerid.id)"
+    # Related organizations see each other's partner IDs and program enrolments (eligibility, region).
+    "enrollment_partnerid": f"organization_id = {A} OR partnerhub_related(organization_id)",
+    "enrollment_programenrollment": (
+        f"organization_id = {A} OR partnerhub_related(organization_id)"
+        f" OR EXISTS (SELECT 1 FROM enrollment_verificationcase c"
+        f" WHERE c.enrollment_id = enrollment_programenrollment.id AND c.email_token_hash = {T})"
     ),
-    "enrollment_programenrollment": f"organization_id = {A}",
-    "enrollment_verificationcase": f"organization_id = {A}",
+    "enrollment_verificationcase": f"organization_id = {A} OR email_token_hash = {T}",
     "enrollment_verificationdocument": f"organization_id = {A}",
-    "agreements_agreementacceptance": f"organization_id = {A}",
+    "agreements_agreementacceptance": f"organization_id = {A} OR partnerhub_related(organization_id)",
     "agreements_signaturerequest": f"organization_id = {A}",
     "agreements_customeragreementacceptance": f"{A} IN (customer_id, partner_id)",
-    "relationships_providerlisting": f"organization_id = {A} OR status = 'published'",
+    "relationships_providerlisting": (
+        f"organization_id = {A} OR status = 'published' OR partnerhub_related(organization_id)"
+    ),
     "relationships_listingchangerequest": f"organization_id = {A}",
     "relationships_partnershipinvitation": f"{A} IN (provider_id, reseller_id) OR token_hash = {T}",
     "relationships_partnerrelationship": f"{A} IN (provider_id, reseller_id)",
@@ -73,6 +73,29 @@ def _functions(schema: str) -> str:
               AND m.organization_id = NULLIF(current_setting('partnerhub.org_id', true), '')::bigint
         $$;
     REVOKE ALL ON FUNCTION partnerhub_org() FROM PUBLIC;
+    -- Whether an organization is visible to the acting one: partners both ways, the parties of a customer
+    -- relationship, and the parties of the invitation link being opened. Owner's rights, as above.
+    CREATE OR REPLACE FUNCTION partnerhub_related(other bigint) RETURNS boolean LANGUAGE sql STABLE
+        SECURITY DEFINER SET search_path = {schema}, pg_temp COST 1000
+        AS $$
+            WITH acting AS (SELECT partnerhub_org() AS id, NULLIF(current_setting('partnerhub.token_hash', true), '') AS token)
+            SELECT EXISTS (
+                SELECT 1 FROM relationships_partnerrelationship r, acting a
+                WHERE (r.provider_id = a.id AND r.reseller_id = other) OR (r.reseller_id = a.id AND r.provider_id = other)
+            ) OR EXISTS (
+                SELECT 1 FROM customers_customerrelationship c, acting a
+                WHERE (c.partner_id = a.id AND (c.customer_id = other OR c.reseller_id = other))
+                   OR (c.customer_id = a.id AND (c.partner_id = other OR c.reseller_id = other))
+                   OR (c.reseller_id = a.id AND (c.partner_id = other OR c.customer_id = other))
+            ) OR EXISTS (
+                SELECT 1 FROM relationships_partnershipinvitation i, acting a
+                WHERE i.token_hash = a.token AND other IN (i.provider_id, i.reseller_id)
+            ) OR EXISTS (
+                SELECT 1 FROM customers_customerinvitation i, acting a
+                WHERE i.token_hash = a.token AND other IN (i.partner_id, i.reseller_id, i.sent_by_id, i.customer_id)
+            )
+        $$;
+    REVOKE ALL ON FUNCTION partnerhub_related(bigint) FROM PUBLIC;
     """
 
 
@@ -106,6 +129,7 @@ def forwards(apps, schema_editor):
         ALTER DEFAULT PRIVILEGES IN SCHEMA {quote(schema)} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quote(role)};
         ALTER DEFAULT PRIVILEGES IN SCHEMA {quote(schema)} GRANT USAGE, SELECT ON SEQUENCES TO {quote(role)};
         GRANT EXECUTE ON FUNCTION partnerhub_org() TO {quote(role)};
+        GRANT EXECUTE ON FUNCTION partnerhub_related(bigint) TO {quote(role)};
     """  # fmt: skip
     schema_editor.execute(grants)
     for table, condition in POLICIES.items():
@@ -129,7 +153,7 @@ def backwards(apps, schema_editor):
             f" ALTER TABLE {quote(table)} DISABLE ROW LEVEL SECURITY;"
         )
     schema_editor.execute(
-        "DROP FUNCTION IF EXISTS partnerhub_org(); DROP FUNCTION IF EXISTS partnerhub_user();"
+        "DROP FUNCTION IF EXISTS partnerhub_related(bigint); DROP FUNCTION IF EXISTS partnerhub_org(); DROP FUNCTION IF EXISTS partnerhub_user();"
         " DROP FUNCTION IF EXISTS partnerhub_token(); DROP FUNCTION IF EXISTS partnerhub_bypass();"
     )
 
