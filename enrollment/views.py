@@ -14,6 +14,7 @@ from django_ratelimit.decorators import ratelimit
 
 from partnerhub.accounts.decorators import partner_required, permission_required
 from partnerhub.accounts.selectors import global_admins
+from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
@@ -240,6 +241,7 @@ def transition_request(request, pk: int):
 
 @never_cache
 @ratelimit(key="ip", rate="30/m", block=True)
+@rls.link_view
 def contact_verify(request, token: str):
     """The primary contact's personal link: a landing page (GET), verified on POST; no sign-in needed."""
     case = selectors.case_by_email_token(token=token)

@@ -18,6 +18,7 @@ from django_ratelimit.decorators import ratelimit
 
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.decorators import partner_required
+from partnerhub.core import rls
 from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
@@ -300,6 +301,7 @@ REFUSAL_STATUS = {
 
 @never_cache
 @ratelimit(key="ip", rate="30/m", block=True)
+@rls.link_view
 def invitation_accept(request, token: str):
     """A provider's partnership link: a landing page (GET) and "Authorize indirect provider" (POST)."""
     invitation = selectors.invitation_by_token(token=token)

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from partnerhub.core import rls
 from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
@@ -149,6 +150,7 @@ def invitation_revoke(request, pk: int):
 
 @never_cache
 @ratelimit(key="ip", rate="60/m", method="POST", block=True)
+@rls.link_view
 def invitation_accept(request, token: str):
     """What the link opens: sign in as the customer's Global admin and accept, or create the customer account."""
     invitation = selectors.invitation_by_token(token=token)

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
@@ -164,6 +165,7 @@ def _invitation_gone(request, invitation: UserInvitation | None):
 
 @never_cache
 @ratelimit(key="ip", rate="30/m", block=True)
+@rls.link_view
 def invitation_accept(request, token: str):
     """The link in an invitation email: a side-effect-free landing page (GET) and the acceptance (POST)."""
     invitation = selectors.user_invitation_by_token(token=token)

@@ -34,7 +34,7 @@ security_log = logging.getLogger("partnerhub.security")
 
 USER = "partnerhub.user_id"
 ORGANIZATION = "partnerhub.org_id"
-TOKEN = "partnerhub.token_hash"
+TOKEN = "partnerhub.token_hash"  # noqa: S105 - a setting name, not a secret
 BYPASS = "partnerhub.bypass"
 SETTINGS = (USER, ORGANIZATION, TOKEN, BYPASS)
 
@@ -48,36 +48,19 @@ def _values(*, user_id=None, organization_id=None, token_hash="", bypass="") -> 
             token_hash or "", bypass or ""]  # fmt: skip
 
 
-def set_context(*, user_id=None, organization_id=None, token_hash="", bypass="") -> list[str]:
-    """Set the whole context for the rest of this transaction; return the values it replaced."""
+def set_context(*, user_id=None, organization_id=None, token_hash="", bypass="") -> None:
+    """Set the whole context for the rest of this transaction (one statement)."""
     values = _values(user_id=user_id, organization_id=organization_id, token_hash=token_hash, bypass=bypass)
     with connection.cursor() as cursor:
-        # One statement: read what was there, then set all four (the select list runs left to right).
-        cursor.execute(
-            "SELECT " + ", ".join(f"current_setting('{name}', true)" for name in SETTINGS) + ", "
-            + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS),  # fmt: skip
-            values,
-        )
-        previous = cursor.fetchone()[: len(SETTINGS)]
-    return [value or "" for value in previous]
+        cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS), values)
 
 
 def set_value(name: str, value) -> None:
     """Change one part of the context for the rest of this transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("A row-level security context lasts one transaction: set it inside one.")
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, true)", [name, "" if value is None else str(value)])
-
-
-def _restore(previous: list[str]) -> None:
-    """Put back the context an enclosing transaction had (tests wrap requests in their own transaction).
-
-    Runs on the driver's connection, outside Django's query log: production never takes this path, and the
-    pinned query counts of pages are the production counts."""
-    if connection.connection is None or connection.needs_rollback:
-        return
-    connection.connection.execute(
-        "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS), previous
-    )
 
 
 @contextlib.contextmanager
@@ -139,37 +122,71 @@ def _admin_prefix() -> str:
 
 
 class TenantContextMiddleware:
-    """Runs each request in one transaction and sets its row-level security context first.
+    """Runs each signed-in request in one transaction and sets its row-level security context first.
 
     The signed-in user and the organization the session claims are set here (one query); the
     ActingOrganizationMiddleware after it corrects the organization if the claim was stale. Staff in the
-    admin get a bypass, written to the security log with who, what and where.
+    admin get a bypass, written to the security log with who, what and where. Anonymous requests get no
+    context, hence no tenant row, and no transaction: the invitation-link views open their own
+    (`link_view`), the only anonymous pages that read tenant data.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        ambient = _system_reason.get()
+        if ambient:  # test code's platform context must not reach the request it makes
+            _suspend_system()
+        try:
+            if not request.user.is_authenticated:
+                return self.get_response(request)
+            with transaction.atomic():
+                self._set_context(request)
+                return self.get_response(request)
+        finally:
+            if ambient:
+                _resume_system(ambient)
+
+    @staticmethod
+    def _set_context(request) -> None:
         from partnerhub.accounts.middleware import SESSION_KEY
 
         user = request.user
-        user_id = user.pk if user.is_authenticated else None
         bypass = ""
-        if user_id is not None and user.is_staff and request.path.startswith(_admin_prefix()):
-            bypass = f"staff:{user_id}"
-            security_log.info(
-                "staff row-level security bypass: user=%s %s %s", user_id, request.method, request.path
-            )
-        claimed = request.session.get(SESSION_KEY) if user_id is not None else None
-        nested = connection.in_atomic_block
-        with transaction.atomic():
-            previous = set_context(user_id=user_id, organization_id=claimed, bypass=bypass)
-            request.rls_organization_id = claimed
-            try:
-                return self.get_response(request)
-            finally:
-                if nested:
-                    _restore(previous)
+        if user.is_staff and request.path.startswith(_admin_prefix()):
+            bypass = f"staff:{user.pk}"
+            security_log.info("staff row-level security bypass: user=%s %s %s", user.pk, request.method, request.path)
+        claimed = request.session.get(SESSION_KEY)
+        set_context(user_id=user.pk, organization_id=claimed, bypass=bypass)
+        request.rls_organization_id = claimed
+
+
+def _suspend_system() -> None:
+    """Tests only: a request made from test code starts with no context, as in production.
+
+    On the driver's connection, outside Django's query log: production never takes this path, and the
+    pinned query counts of pages are the production counts."""
+    _system_reason.set("")
+    if connection.connection is not None and not connection.connection.closed:
+        connection.connection.execute("SELECT " + ", ".join(f"set_config('{name}', '', false)" for name in SETTINGS))
+
+
+def _resume_system(reason: str) -> None:
+    _system_reason.set(reason)
+    if connection.connection is not None and not connection.connection.closed and not connection.needs_rollback:
+        connection.connection.execute(
+            "SELECT "
+            + ", ".join(f"set_config('{name}', '', false)" for name in SETTINGS[:-1])
+            + f", set_config('{BYPASS}', %s, false)",
+            [reason],
+        )
+
+
+def link_view(view):
+    """For the views an invitation or verification link opens, signed in or not: one transaction, so
+    the capability the link's lookup sets (`set_token`) holds for the whole request."""
+    return transaction.atomic(view)
 
 
 def set_acting_organization(request, organization_id) -> None:

@@ -13,9 +13,9 @@ from customers.models import CustomerRelationship
 from partnerhub.accounts.models import Organization
 from tests.factories import OrganizationFactory
 
-# User and acting membership (the middleware, as on every signed-in page; the session is a cache hit with
-# cached_db sessions), then the ceiling's own query.
-CEILING_QUERIES = 3
+# User, row-level security context and acting membership (the middleware, as on every signed-in page; the
+# session is a cache hit with cached_db sessions), then the ceiling's own query.
+CEILING_QUERIES = 4
 
 
 def _reload_urls():

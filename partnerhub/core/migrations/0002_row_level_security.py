@@ -1,3 +1,4 @@
+# ruff: noqa: S608, E501 - SQL built from this file's own constants; policies read best on one line
 """Row-level security on every tenant table (partnerhub/core/rls.py explains the context).
 
 Runs as the owner of the tables (`DATABASE_OWNER_URL`), who must be a superuser or have BYPASSRLS: the
