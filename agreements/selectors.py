@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import PartnerId, Program, ProgramEnrollment
 from partnerhub.accounts.models import Membership, Organization
+from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion
 
 from .models import AgreementAcceptance, AgreementType, AgreementVersion
@@ -80,6 +81,7 @@ class AgreementStatus:
     agreement_accepted: bool = False
 
 
+@rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
 def agreement_status_lookup(*, number: str, provider_region: str | None = None) -> AgreementStatus:
     """Is this partner ID a location of an enrolled indirect reseller that accepted the partner agreement
     for its CSP region (and, for a provider, in the provider's region)? With the precise reason if not.

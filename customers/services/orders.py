@@ -17,6 +17,7 @@ from agreements.models import CustomerAgreementAcceptance
 from agreements.selectors import agreement_status_lookup
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Organization, User
+from partnerhub.core import rls
 from partnerhub.core.services import audit_record
 from relationships.models import PartnerRelationship
 
@@ -32,6 +33,7 @@ class LineInput:
     partner_of_record: PartnerId | None = None
 
 
+@rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
 def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:
     """The location partner ID a seller may record on a sale, or CustomersError with the exact reason."""
     status = agreement_status_lookup(number=number, provider_region=partner.csp_region)

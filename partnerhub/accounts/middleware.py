@@ -28,7 +28,11 @@ def acting_membership(request, memberships: list[Membership] | None = None) -> M
         return None
     if memberships is None:
         memberships = user_memberships(request.user)
-    chosen = request.session.get(SESSION_KEY)
+    return choose_membership(memberships, request.session.get(SESSION_KEY))
+
+
+def choose_membership(memberships: list[Membership], chosen: int | None) -> Membership | None:
+    """The seat the session chose, if the user still holds it, else the first one joined."""
     if chosen is not None:
         membership = next((m for m in memberships if m.organization_id == chosen), None)
         if membership is not None:

@@ -1,6 +1,7 @@
 """Reactions to allauth's events."""
 
 from allauth.account.signals import password_changed, password_reset
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 
@@ -11,3 +12,23 @@ def clear_temporary_password(sender, request, user, **kwargs) -> None:
     if user.must_change_password:
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.remember_acting_organization")
+def remember_acting_organization(sender, request, user, **kwargs) -> None:
+    """Name the organization the user acts for in the new session, so that every request's row-level
+    security context is set in one statement (partnerhub/core/rls.py)."""
+    from partnerhub.core import rls
+
+    from .middleware import SESSION_KEY, choose_membership, user_memberships
+
+    if request is None or not hasattr(request, "session"):
+        return
+    if hasattr(request, "rls_organization_id"):  # a signed-in request's context already names the user
+        memberships = user_memberships(user)
+    else:  # the sign-in request was anonymous: the user's own seats need the user's context
+        with rls.acting_as(user=user, organization=None):
+            memberships = user_memberships(user)
+    membership = choose_membership(memberships, request.session.get(SESSION_KEY))
+    if membership is not None:
+        request.session[SESSION_KEY] = membership.organization_id

@@ -14,6 +14,7 @@ from enrollment.models import ProgramEnrollment
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import Notification, OutboundEmail
 from tests.budgets import PAGE_QUERY_BUDGET
+from tests.threads import platform_thread
 
 from .conftest import MPA_PDF, SIGN, qualify
 
@@ -154,7 +155,7 @@ def test_eight_concurrent_signatures_make_one_acceptance(admin_member, staff, mp
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sign, args=(user,)) for user in signers]
+    threads = [platform_thread(sign, user) for user in signers]
     for thread in threads:
         thread.start()
     for thread in threads:

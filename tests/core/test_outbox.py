@@ -17,6 +17,7 @@ from partnerhub.core.tasks import (
     send_outbound_email_task,
     sweep_outbound_email_task,
 )
+from tests.threads import platform_thread
 
 
 def _queue(to="sam@contoso.example", subject="Hello") -> OutboundEmail:
@@ -224,7 +225,7 @@ def test_concurrent_batches_never_send_an_email_twice(transactional_db, smtp_ser
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=drain) for _ in range(2)]
+    threads = [platform_thread(drain) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -254,7 +255,7 @@ def test_a_batch_waits_for_a_row_another_claim_holds_for_an_instant(transactiona
     def deliver_then_lock_the_next(email, **kwargs):
         outcome = deliver(email, **kwargs)
         if email.pk == first.pk:
-            threading.Thread(target=hold_second_row).start()
+            platform_thread(hold_second_row).start()
             assert locked.wait(5)
             threading.Timer(0.3, release.set).start()
         return outcome

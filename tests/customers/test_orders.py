@@ -19,6 +19,7 @@ from customers.models import Order, OrderLine, Subscription
 from enrollment.models import PartnerId, ProgramEnrollment
 from enrollment.services import partner_id_issue_global
 from partnerhub.accounts.models import Organization
+from tests.threads import platform_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +180,7 @@ def test_ten_concurrent_identical_submissions_make_one_order(seller, customer, o
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=submit) for _ in range(10)]
+    threads = [platform_thread(submit) for _ in range(10)]
     for thread in threads:
         thread.start()
     for thread in threads:

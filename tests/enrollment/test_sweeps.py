@@ -11,6 +11,7 @@ from enrollment import services
 from enrollment.models import ProgramEnrollment, VerificationCase
 from enrollment.tasks import sweep_verification_deadlines_task
 from partnerhub.core.models import OutboundEmail
+from tests.threads import platform_thread
 
 pytestmark = pytest.mark.worker
 
@@ -126,7 +127,7 @@ def test_two_sweeps_racing_claim_each_case_once(enroll, make_member, time_machin
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    threads = [platform_thread(sweep) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -11,6 +11,7 @@ from partnerhub.core.models import OutboundEmail
 from relationships import services
 from relationships.models import PartnerRelationship, PartnershipInvitation
 from tests.budgets import PAGE_QUERY_BUDGET
+from tests.threads import platform_thread
 
 
 def _table(response, testid="reseller-table"):
@@ -165,7 +166,7 @@ def test_eight_resellers_racing_for_one_link_make_one_partnership_50_times(
             finally:
                 connection.close()
 
-        threads = [threading.Thread(target=accept, args=reseller) for reseller in resellers]
+        threads = [platform_thread(accept, *reseller) for reseller in resellers]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -196,7 +197,7 @@ def test_two_links_accepted_at_once_by_one_reseller_make_one_partnership(active_
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=accept, args=(invitation,)) for invitation in invitations]
+    threads = [platform_thread(accept, invitation) for invitation in invitations]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -41,15 +41,30 @@ POLICIES = {
     ),
     "relationships_listingchangerequest": f"organization_id = {A}",
     "relationships_partnershipinvitation": f"{A} IN (provider_id, reseller_id) OR token_hash = {T}",
-    "relationships_partnerrelationship": f"{A} IN (provider_id, reseller_id)",
+    "relationships_partnerrelationship": (
+        f"{A} IN (provider_id, reseller_id)"
+        # a customer opening a three-party link sees that the reseller and its provider are partners.
+        " OR EXISTS (SELECT 1 FROM customers_customerinvitation i WHERE i.token_hash = "
+        f"{T} AND i.partner_id = relationships_partnerrelationship.provider_id"
+        " AND i.reseller_id = relationships_partnerrelationship.reseller_id)"
+    ),
     "customers_customer": (
         f"organization_id = {A} OR created_by_partner_id = {A}"
         " OR EXISTS (SELECT 1 FROM customers_customerrelationship r"
         f" WHERE r.customer_id = customers_customer.organization_id AND {A} IN (r.partner_id, r.reseller_id))"
     ),
-    "customers_customerrelationship": f"{A} IN (partner_id, customer_id, reseller_id)",
+    # Also a related partner's relationship with a customer the acting organization serves too (a provider
+    # sees which of its resellers also serve its customer: the support-contact choices).
+    "customers_customerrelationship": (
+        f"{A} IN (partner_id, customer_id, reseller_id)"
+        " OR (partnerhub_related(partner_id) AND partnerhub_related(customer_id))"
+    ),
     "customers_customerinvitation": f"{A} IN (partner_id, reseller_id, sent_by_id, customer_id) OR token_hash = {T}",
-    "customers_order": f"{A} IN (partner_id, customer_id)",
+    # An order is also visible through its subscriptions (the reseller of a subscription sees its order).
+    "customers_order": (
+        f"{A} IN (partner_id, customer_id)"
+        " OR EXISTS (SELECT 1 FROM customers_subscription s WHERE s.order_id = customers_order.id)"
+    ),
     "customers_subscription": f"{A} IN (customer_id, partner_id, reseller_id, support_contact_id)",
     # Order lines belong to their order: visible when the order is.
     "customers_orderline": "EXISTS (SELECT 1 FROM customers_order o WHERE o.id = customers_orderline.order_id)",
