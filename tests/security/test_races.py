@@ -38,9 +38,9 @@ from tests.relationships.conftest import active_provider, make_reseller, mpa, st
 THREADS = 8  # racers per iteration
 ORDER_THREADS = 10  # "double-click" submissions of one order form
 ITERATIONS = 50  # fresh races per test
-# Sign-ups race fewer rounds: each losing sign-up re-renders the whole sign-up form with its error (a
-# 249-country <select> through crispy templates, ~0.25 s of CPU under the GIL), so a round costs ~2 s
-# where the race itself (tenant created, claim lost, all rolled back) takes ~0.15 s.
+# Sign-ups race fewer rounds: each losing sign-up re-renders the whole sign-up form with its error (the
+# country <select> through crispy templates, ~0.25 s of CPU under the GIL), so a round costs ~1.5 s of
+# CPU where the race itself (tenant created, claim lost, all rolled back) takes ~0.15 s.
 SIGNUP_ITERATIONS = 10
 
 # Every racer's thread opens its own connection, and the module's tests share one xdist worker, so
