@@ -201,7 +201,7 @@ def subscription_add(request, tenant_id):
             if number := data["partner_of_record"].strip():
                 partner_of_record = services.partner_of_record_check(partner=request.organization, number=number)
             offer = form.offers[data["offer"]]
-            order, created = services.order_submit(
+            order, _created = services.order_submit(
                 partner=request.organization,
                 customer=customer,
                 actor=request.user,
@@ -218,8 +218,9 @@ def subscription_add(request, tenant_id):
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            if created:
-                messages.success(request, _("Order #%(order)s placed.") % {"order": order.pk})
+            # A repeated submission of the form (a double click, a reload) gets the answer the first one
+            # got, naming the same order: whichever response the browser shows last, it confirms the order.
+            messages.success(request, _("Order #%(order)s placed.") % {"order": order.pk})
             return redirect("customers:customer-detail", tenant_id=tenant_id)
     return render(
         request,
