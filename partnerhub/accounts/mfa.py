@@ -2,14 +2,14 @@
 
 Such a user without an authenticator is sent to set one up before anything else; once they have one,
 allauth asks for the code at every sign-in (its AuthenticateStage), the admin's sign-in included
-(/admin/ signs in through allauth). Whether the user has an authenticator is remembered in the session
-(set at sign-in and when one is added), so pages cost no query for it.
+(/admin/ signs in through allauth). Once found, "has an authenticator" is remembered in the session (from
+sign-in on), so pages cost no query for it.
 """
 
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.signals import authenticator_added, authenticator_removed
+from allauth.mfa.signals import authenticator_removed
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
@@ -42,16 +42,10 @@ def remember_mfa_at_sign_in(sender, request, user, **kwargs) -> None:
         request.session[HAS_AUTHENTICATOR] = has_authenticator(user)
 
 
-@receiver(authenticator_added, dispatch_uid="accounts.mfa_enrolled")
-def remember_mfa_added(sender, request, user, **kwargs) -> None:
-    if request is not None:
-        request.session[HAS_AUTHENTICATOR] = True
-
-
 @receiver(authenticator_removed, dispatch_uid="accounts.mfa_removed")
 def forget_mfa_removed(sender, request, user, **kwargs) -> None:
     if request is not None:
-        request.session[HAS_AUTHENTICATOR] = has_authenticator(user)
+        request.session.pop(HAS_AUTHENTICATOR, None)
 
 
 def _may_pass(path: str) -> bool:
@@ -72,10 +66,10 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request):
         if mfa_required(request) and not _may_pass(request.path):
-            enrolled = request.session.get(HAS_AUTHENTICATOR)
-            if enrolled is None:  # a session from before this rule: look once, remember
-                enrolled = request.session[HAS_AUTHENTICATOR] = has_authenticator(request.user)
-            if not enrolled:
+            # Only "enrolled" is remembered: until then every page looks again (the user is on the set-up page).
+            if not request.session.get(HAS_AUTHENTICATOR) and has_authenticator(request.user):
+                request.session[HAS_AUTHENTICATOR] = True
+            if not request.session.get(HAS_AUTHENTICATOR):
                 messages.info(
                     request,
                     _("Global admins and PartnerHub staff sign in with two-step verification. Set it up to continue."),
