@@ -361,7 +361,8 @@ def test_a_deactivated_user_loses_every_session_at_the_next_request(owner):
     laptop, phone = Client(), Client()
     _sign_in(laptop, owner.email)
     _sign_in(phone, owner.email)
-    assert _signed_in(laptop) and _signed_in(phone)
+    assert _signed_in(laptop)
+    assert _signed_in(phone)
 
     User.objects.filter(pk=owner.pk).update(is_active=False)
 
@@ -457,10 +458,12 @@ def test_production_cookies_are_host_prefixed_secure_httponly_and_lax():
 
     assert production["SESSION_COOKIE_NAME"] == "__Host-sessionid"
     assert production["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
-    assert production["SESSION_COOKIE_SECURE"] and production["CSRF_COOKIE_SECURE"]
+    assert production["SESSION_COOKIE_SECURE"]
+    assert production["CSRF_COOKIE_SECURE"]
     assert production["SESSION_COOKIE_HTTPONLY"]
     assert production["SESSION_COOKIE_SAMESITE"] == production["CSRF_COOKIE_SAMESITE"] == "Lax"
-    assert production["SESSION_COOKIE_DOMAIN"] is None and production["CSRF_COOKIE_DOMAIN"] is None
+    assert production["SESSION_COOKIE_DOMAIN"] is None
+    assert production["CSRF_COOKIE_DOMAIN"] is None
     assert production["SESSION_COOKIE_PATH"] == production["CSRF_COOKIE_PATH"] == "/"
     assert production["SECURE_HSTS_SECONDS"] >= 31536000  # noqa: PLR2004
     assert production["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
