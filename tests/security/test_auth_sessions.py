@@ -599,3 +599,17 @@ def test_another_organizations_global_admin_seat_counts_too(client, mfa_required
     _sign_in(client, user.email)
 
     assert client.get("/")["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_the_demo_global_admins_sign_in_with_the_printed_code(client, db, mfa_required, capsys):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    assert "manage.py demo_totp" in capsys.readouterr().out
+    call_command("demo_totp")
+    code = capsys.readouterr().out.split()[0]
+
+    step = _sign_in(client, "megan.bowen@contoso-distribution.example", "partnerhub-demo")
+    assert step["Location"] == "/accounts/2fa/authenticate/"
+    client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert _dashboard(client) == 200
