@@ -21,7 +21,7 @@ DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the name of a variable
 DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # noqa: S105 - demo data only; set DEMO_PASSWORD to change it
 # Global admins and staff sign in with two-step verification (MFA_REQUIRED_FOR_ADMINS): every seeded user
 # gets this authenticator-app secret. Demo data only; `manage.py demo_totp` prints the current code.
-DEMO_TOTP_SECRET_ENV = "DEMO_TOTP_SECRET"
+DEMO_TOTP_SECRET_ENV = "DEMO_TOTP_SECRET"  # noqa: S105 - the name of a variable
 DEFAULT_DEMO_TOTP_SECRET = "PARTNERHUBDEMOTOTPSECRET234567AB"  # noqa: S105 - demo data only (base32)
 
 OPERATOR = ("operator@partnerhub.example", "Olivia", "Operator")
