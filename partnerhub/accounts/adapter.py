@@ -6,6 +6,8 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.ratelimit import respond_429
 from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -38,6 +40,14 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
                 code="webmail",
             )
         return email.lower()
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Past the failed-sign-in limits (ACCOUNT_RATE_LIMITS["login_failed"]: per IP and per account)
+        answer 429 Too Many Requests, as every other limit does, instead of a form error."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except forms.ValidationError:
+            raise ImmediateHttpResponse(respond_429(request)) from None
 
     def get_password_change_redirect_url(self, request) -> str:
         return reverse("core:dashboard")

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organizations")
 
     def ready(self) -> None:
-        from . import pending_actions, receivers  # noqa: F401  (dashboard actions, allauth events)
+        from . import mfa, pending_actions, receivers, sessions  # noqa: F401  (dashboard actions, sign-in events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -22,6 +23,13 @@ class SignupForm(AllauthSignupForm):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     field_order = ["first_name", "last_name", "email", "password1", "password2"]
+
+    def try_save(self, request):
+        """An address that already has an account gets an email instead of a second account; hash the
+        password anyway, so that answer takes as long as creating an account (no enumeration by timing)."""
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
     def save(self, request):
         user = super().save(request)

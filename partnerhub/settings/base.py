@@ -58,12 +58,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "partnerhub.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partnerhub.accounts.sessions.SessionTimeoutMiddleware",
     "partnerhub.core.rls.TenantContextMiddleware",  # one transaction per request, its RLS context first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "partnerhub.core.context.RequestContextMiddleware",
     "partnerhub.accounts.middleware.ActingOrganizationMiddleware",
+    "partnerhub.accounts.mfa.MfaRequiredMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
@@ -148,12 +151,22 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PartnerHub] "
+# Brute force and credential stuffing (ASVS 6.1.1/6.3.1). Failed sign-ins: 20 a minute from one IP address
+# (whatever the accounts) and 5 a minute on one account (whatever the addresses); past either, sign-in answers
+# 429 for the rest of the minute, even to the right password. The owner is locked out one minute at most and a
+# password reset clears the account's count. Successful sign-ins don't count as failures. allauth keeps the
+# counts in the cache; its other defaults apply (reset_password 20/m/ip,5/m/key; login 30/m/ip).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "20/m/ip,5/m/key",
     "signup": "20/h/ip",
 }
+# The client address for these limits is REMOTE_ADDR, unless a number of trusted proxies in front appends it
+# to X-Forwarded-For (set ALLAUTH_TRUSTED_PROXY_COUNT=1 behind one reverse proxy; never trust more than exist).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PartnerHub"
+# Global admins (of any organization) and staff must use two-step verification (partnerhub/accounts/mfa.py).
+MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -246,9 +259,24 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbound-email": {"task": "partnerhub.core.tasks.sweep_outbound_email_task", "schedule": 60.0},
 }
 
+# SECTION: sessions (ASVS 7.3; partnerhub/accounts/sessions.py)
+
+# Absolute lifetime: a session ends this long after sign-in, however active (also the cookie's max age when
+# "Remember me" is ticked; otherwise the cookie ends with the browser).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# Inactivity: a session unused this long is signed out (0: no idle limit).
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+# "Last seen" is saved at most this often, so pages cost no session write; the idle limit is exact to it.
+SESSION_ACTIVITY_RESOLUTION_SECONDS = env.int("SESSION_ACTIVITY_RESOLUTION_SECONDS", default=60)
+
 # SECTION: security
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The Content-Security-Policy (partnerhub/core/security.py); report-only to try a change without breaking pages.
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

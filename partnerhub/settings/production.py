@@ -23,6 +23,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 # Only the plain-HTTP compose set-up turns these off; a real deployment serves HTTPS.
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+# `__Host-` cookies: the browser keeps them only if Secure, Path=/ and without Domain, so no subdomain or
+# plain-HTTP page can plant or overwrite them. Browsers refuse the prefix without Secure, so the plain-HTTP
+# compose set-up keeps the usual names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^healthz/$"]  # probes come over plain HTTP
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"

@@ -11,6 +11,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # from leaking between tests (a shared Redis cache made them flaky).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Most tests sign Global admins in with force_login, which skips allauth's two-step verification; the rule
+# is tested with it on in tests/security/test_auth_sessions.py.
+MFA_REQUIRED_FOR_ADMINS = False
+# Many workflow tests move the clock days ahead (time-machine) with a signed-in client; the idle and absolute
+# session limits would sign it out. tests/security/test_auth_sessions.py tests them with base.py's values.
+SESSION_IDLE_TIMEOUT_SECONDS = 0
+SESSION_COOKIE_AGE = 400 * 24 * 3600
 SITE_URL = "http://testserver"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -10,9 +10,26 @@ PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+# Console errors that say the Content-Security-Policy blocked something, from every page of the current test
+# (tests/browser/conftest.py fails the test on any).
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch_csp(message) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(message.text)
+
+
+def watched(page):
+    """A page whose console is watched for CSP violations."""
+    page.on("console", _watch_csp)
+    return page
+
+
 def new_page(browser, **context):
     page = browser.new_context(locale="en-US", **context).new_page()
     page.set_default_timeout(10_000)
+    page.on("console", _watch_csp)
     return page
 
 

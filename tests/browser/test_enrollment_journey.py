@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import OutboundEmail
-from tests.browser.helpers import shot, sign_in_on
+from tests.browser.helpers import shot, sign_in_on, watched
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,7 +39,7 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     )
     UserFactory(email="olivia@partnerhub.example", is_staff=True, is_superuser=True)
 
-    partner = browser.new_context(locale="en-US").new_page()
+    partner = watched(browser.new_context(locale="en-US").new_page())
     partner.set_default_timeout(10_000)
     sign_in_on(partner, base, "megan@contoso.example")
 
@@ -55,14 +55,14 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     expect(partner.get_by_test_id("program-status-indirect_reseller")).to_have_text("Email verification pending")
 
     # The primary contact opens the emailed link, without signing in.
-    contact = browser.new_context(locale="en-US").new_page()
+    contact = watched(browser.new_context(locale="en-US").new_page())
     body = OutboundEmail.objects.filter(to="pat.lee@contoso.example").latest("pk").body_text
     contact.goto(re.search(rf"{re.escape(base)}/verify-contact/\S+/", body).group(0))
     contact.get_by_role("button", name="Verify my email address").click()
     expect(contact.get_by_role("heading", name="Thank you: your email address is verified")).to_be_visible()
 
     # Staff pass the employment step, then reject the business step with a reason.
-    staff = browser.new_context(locale="en-US").new_page()
+    staff = watched(browser.new_context(locale="en-US").new_page())
     staff.set_default_timeout(10_000)
     sign_in_on(staff, base, "olivia@partnerhub.example")
     _review(staff, base, "approve")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from partnerhub.core.models import OutboundEmail
-from tests.browser.helpers import shot
+from tests.browser.helpers import shot, watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +66,7 @@ def test_first_day_journey(live_server, settings, browser):
     shot(page, "users")
 
     # 4. The colleague follows the emailed link, signs up (no second verification) and joins.
-    colleague = browser.new_context(locale="en-US").new_page()
+    colleague = watched(browser.new_context(locale="en-US").new_page())
     colleague.goto(_link_in_last_email("sam@contoso.example", rf"{re.escape(base)}/invitations/\S+/"))
     expect(colleague.get_by_role("heading", name="Join Contoso Ltd on PartnerHub")).to_be_visible()
     colleague.locator("main").get_by_role("link", name="Create account").click()

@@ -1,6 +1,7 @@
 """The demo seed of `make run`: every sign-in works, every verification state is on show, twice is once."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -40,13 +41,21 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     assert "admin@woodgrovefoods.onpartnerhub.example" in out
 
 
+def _sign_in_with_demo_code(client, email: str):
+    """Password, then the demo authenticator-app code (every demo user has one: Global admins need it)."""
+    from partnerhub.demo.management.commands.seed_demo import demo_totp_secret
+
+    response = client.post("/accounts/login/", {"login": email, "password": "partnerhub-demo"})
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    code = format_hotp_value(hotp_value(demo_totp_secret(), int(timezone.now().timestamp()) // 30))
+    return client.post("/accounts/2fa/authenticate/", {"code": code})
+
+
 @pytest.mark.django_db
 def test_demo_users_can_sign_in(client):
     call_command("seed_demo", verbosity=0)
 
-    response = client.post(
-        "/accounts/login/", {"login": "alex.wilber@fabrikam-solutions.example", "password": "partnerhub-demo"}
-    )
+    response = _sign_in_with_demo_code(client, "alex.wilber@fabrikam-solutions.example")
 
     assert response.status_code == 302
     assert "Fabrikam Solutions LLC" in client.get("/").content.decode()
@@ -56,9 +65,7 @@ def test_demo_users_can_sign_in(client):
 def test_demo_customer_signs_in_with_the_demo_password_and_sees_its_partners(client):
     call_command("seed_demo", verbosity=0)
 
-    client.post(
-        "/accounts/login/", {"login": "admin@woodgrovefoods.onpartnerhub.example", "password": "partnerhub-demo"}
-    )
+    _sign_in_with_demo_code(client, "admin@woodgrovefoods.onpartnerhub.example")
     page = client.get("/", follow=True).content.decode()
 
     assert "Partner relationships" in page

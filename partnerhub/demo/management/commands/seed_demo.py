@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -17,6 +19,10 @@ from partnerhub.demo.enrollments import seed_agreements, seed_enrollments
 
 DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the name of a variable
 DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # noqa: S105 - demo data only; set DEMO_PASSWORD to change it
+# Global admins and staff sign in with two-step verification (MFA_REQUIRED_FOR_ADMINS): every seeded user
+# gets this authenticator-app secret. Demo data only; `manage.py demo_totp` prints the current code.
+DEMO_TOTP_SECRET_ENV = "DEMO_TOTP_SECRET"  # noqa: S105 - the name of a variable
+DEFAULT_DEMO_TOTP_SECRET = "PARTNERHUBDEMOTOTPSECRET234567AB"  # noqa: S105 - demo data only (base32)
 
 OPERATOR = ("operator@partnerhub.example", "Olivia", "Operator")
 
@@ -77,6 +83,17 @@ def _user(email: str, first_name: str, last_name: str, password: str, **extra) -
     return user
 
 
+def demo_totp_secret() -> str:
+    return os.environ.get(DEMO_TOTP_SECRET_ENV, DEFAULT_DEMO_TOTP_SECRET)
+
+
+def _give_demo_authenticators(emails: list[str]) -> None:
+    """Every demo sign-in that must use two-step verification gets the demo authenticator-app secret."""
+    for user in User.objects.filter(email__in=emails):
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, demo_totp_secret())
+
+
 class Command(BaseCommand):
     help = "Create the demo operator and partner organizations (idempotent) and print how to sign in."
 
@@ -99,8 +116,13 @@ class Command(BaseCommand):
             seed_offers()
             customer_admin = seed_customers(password)
             rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
+            _give_demo_authenticators([email for _, email, _ in rows])
         self.stdout.write(self.style.SUCCESS(f"\nPartnerHub is at {settings.SITE_URL}/"))
         self.stdout.write(f"Demo sign-ins (password for all: {password}):")
         for label, email, organization in rows:
             self.stdout.write(f"  {label:50} {email:44} {organization}")
+        self.stdout.write(
+            f"Two-step verification code: `python manage.py demo_totp` (or add the secret {demo_totp_secret()} "
+            "to an authenticator app)"
+        )
         self.stdout.write(f"Emails are in the admin outbox: {settings.SITE_URL}/admin/core/outboundemail/\n")
