@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "partnerhub.core"
     label = "core"
     verbose_name = _("Core: audit, outbox, notifications")
+
+    def ready(self) -> None:
+        from . import scoping  # noqa: F401 — registers the check on the test-only scoping switch
