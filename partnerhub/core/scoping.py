@@ -9,9 +9,10 @@ system-check error, and `scoped()` refuses to run rather than serve unscoped row
 
 from __future__ import annotations
 
+import os
 from typing import TypeVar
 
-from django.conf import settings
+from django.conf import ENVIRONMENT_VARIABLE, settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
@@ -22,10 +23,16 @@ SWITCH = "TENANT_SCOPING_DISABLED_FOR_TESTS"
 M = TypeVar("M", bound=Model)
 
 
+def _settings_module() -> str | None:
+    """The settings module this process loaded. Read from the environment, as Django does: `settings.
+    SETTINGS_MODULE` reads None while a test overrides any setting."""
+    return os.environ.get(ENVIRONMENT_VARIABLE)
+
+
 def _switched_off() -> bool:
     if not getattr(settings, SWITCH, False):
         return False
-    if settings.SETTINGS_MODULE != TEST_SETTINGS_MODULE:
+    if _settings_module() != TEST_SETTINGS_MODULE:
         # Fail closed: a deployment that somehow set the switch serves errors, never another tenant's rows.
         raise ImproperlyConfigured(f"{SWITCH} is only allowed under {TEST_SETTINGS_MODULE}.")
     return True
@@ -42,7 +49,7 @@ def scoped(queryset: QuerySet[M], *args, **tenant_lookups) -> QuerySet[M]:
 @checks.register(checks.Tags.security)
 def check_scoping_switch(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """The test-only switch set outside the test settings is an error (`manage.py check`, migrate, runserver)."""
-    if getattr(settings, SWITCH, False) and settings.SETTINGS_MODULE != TEST_SETTINGS_MODULE:
+    if getattr(settings, SWITCH, False) and _settings_module() != TEST_SETTINGS_MODULE:
         return [
             checks.Error(
                 f"{SWITCH} turns off tenant scoping and is only allowed under {TEST_SETTINGS_MODULE}.",

@@ -82,11 +82,16 @@ class World:
     mpa: AgreementVersion
     offers: dict
 
+    clients: dict = field(default_factory=dict)
+
     def client(self, user: User | None) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
+        """The client of `user` (None: anonymous), signed in once; a crash answers its 500 instead of raising."""
+        key = user.pk if user is not None else None
+        if key not in self.clients:
+            self.clients[key] = Client(raise_request_exception=False)
+            if user is not None:
+                self.clients[key].force_login(user)
+        return self.clients[key]
 
 
 def _enrollment_data(t: str, legal_name: str) -> dict:
@@ -350,10 +355,12 @@ def principals(world: World, tenant: str = "a") -> dict[str, User | None]:
     return {"anonymous": None, **{role: users[role] for role in ROLES}, "staff": world.staff}
 
 
-def leaks(text: str, tenant: str = "b") -> list[str]:
-    """The canaries of `tenant` found in `text` (case-insensitive)."""
-    found = re.findall(rf"{marker(tenant)}[\w-]*", text.lower())
-    return sorted(set(found))
+def leaks(text: str, tenant: str = "b", *, echoed: str = "") -> list[str]:
+    """The canaries of `tenant` found in `text` (case-insensitive), except those the request itself carried
+    (`echoed`: a search term shown back in the search box or a sign-in redirect's `next`)."""
+    pattern = rf"{marker(tenant)}[\w-]*"
+    found = set(re.findall(pattern, text.lower())) - set(re.findall(pattern, echoed.lower()))
+    return sorted(found)
 
 
 def seen(response) -> str:
