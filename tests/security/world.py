@@ -346,6 +346,7 @@ def build_world() -> World:
     empty = _organization("c", "provider")
     empty_admin = _user("c", "admin", empty, [Role.GLOBAL_ADMIN])
     _qualify(empty, empty_admin, staff, "c", "provider", "indirect_provider")
+    _sign(empty, empty_admin, mpa, "c")
     return World(tenants=tenants, empty=empty, empty_admin=empty_admin, staff=staff, mpa=mpa, offers=offers)
 
 
