@@ -12,6 +12,7 @@ from enrollment.models import PartnerId, Program, ProgramEnrollment
 from partnerhub.accounts.models import Membership, Organization
 from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion
+from partnerhub.core.scoping import scoped
 
 from .models import AgreementAcceptance, AgreementType, AgreementVersion
 
@@ -37,12 +38,16 @@ def acceptance_latest(*, organization: Organization, region: str | None = None) 
 
 def acceptance_list(*, organization: Organization) -> QuerySet[AgreementAcceptance]:
     return (
-        AgreementAcceptance.objects.filter(organization=organization).select_related("version").order_by("-accepted_at")
+        scoped(AgreementAcceptance.objects, organization=organization)
+        .select_related("version")
+        .order_by("-accepted_at")
     )
 
 
 def acceptance_get(*, organization: Organization, pk: int) -> AgreementAcceptance:
-    return get_object_or_404(AgreementAcceptance.objects.select_related("version"), organization=organization, pk=pk)
+    return get_object_or_404(
+        scoped(AgreementAcceptance.objects.select_related("version"), organization=organization), pk=pk
+    )
 
 
 def global_admins(*, organization: Organization) -> QuerySet[Membership]:

@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 from agreements.models import CustomerAgreementAcceptance
 from partnerhub.accounts.models import Organization, hash_token
 from partnerhub.core import pagination, rls
+from partnerhub.core.scoping import scoped
 from relationships.models import PartnerRelationship
 
 from .models import CustomerInvitation, CustomerRelationship, Subscription
@@ -62,7 +63,8 @@ class CappedPaginator(Paginator):
 def customer_list(*, partner: Organization, query: str = "", reseller_pk: int | None = None) -> QuerySet:
     """The partner's active customer relationships, by company name (index: partner, status, name, id)."""
     relationships = (
-        CustomerRelationship.objects.filter(partner=partner, status=CustomerRelationship.Status.ACTIVE)
+        scoped(CustomerRelationship.objects, partner=partner)
+        .filter(status=CustomerRelationship.Status.ACTIVE)
         .select_related("customer", "reseller")
         .only(*CUSTOMER_LIST_COLUMNS)
     )
@@ -98,9 +100,8 @@ def partnered_resellers(*, provider: Organization) -> list[Organization]:
 def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySet:
     """A reseller's view of the customers a given provider associated with it ("View customers")."""
     return (
-        CustomerRelationship.objects.filter(
-            partner=provider_pk, reseller=reseller, status=CustomerRelationship.Status.ACTIVE
-        )
+        scoped(CustomerRelationship.objects, reseller=reseller)
+        .filter(partner=provider_pk, status=CustomerRelationship.Status.ACTIVE)
         .select_related("customer")
         .only("customer_name", "created_at", "customer__tenant_id", "customer__primary_domain")
         .order_by("customer_name", "id")
@@ -117,14 +118,17 @@ def relationship_get(*, partner: Organization, tenant_id, with_activity: bool = 
         active = _active_subscriptions(partner=OuterRef("partner"), customer=OuterRef("customer"))
         relationships = relationships.annotate(has_active_subscriptions=Exists(active))
     return get_object_or_404(
-        relationships, partner=partner, customer__tenant_id=tenant_id, status=CustomerRelationship.Status.ACTIVE
+        scoped(relationships, partner=partner),
+        customer__tenant_id=tenant_id,
+        status=CustomerRelationship.Status.ACTIVE,
     )
 
 
 def customer_partners(*, customer: Organization) -> QuerySet:
     """The customer's partners (its Partner relationships page)."""
     return (
-        CustomerRelationship.objects.filter(customer=customer, status=CustomerRelationship.Status.ACTIVE)
+        scoped(CustomerRelationship.objects, customer=customer)
+        .filter(status=CustomerRelationship.Status.ACTIVE)
         .select_related("partner", "reseller")
         .order_by("partner__legal_name", "id")
     )
@@ -132,8 +136,7 @@ def customer_partners(*, customer: Organization) -> QuerySet:
 
 def customer_partner_get(*, customer: Organization, pk: int) -> CustomerRelationship:
     return get_object_or_404(
-        CustomerRelationship.objects.select_related("partner", "customer"),
-        customer=customer,
+        scoped(CustomerRelationship.objects.select_related("partner", "customer"), customer=customer),
         pk=pk,
         status=CustomerRelationship.Status.ACTIVE,
     )
@@ -143,7 +146,7 @@ def visible_subscriptions(*, relationship: CustomerRelationship) -> QuerySet[Sub
     """What a partner sees of a customer's subscriptions: those it sold, or is the reseller of record of."""
     partner = relationship.partner_id
     return (
-        Subscription.objects.filter(Q(partner=partner) | Q(reseller=partner), customer=relationship.customer_id)
+        scoped(Subscription.objects, Q(partner=partner) | Q(reseller=partner), customer=relationship.customer_id)
         .select_related("offer", "partner_of_record", "support_contact", "partner")
         .order_by("-created_at", "-id")
     )
@@ -151,7 +154,7 @@ def visible_subscriptions(*, relationship: CustomerRelationship) -> QuerySet[Sub
 
 def customer_subscriptions(*, customer: Organization) -> QuerySet[Subscription]:
     return (
-        Subscription.objects.filter(customer=customer)
+        scoped(Subscription.objects, customer=customer)
         .select_related("offer", "partner", "partner_of_record", "support_contact")
         .order_by("-created_at", "-id")
     )
@@ -163,7 +166,7 @@ def subscription_get(*, relationship: CustomerRelationship, public_id) -> Subscr
 
 def agreement_acceptances(*, customer: Organization) -> QuerySet[CustomerAgreementAcceptance]:
     return (
-        CustomerAgreementAcceptance.objects.filter(customer=customer)
+        scoped(CustomerAgreementAcceptance.objects, customer=customer)
         .select_related("version", "partner")
         .order_by("-created_at", "-id")
     )
@@ -171,14 +174,16 @@ def agreement_acceptances(*, customer: Organization) -> QuerySet[CustomerAgreeme
 
 def invitation_list(*, sender: Organization) -> QuerySet[CustomerInvitation]:
     return (
-        CustomerInvitation.objects.filter(sent_by=sender)
+        scoped(CustomerInvitation.objects, sent_by=sender)
         .select_related("partner", "reseller", "customer")
         .order_by("-created_at")
     )
 
 
 def invitation_of_sender(*, sender: Organization, pk: int) -> CustomerInvitation:
-    return get_object_or_404(CustomerInvitation.objects.select_related("partner", "reseller"), sent_by=sender, pk=pk)
+    return get_object_or_404(
+        scoped(CustomerInvitation.objects.select_related("partner", "reseller"), sent_by=sender), pk=pk
+    )
 
 
 def invitation_by_token(*, token: str) -> CustomerInvitation | None:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from partnerhub.accounts.models import Organization, hash_token
 from partnerhub.core import rls
 from partnerhub.core.models import AuditEvent
+from partnerhub.core.scoping import scoped
 
 from .models import PartnerId, Program, ProgramEnrollment, VerificationCase, VerificationDocument
 
@@ -15,7 +16,7 @@ from .models import PartnerId, Program, ProgramEnrollment, VerificationCase, Ver
 def enrollment_list(*, organization: Organization) -> list[ProgramEnrollment]:
     """The latest enrolment of each program (open or closed), in program order."""
     latest: dict[str, ProgramEnrollment] = {}
-    for enrollment in ProgramEnrollment.objects.filter(organization=organization).order_by(
+    for enrollment in scoped(ProgramEnrollment.objects, organization=organization).order_by(
         "program", "-submitted_at", "-pk"
     ):
         latest.setdefault(enrollment.program, enrollment)
@@ -30,7 +31,9 @@ def enrollments_of_request(request) -> list[ProgramEnrollment]:
 
 
 def enrollment_get(*, organization: Organization, pk: int) -> ProgramEnrollment:
-    return get_object_or_404(ProgramEnrollment.objects.select_related("organization"), organization=organization, pk=pk)
+    return get_object_or_404(
+        scoped(ProgramEnrollment.objects.select_related("organization"), organization=organization), pk=pk
+    )
 
 
 def enrollment_open(*, organization: Organization, program: str) -> ProgramEnrollment | None:
@@ -43,7 +46,8 @@ def case_current(*, enrollment: ProgramEnrollment) -> VerificationCase | None:
 
 def case_get(*, organization: Organization, pk: int) -> VerificationCase:
     return get_object_or_404(
-        VerificationCase.objects.select_related("enrollment", "organization"), organization=organization, pk=pk
+        scoped(VerificationCase.objects.select_related("enrollment", "organization"), organization=organization),
+        pk=pk,
     )
 
 
@@ -78,11 +82,11 @@ def document_list(*, enrollment: ProgramEnrollment) -> QuerySet[VerificationDocu
 
 
 def document_get(*, organization: Organization, pk: int) -> VerificationDocument:
-    return get_object_or_404(VerificationDocument, organization=organization, pk=pk)
+    return get_object_or_404(scoped(VerificationDocument.objects, organization=organization), pk=pk)
 
 
 def partner_id_list(*, organization: Organization) -> QuerySet[PartnerId]:
-    return PartnerId.objects.filter(organization=organization).order_by("kind", "number")
+    return scoped(PartnerId.objects, organization=organization).order_by("kind", "number")
 
 
 def partner_id_choices(*, organization: Organization) -> QuerySet[PartnerId]:

@@ -9,6 +9,7 @@ from agreements.models import AgreementAcceptance
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Organization, hash_token
 from partnerhub.core import rls
+from partnerhub.core.scoping import scoped
 
 from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
 
@@ -51,7 +52,8 @@ def reseller_list(*, provider: Organization, query: str = "") -> QuerySet[Partne
         organization=OuterRef("reseller"), csp_region=OuterRef("reseller__csp_region")
     )
     relationships = (
-        PartnerRelationship.objects.filter(provider=provider, status=PartnerRelationship.Status.ACTIVE)
+        scoped(PartnerRelationship.objects, provider=provider)
+        .filter(status=PartnerRelationship.Status.ACTIVE)
         .select_related("reseller")
         .annotate(location_number=Subquery(location), agreement_accepted=Exists(accepted))
     )
@@ -66,9 +68,11 @@ def reseller_list(*, provider: Organization, query: str = "") -> QuerySet[Partne
 
 def provider_list(*, reseller: Organization, query: str = "") -> QuerySet[PartnerRelationship]:
     """The reseller's Indirect providers."""
-    relationships = PartnerRelationship.objects.filter(
-        reseller=reseller, status=PartnerRelationship.Status.ACTIVE
-    ).select_related("provider")
+    relationships = (
+        scoped(PartnerRelationship.objects, reseller=reseller)
+        .filter(status=PartnerRelationship.Status.ACTIVE)
+        .select_related("provider")
+    )
     if query:
         relationships = relationships.filter(provider__legal_name__icontains=query.strip())
     return relationships.order_by("provider__legal_name", "pk")
@@ -76,8 +80,7 @@ def provider_list(*, reseller: Organization, query: str = "") -> QuerySet[Partne
 
 def relationship_of_provider(*, provider: Organization, pk: int) -> PartnerRelationship:
     return get_object_or_404(
-        PartnerRelationship.objects.select_related("provider", "reseller"),
-        provider=provider,
+        scoped(PartnerRelationship.objects.select_related("provider", "reseller"), provider=provider),
         pk=pk,
         status=PartnerRelationship.Status.ACTIVE,
     )
@@ -85,8 +88,7 @@ def relationship_of_provider(*, provider: Organization, pk: int) -> PartnerRelat
 
 def relationship_of_reseller(*, reseller: Organization, pk: int) -> PartnerRelationship:
     return get_object_or_404(
-        PartnerRelationship.objects.select_related("provider", "reseller"),
-        reseller=reseller,
+        scoped(PartnerRelationship.objects.select_related("provider", "reseller"), reseller=reseller),
         pk=pk,
         status=PartnerRelationship.Status.ACTIVE,
     )
@@ -95,14 +97,14 @@ def relationship_of_reseller(*, reseller: Organization, pk: int) -> PartnerRelat
 def invitation_list(*, provider: Organization) -> QuerySet[PartnershipInvitation]:
     """The provider's partnership requests, newest first (its history)."""
     return (
-        PartnershipInvitation.objects.filter(provider=provider)
+        scoped(PartnershipInvitation.objects, provider=provider)
         .select_related("created_by", "reseller")
         .order_by("-created_at")
     )
 
 
 def invitation_of_provider(*, provider: Organization, pk: int) -> PartnershipInvitation:
-    return get_object_or_404(PartnershipInvitation.objects.select_related("provider"), provider=provider, pk=pk)
+    return get_object_or_404(scoped(PartnershipInvitation.objects.select_related("provider"), provider=provider), pk=pk)
 
 
 def invitation_by_token(*, token: str) -> PartnershipInvitation | None:

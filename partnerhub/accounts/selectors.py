@@ -6,13 +6,14 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from partnerhub.core import rls
+from partnerhub.core.scoping import scoped
 
 from .models import Membership, Organization, UserInvitation, hash_token
 
 
 def membership_list(*, organization: Organization) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(organization=organization)
+        scoped(Membership.objects, organization=organization)
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__email")
     )
@@ -21,14 +22,15 @@ def membership_list(*, organization: Organization) -> QuerySet[Membership]:
 def membership_get(*, organization: Organization, pk: int) -> Membership:
     """A member of the acting organization, or 404."""
     return get_object_or_404(
-        Membership.objects.select_related("user", "organization"), organization=organization, pk=pk
+        scoped(Membership.objects.select_related("user", "organization"), organization=organization), pk=pk
     )
 
 
 def user_invitation_list(*, organization: Organization) -> QuerySet[UserInvitation]:
     """Invitations not yet accepted or revoked (pending and expired), newest first."""
     return (
-        UserInvitation.objects.filter(organization=organization, accepted_at=None, revoked_at=None)
+        scoped(UserInvitation.objects, organization=organization)
+        .filter(accepted_at=None, revoked_at=None)
         .select_related("invited_by")
         .order_by("-created_at")
     )
@@ -36,7 +38,9 @@ def user_invitation_list(*, organization: Organization) -> QuerySet[UserInvitati
 
 def user_invitation_get(*, organization: Organization, pk: int) -> UserInvitation:
     """An invitation of the acting organization, or 404."""
-    return get_object_or_404(UserInvitation.objects.select_related("organization"), organization=organization, pk=pk)
+    return get_object_or_404(
+        scoped(UserInvitation.objects.select_related("organization"), organization=organization), pk=pk
+    )
 
 
 def user_invitation_by_token(*, token: str) -> UserInvitation | None:

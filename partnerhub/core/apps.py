@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core: audit, outbox, notifications")
 
     def ready(self) -> None:
-        from . import rls
+        from . import (
+            rls,
+            scoping,  # noqa: F401 — registers the check on the test-only scoping switch
+        )
 
         rls.connect_celery_signals()

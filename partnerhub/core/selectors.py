@@ -2,12 +2,14 @@
 
 from django.db.models import QuerySet
 
+from partnerhub.core.scoping import scoped
+
 from .models import AuditEvent, Notification
 
 
 def audit_event_list(*, organization) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(organization=organization).select_related("actor").order_by("-created_at", "-pk")
+    return scoped(AuditEvent.objects, organization=organization).select_related("actor").order_by("-created_at", "-pk")
 
 
 def notification_list(*, user) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+    return scoped(Notification.objects, user=user).order_by("-created_at", "-pk")

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -49,10 +49,8 @@ def notification_list(request):
 @require_POST
 @login_required
 def notification_open(request, pk: int):
-    """Mark one of the user's notifications read and follow its link."""
-    notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
-    if notification is None:
-        return redirect("core:notification-list")
+    """Mark one of the user's notifications read and follow its link; someone else's is not found (404)."""
+    notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
     services.notification_mark_read(user=request.user, notification_id=notification.pk)
     target = notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):  # local paths only

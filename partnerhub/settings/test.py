@@ -41,3 +41,6 @@ if env("DATABASE_OWNER_URL", default=""):
 # Live-server and Celery worker threads must not keep connections open, or the test database
 # cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tenant isolation sweep only (tests/security/): True turns the application's tenant scope off so that
+# row-level security alone must hold. Honoured under this settings module only (partnerhub/core/scoping.py).
+TENANT_SCOPING_DISABLED_FOR_TESTS = False

@@ -49,8 +49,7 @@ def test_notifications_show_under_the_bell_and_reading_marks_them_read(admin_cli
 def test_someone_elses_notification_cannot_be_opened(admin_client, outsider_member):
     theirs = notification_create(user=outsider_member.user, title="Private to Olga")
 
-    admin_client.post(f"/notifications/{theirs.pk}/open/")
-
+    assert admin_client.post(f"/notifications/{theirs.pk}/open/").status_code == 404
     assert Notification.objects.get(pk=theirs.pk).read_at is None
     assert "Private to Olga" not in admin_client.get("/notifications/").content.decode()
 

@@ -1,0 +1,104 @@
+"""The URL patterns of the project as the resolver knows them, and how each is instantiated with a tenant's
+objects (for the sweep: B's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from partnerhub.accounts.models import hash_token
+
+# Patterns mounted by third-party apps; the matrix covers each mount with one explicit rule.
+THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
+
+
+def resolver_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> Iterator[str]:
+    """Every URL pattern's full route string, walking includes recursively."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace
+            yield from resolver_patterns(pattern, prefix + str(pattern.pattern), inner or namespace)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def _pk(what: str) -> Callable:
+    return lambda tenant: tenant.objects[what].pk
+
+
+def _hash(what: str) -> Callable:
+    """A token pattern is probed with the stored SHA-256 of the tenant's token: what a database leak would give
+    an attacker. The token itself is a bearer capability (reliability.md §7.4 tests it: one email, one use)."""
+    return lambda tenant: hash_token(tenant.objects[what]) if what in tenant.objects else "0" * 64
+
+
+# route -> how to fill its parameters from a tenant's objects. Every project pattern with a parameter is here
+# (test_authz_matrix checks it), so a new id-taking URL cannot be left out of the sweep.
+OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
+    "settings/users/<int:pk>/": {"pk": _pk("membership")},
+    "settings/users/<int:pk>/remove/": {"pk": _pk("membership")},
+    "settings/users/invitations/<int:pk>/resend/": {"pk": _pk("user_invitation")},
+    "settings/users/invitations/<int:pk>/revoke/": {"pk": _pk("user_invitation")},
+    "invitations/<str:token>/": {"token": _hash("user_invitation_token")},
+    "settings/legal/<int:pk>/update/": {"pk": _pk("enrollment")},
+    "settings/legal/<int:pk>/resend-email/": {"pk": _pk("enrollment")},
+    "settings/legal/<int:pk>/support-plan/": {"pk": _pk("enrollment")},
+    "settings/legal/<int:pk>/transition/": {"pk": _pk("enrollment")},
+    "settings/legal/cases/<int:pk>/fix/": {"pk": _pk("case")},
+    "settings/legal/documents/<int:pk>/": {"pk": _pk("document")},
+    "verify-contact/<str:token>/": {"token": _hash("contact_token")},
+    "settings/agreements/acceptances/<int:pk>/": {"pk": _pk("acceptance")},
+    "directory/<int:pk>/logo/": {"pk": _pk("listing")},
+    "partners/resellers/<int:pk>/remove/": {"pk": _pk("partnership")},
+    "partners/resellers/invitations/<int:pk>/draft/": {"pk": _pk("partnership_invitation")},
+    "partners/resellers/invitations/<int:pk>/resend/": {"pk": _pk("partnership_invitation")},
+    "partners/resellers/invitations/<int:pk>/revoke/": {"pk": _pk("partnership_invitation")},
+    "partners/providers/<int:pk>/remove/": {"pk": _pk("partnership")},
+    "partners/providers/<int:pk>/admin-access/": {"pk": _pk("partnership")},
+    "partnership/<str:token>/": {"token": _hash("partnership_token")},
+    "customers/invitations/<int:pk>/draft/": {"pk": _pk("customer_invitation")},
+    "customers/invitations/<int:pk>/resend/": {"pk": _pk("customer_invitation")},
+    "customers/invitations/<int:pk>/revoke/": {"pk": _pk("customer_invitation")},
+    "customers/<uuid:tenant_id>/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/agreement/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/subscriptions/new/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/subscriptions/export/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/subscriptions/<uuid:public_id>/": {
+        "tenant_id": lambda t: t.objects["customer"].tenant_id,
+        "public_id": lambda t: t.objects["subscription"].public_id,
+    },
+    "customers/<uuid:tenant_id>/remove/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "partners/providers/<int:pk>/customers/": {"pk": _pk("partnership")},
+    "customer/partners/<int:pk>/remove-roles/": {"pk": _pk("customer_relationship")},
+    "customer-invitation/<str:token>/": {"token": _hash("customer_invitation_token")},
+    "notifications/<int:pk>/open/": {"pk": _pk("notification")},
+}
+
+# Patterns whose parameter is not a tenant's object: a choice, or a row every partner may read.
+NON_TENANT_PARAMETERS: dict[str, dict[str, Callable]] = {
+    "programs/csp/enroll/<str:program>/": {"program": lambda world: "indirect_reseller"},
+    "settings/agreements/versions/<int:pk>/document/": {"pk": lambda world: world.mpa.pk},
+}
+
+
+def fill(route: str, values: dict) -> str:
+    """The path of `route` with its <converter:name> parameters replaced."""
+    path = route
+    for name, value in values.items():
+        start = path.index("<")
+        end = path.index(">", start)
+        assert path[start:end].endswith(name), (route, name)
+        path = path[:start] + str(value) + path[end + 1 :]
+    assert "<" not in path, route
+    return "/" + path
+
+
+def cross_tenant_path(route: str, tenant) -> str:
+    return fill(route, {name: make(tenant) for name, make in OBJECT_PARAMETERS[route].items()})
+
+
+def plain_path(route: str, world) -> str:
+    if route in NON_TENANT_PARAMETERS:
+        return fill(route, {name: make(world) for name, make in NON_TENANT_PARAMETERS[route].items()})
+    return fill(route, {})
