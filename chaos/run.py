@@ -74,7 +74,7 @@ class Http:
             self.statuses, self.errors, self.server_errors = Counter(), Counter(), []
 
     def request(self, principal: client.Principal | None, method: str, path: str, form: dict | None = None):
-        headers = {"X-Forwarded-For": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}"}
+        headers = {"X-Forwarded-For": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}"}  # noqa: S311
         body = None
         if principal is not None:
             headers |= principal.headers(self.port)
@@ -411,7 +411,7 @@ class Chaos:
         log("F3: stopping Redis")
         self.redis.stop()
         stopped = time.monotonic()
-        with ThreadPoolExecutor(4) as pool:
+        with ThreadPoolExecutor(1) as pool:  # one session: its drafts must not race each other
             futures = []
             for i in range(n):  # spread over the outage
                 futures.append(pool.submit(self.create_invitation_over_http, i, "f3"))
@@ -550,11 +550,11 @@ class Chaos:
             """Ten kills, each of a worker that has served a while, the next only once both are up again."""
             nonlocal kills
             while not stop.is_set() and kills < 10:
-                time.sleep(random.uniform(0.5, 1.5))
+                time.sleep(random.uniform(0.5, 1.5))  # noqa: S311
                 workers = self.services.gunicorn_workers()
                 if len(workers) == 2 and not stop.is_set():
                     with contextlib.suppress(ProcessLookupError):
-                        os.kill(random.choice(workers), signal.SIGKILL)
+                        os.kill(random.choice(workers), signal.SIGKILL)  # noqa: S311
                         kills += 1
                     while len(self.services.gunicorn_workers()) < 2 and not stop.is_set():
                         time.sleep(0.1)

@@ -35,7 +35,7 @@ class ChaosSink(SmtpSink):
         super().__init__(host, port)
         self.drop_fraction = 0.0
         self.drops = 0
-        self._random = random.Random(seed)
+        self._random = random.Random(seed)  # noqa: S311
 
     def start(self) -> ChaosSink:
         if self._controller is not None:
