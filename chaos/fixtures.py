@@ -106,7 +106,7 @@ def _cases(args: argparse.Namespace) -> dict:
                 "registration_number": "",
                 "contact_first_name": "Pat",
                 "contact_last_name": f"Lee {n}",
-                "contact_email": f"contact@{domain}",
+                "contact_email": f"pat.lee@{domain}",
                 "contact_phone": "+12065550100",
                 "support_email": f"help@{domain}",
                 "support_phone": "+12065550101",

@@ -57,11 +57,19 @@ class Postgres:
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
+    @property
+    def logfile(self) -> Path:
+        return DATA / "postgres.log"
+
     def _pg_ctl(self, *args: str, timeout: float = 120) -> None:
+        """pg_ctl's own output goes to a file, not a pipe: the postmaster it starts inherits it and lives on."""
         command = [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), *args]
-        done = subprocess.run(command, user=self.user, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+        out = LOGS / "pg_ctl.log"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("ab") as sink:
+            done = subprocess.run(command, user=self.user, stdout=sink, stderr=sink, timeout=timeout, check=False)  # noqa: S603
         if done.returncode != 0:
-            raise RuntimeError(f"pg_ctl {' '.join(args)} failed: {done.stderr or done.stdout}")
+            raise RuntimeError(f"pg_ctl {' '.join(args)} failed with {done.returncode}; see {out}")
 
     def start(self) -> None:
         if not (self.datadir / "PG_VERSION").exists():
@@ -83,17 +91,16 @@ class Postgres:
         with contextlib.suppress(RuntimeError):  # a cluster left running by an interrupted run
             self._pg_ctl("stop", "-m", "immediate")
         self.port = free_port()
-        logfile = DATA / "postgres.log"
-        logfile.touch()
-        self._chown(logfile)
-        self._pg_ctl("start", "-w", "-t", "60", "-l", str(logfile), "-o", f"-p {self.port}")
+        self.logfile.touch()
+        self._chown(self.logfile)
+        self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.logfile), "-o", f"-p {self.port}")
         self.wait_ready()
 
     def restart_fast(self) -> float:
         """`pg_ctl restart -m fast`: every backend is terminated, the server comes back on the same port.
         Returns the seconds it took."""
         started = time.monotonic()
-        self._pg_ctl("restart", "-m", "fast", "-w", "-t", "60")
+        self._pg_ctl("restart", "-m", "fast", "-w", "-t", "60", "-l", str(self.logfile))
         self.wait_ready()
         return time.monotonic() - started
 
