@@ -10,7 +10,7 @@ PY := $(BIN)/python
 EMBEDDED := $(PY) partnerhub/embedded.py exec --
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint fmt migrate seed check messages install clean-data bench bench-hold bench-mail
+.PHONY: run test lint fmt migrate seed check messages install clean-data bench bench-hold bench-mail chaos
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench-hold: install
 ## bench-mail: invitation emails through the outbox, a prefork Celery worker and an SMTP sink → bench/report-mail.{md,json}
 bench-mail: install
 	$(PY) bench/mail.py $(BENCH_ARGS)
+
+## chaos: fault injection F1–F8 on real processes (chaos/README.md) → chaos/report.{md,json}; not part of `make test`
+# Like bench it starts its own PostgreSQL, Redis, gunicorn, Celery worker and beat: no $(EMBEDDED) around it.
+chaos: install
+	$(PY) chaos/run.py $(CHAOS_ARGS)
 
 clean-data:
 	$(PY) partnerhub/embedded.py down

@@ -120,7 +120,7 @@ def _redis_db(url: str, db: int) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "partnerhub.core.cache.ResilientRedisCache",  # a miss, not a 500, while Redis is down
         "LOCATION": env("CACHE_URL", default=_redis_db(REDIS_URL, 1)),
         "KEY_PREFIX": "partnerhub",
     }
