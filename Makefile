@@ -22,7 +22,7 @@ install: $(BIN)/.installed
 
 ## run: install, start PostgreSQL + Redis, migrate, seed the demo, run web + worker + beat (Ctrl-C stops all)
 run: install
-	$(EMBEDDED) sh -c 'python manage.py migrate --noinput && python manage.py seed_demo && exec honcho -f Procfile start'
+	$(EMBEDDED) sh -c 'DATABASE_URL="$$DATABASE_OWNER_URL" python manage.py migrate --noinput && DATABASE_URL="$$DATABASE_OWNER_URL" python manage.py seed_demo && exec honcho -f Procfile start'
 
 ## test: install and run the whole suite against real PostgreSQL, Redis, Celery, SMTP and Chromium
 test: install
@@ -37,11 +37,12 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Migrations and the seed run as the tables' owner (DATABASE_OWNER_URL); the app as its own role (DATABASE_URL).
 migrate: install
-	$(EMBEDDED) python manage.py migrate --noinput
+	$(EMBEDDED) sh -c 'DATABASE_URL="$$DATABASE_OWNER_URL" exec python manage.py migrate --noinput'
 
 seed: install
-	$(EMBEDDED) python manage.py seed_demo
+	$(EMBEDDED) sh -c 'DATABASE_URL="$$DATABASE_OWNER_URL" exec python manage.py seed_demo'
 
 ## check: the production deployment checklist, as CI runs it
 check: install

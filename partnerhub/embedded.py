@@ -32,6 +32,9 @@ PG_DIR = DATA_DIR / "postgres"
 REDIS_DIR = DATA_DIR / "redis"
 ENV_FILE = DATA_DIR / "embedded.env"
 DATABASE_NAME = "partnerhub"
+# The app's own role (row-level security, partnerhub/core/rls.py): owns nothing, can bypass nothing. The
+# migrations grant it the data; local connections are trusted, so it needs no password here.
+APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "partnerhub_app")
 
 
 def _log(message: str) -> None:
@@ -57,10 +60,19 @@ def postgres_up() -> tuple[str, bool]:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    role = server.psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}';")  # noqa: S608 - our setting
+    if "(1 row)" not in role:
+        server.psql(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;")
     uri = server.get_uri(DATABASE_NAME)  # postgresql://postgres:@/partnerhub?host=/socket/dir
     socket_dir = uri.split("host=", 1)[1]
     url = f"postgres://postgres@/{DATABASE_NAME}?host={socket_dir}"  # the form django-environ understands
     return url, not was_running
+
+
+def app_url(owner_url: str) -> str:
+    """The same database as the app's role: postgres://postgres@/… → postgres://partnerhub_app@/…"""
+    scheme, _, rest = owner_url.partition("://")
+    return f"{scheme}://{APP_ROLE}@{rest.split('@', 1)[1]}"
 
 
 def _pg_pid_alive() -> bool:
@@ -171,13 +183,13 @@ def redis_down() -> None:
 
 
 def _dotenv() -> dict[str, str]:
-    """DATABASE_URL / REDIS_URL from a developer's .env, which settings would read too."""
+    """DATABASE_URL / DATABASE_OWNER_URL / REDIS_URL from a developer's .env, which settings would read too."""
     path = ROOT / ".env"
     values: dict[str, str] = {}
     if path.exists():
         for line in path.read_text().splitlines():
             key, sep, value = line.strip().partition("=")
-            if sep and key in {"DATABASE_URL", "REDIS_URL"} and value.strip():
+            if sep and key in {"DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL"} and value.strip():
                 values[key] = value.strip().strip("'\"")
     return values
 
@@ -190,8 +202,12 @@ def up() -> dict[str, str | bool]:
     env: dict[str, str] = {}
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        if os.environ.get("DATABASE_OWNER_URL"):
+            env["DATABASE_OWNER_URL"] = os.environ["DATABASE_OWNER_URL"]
     else:
-        env["DATABASE_URL"], result["started_postgres"] = postgres_up()
+        # The app connects as its own role; migrations (and the test suite's set-up) as the owner.
+        env["DATABASE_OWNER_URL"], result["started_postgres"] = postgres_up()
+        env["DATABASE_URL"] = app_url(env["DATABASE_OWNER_URL"])
         _log(f"PostgreSQL ready ({PG_DIR})")
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
@@ -214,6 +230,7 @@ def exec_command(command: list[str]) -> int:
     """Run `command` with the servers up; stop afterwards only the servers this call started."""
     state = up()
     env = {**os.environ, "DATABASE_URL": str(state["DATABASE_URL"]), "REDIS_URL": str(state["REDIS_URL"])}
+    env["DATABASE_OWNER_URL"] = str(state.get("DATABASE_OWNER_URL") or state["DATABASE_URL"])
     # The child owns the terminal's Ctrl-C; we wait for it and then clean up.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -239,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.action == "up":
         state = up()
-        print(f"DATABASE_URL={state['DATABASE_URL']}\nREDIS_URL={state['REDIS_URL']}")
+        owner = state.get("DATABASE_OWNER_URL") or state["DATABASE_URL"]
+        print(f"DATABASE_URL={state['DATABASE_URL']}\nDATABASE_OWNER_URL={owner}\nREDIS_URL={state['REDIS_URL']}")
         return 0
     if args.action == "down":
         down()

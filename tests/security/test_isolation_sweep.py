@@ -21,13 +21,14 @@ from django.core.cache import cache
 from customers.models import Subscription
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import UserInvitation
+from partnerhub.core import rls
 from partnerhub.core.models import OutboundEmail
 from tests.security import snapshots
 from tests.security.authz_matrix import AUTHZ_MATRIX, PUBLIC, ROLES
 from tests.security.patterns import OBJECT_PARAMETERS, cross_tenant_path
 from tests.security.world import build_world, leaks, principals, seen
 
-NORMAL, APP_SCOPE_OFF, RLS_OFF = "normal", "app-scope-off", "rls-off"
+NORMAL, APP_SCOPE_OFF, RLS_OFF, BOTH_OFF = "normal", "app-scope-off", "rls-off", "both-off"
 NEVER = {200, 204, 500}
 # The fields a tampering POST sets to B's ids, beside or instead of the form's own.
 TAMPER_FIELDS = (
@@ -38,17 +39,20 @@ TAMPER_FIELDS = (
 
 
 @contextlib.contextmanager
-def rls_disabled():
-    """Row-level security off for the duration. The database has no policies yet, so this does nothing; when
-    they land, this drops them in the throwaway test database (the lead wires it)."""
+def rls_disabled(monkeypatch):
+    """Row-level security off for the duration: every request runs with the platform's bypass, exactly as if
+    the policies were dropped (the app's role may not drop them, and should not be able to)."""
+    set_context = rls.set_context
+    monkeypatch.setattr(rls, "set_context", lambda **values: set_context(**{**values, "bypass": "tests:rls-off"}))
+    monkeypatch.setattr(rls, "_suspend_system", lambda: None)  # anonymous requests keep the test's bypass too
     yield
 
 
 @contextlib.contextmanager
-def mode_of(mode: str, settings):
-    if mode == APP_SCOPE_OFF:
+def mode_of(mode: str, settings, monkeypatch):
+    if mode in (APP_SCOPE_OFF, BOTH_OFF):
         settings.TENANT_SCOPING_DISABLED_FOR_TESTS = True
-    with rls_disabled() if mode == RLS_OFF else contextlib.nullcontext():
+    with rls_disabled(monkeypatch) if mode in (RLS_OFF, BOTH_OFF) else contextlib.nullcontext():
         yield
 
 
@@ -171,7 +175,7 @@ def _search_pages(world) -> list[tuple]:
     return failures
 
 
-def sweep(world, mode: str, settings) -> None:
+def sweep(world, mode: str, settings, monkeypatch) -> None:
     """The whole sweep in one mode; fails with every finding at once."""
     a, b = world.tenants["a"], world.tenants["b"]
     for user in principals(world).values():
@@ -184,7 +188,7 @@ def sweep(world, mode: str, settings) -> None:
     b_rows = snapshots.tenant_hashes(b.organizations())
     a_subscriptions = set(Subscription.objects.filter(partner=a.provider).values_list("pk", flat=True))
 
-    with mode_of(mode, settings):
+    with mode_of(mode, settings, monkeypatch):
         cross_tenant = _probe_cross_tenant(world)
         unchanged_by_probe = snapshots.changed(everything, snapshots.table_hashes())
         tampering = _tamper(world)
@@ -212,23 +216,17 @@ def world(db, settings, tmp_path):
     return build_world()
 
 
-@pytest.mark.parametrize(
-    "mode",
-    [
-        NORMAL,
-        pytest.param(
-            APP_SCOPE_OFF,
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="needs RLS — the lead wires it: without it the switch must leak, and does",
-            ),
-        ),
-        RLS_OFF,
-    ],
-)
-def test_isolation_sweep(world, mode, settings):
-    sweep(world, mode, settings)
+@pytest.mark.parametrize("mode", [NORMAL, APP_SCOPE_OFF, RLS_OFF])
+def test_isolation_sweep(world, mode, settings, monkeypatch):
+    """Each layer alone keeps B's rows from A: the application's scope with row-level security off, and
+    row-level security with the application's scope off."""
+    sweep(world, mode, settings, monkeypatch)
+
+
+def test_with_both_layers_off_the_sweep_sees_the_leak(world, settings, monkeypatch):
+    """The detector is not blind: with the application's scope AND row-level security off, B's rows show."""
+    with pytest.raises(AssertionError):
+        sweep(world, BOTH_OFF, settings, monkeypatch)
 
 
 def test_the_scoping_switch_is_refused_outside_the_test_settings(settings, monkeypatch):

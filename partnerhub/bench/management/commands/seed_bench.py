@@ -28,6 +28,7 @@ from partnerhub.bench.seed import (
     principals_create,
     table_counts,
 )
+from partnerhub.core import rls
 
 DEFAULT_MANIFEST = settings.BASE_DIR / ".data" / "bench" / "manifest.json"
 DEEP_PAGE_FOLLOWS = 39  # page 40 of the whale's customer list
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             help="Seed even though partner organizations exist (nothing is deleted: a second world is added).",
         )
 
+    @rls.system("manage.py seed_bench")  # every tenant's rows, as the platform (a no-op for the owner)
     def handle(self, *args, scale: str, factor: float, manifest: Path, force: bool, **options) -> None:
         if factor <= 0:
             raise CommandError("--factor must be positive.")

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.services import organization_create
+from partnerhub.core import rls
 from partnerhub.demo.customers import seed_customers, seed_offers
 from partnerhub.demo.enrollments import seed_agreements, seed_enrollments
 
@@ -97,6 +98,7 @@ def _give_demo_authenticators(emails: list[str]) -> None:
 class Command(BaseCommand):
     help = "Create the demo operator and partner organizations (idempotent) and print how to sign in."
 
+    @rls.system("manage.py seed_demo")  # every tenant's rows, as the platform (a no-op for the owner)
     def handle(self, *args, **options) -> None:
         password = os.environ.get(DEMO_PASSWORD_ENV, DEFAULT_DEMO_PASSWORD)
         rows = []
