@@ -15,7 +15,8 @@ every example.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,9 @@ from allauth.account.fields import EmailField as AllauthEmailField
 from allauth.account.fields import PasswordField, SetPasswordField
 from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
+from django.core.cache import cache
 from django.db import transaction
+from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import from_form, register_field_strategy
@@ -33,13 +36,17 @@ from phonenumber_field.formfields import PhoneNumberField
 from agreements import forms as agreement_forms
 from customers import forms as customer_forms
 from customers.admin import OfferForm
+from customers.models import Subscription
 from enrollment import forms as enrollment_forms
 from enrollment.admin import ReviewForm as CaseReviewForm
 from enrollment.models import Program
 from partnerhub.accounts import forms as account_forms
 from partnerhub.accounts.models import Organization, Role
+from partnerhub.core.models import OutboundEmail
+from partnerhub.core.services import _outbound_email_message
 from relationships import forms as relationship_forms
 from relationships.admin import ProviderListingForm
+from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 # Examples per form (form level) and per form view (view level). The view level costs one request each.
@@ -97,17 +104,11 @@ def hostile_text(*, surrogates: bool = False) -> st.SearchStrategy[str]:
 
 
 def submissions(form_class, form_kwargs: dict, overrides: dict, *, surrogates: bool = False):
-    """(data, files): a `from_form` example, with hostile text in a drawn subset of its text fields."""
-    text_fields = [
-        name
-        for name, f in form_class(**form_kwargs).fields.items()
-        if isinstance(f, forms.CharField) and name not in overrides
-    ]
-    hostile = (
-        st.dictionaries(st.sampled_from(text_fields), hostile_text(surrogates=surrogates))
-        if text_fields
-        else st.just({})
-    )
+    """(data, files): a `from_form` example, then hostile values in a drawn subset of its fields: any text in a
+    text field, and in a choice, number, date or checkbox too (what a crafted request can send)."""
+    fields = form_class(**form_kwargs).fields
+    names = [name for name, f in fields.items() if not isinstance(f, forms.FileField)]
+    hostile = st.dictionaries(st.sampled_from(names), hostile_text(surrogates=surrogates)) if names else st.just({})
     return st.builds(
         lambda form, bad: ({**form.data, **bad}, dict(form.files)),
         from_form(form_class, form_kwargs=form_kwargs, **overrides),
@@ -268,3 +269,383 @@ def test_form_never_raises_and_escapes_its_input(name, form_context):
         assert_escaped(html + str(form.errors))
 
     check()
+
+
+# --- view level ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    client: Client
+    url: str
+    kwargs: dict = field(default_factory=dict)  # the form's kwargs, as the view builds it
+    fixed: dict = field(default_factory=dict)  # fields the view needs beside the form's (e.g. an action)
+    overrides: dict = field(default_factory=dict)  # {field: strategy} for fields Hypothesis can't infer
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _seller(request):
+    provider, user, fabrikam, fabrikam_user = request.getfixturevalue("seller")
+    return provider, user, fabrikam, fabrikam_user
+
+
+def _fresh_admin(request):
+    member = request.getfixturevalue("make_member")(OrganizationFactory(legal_name="Tailspin Toys Ltd"))
+    return member.organization, member.user
+
+
+def _customer_admin(created):
+    from partnerhub.accounts.models import User
+
+    admin = User.objects.get(email=created.user_name)
+    admin.must_change_password = False
+    admin.save(update_fields=["must_change_password"])
+    return admin
+
+
+def _us_offers():
+    from customers import services
+
+    offers = list(services.offers_for(country="US", region="united_states", currency="USD"))
+    return offers, {"offer": st.sampled_from([o.pk for o in offers] + [0, -1, 2**40])}
+
+
+def t_signup(request):
+    return Target(Client(), "/accounts/signup/")
+
+
+def t_organization_create(request):
+    user = UserFactory(email="newcomer@tailspin.example")
+    return Target(_client(user), "/organization/new/", {"user": user})
+
+
+def t_organization_switch(request):
+    return Target(_client(_seller(request)[1]), "/organization/switch/")
+
+
+def t_user_invite(request):
+    return Target(_client(_seller(request)[1]), "/settings/users/invite/")
+
+
+def t_member_update(request):
+    provider, user, *_ = _seller(request)
+    member = request.getfixturevalue("make_member")(provider, Role.HELPDESK_AGENT, email="helen@contoso.example")
+    return Target(_client(user), f"/settings/users/{member.pk}/")
+
+
+def t_welcome(request):
+    return Target(_client(_fresh_admin(request)[1]), "/programs/csp/")
+
+
+def _enroll(program):
+    def setup(request):
+        organization, user = _fresh_admin(request)
+        return Target(
+            _client(user), f"/programs/csp/enroll/{program}/", {"organization": organization, "program": program}
+        )
+
+    return setup
+
+
+def _provider_enrollment(request):
+    from enrollment.models import ProgramEnrollment
+
+    provider, user, *_ = _seller(request)
+    return provider, user, ProgramEnrollment.objects.get(organization=provider)
+
+
+def t_legal_details(request):
+    provider, user, enrollment = _provider_enrollment(request)
+    return Target(_client(user), f"/settings/legal/{enrollment.pk}/update/", {"organization": provider})
+
+
+def t_support_plan(request):
+    provider, user, enrollment = _provider_enrollment(request)
+    return Target(_client(user), f"/settings/legal/{enrollment.pk}/support-plan/")
+
+
+def t_case_fix(request):
+    from enrollment import services
+    from tests.enrollment.conftest import ENROLLMENT_DATA
+
+    organization, user = _fresh_admin(request)
+    enrollment = services.enrollment_submit(
+        organization=organization, actor=user, program=Program.INDIRECT_RESELLER, data=ENROLLMENT_DATA
+    )
+    case = services.contact_email_verify(case_pk=enrollment.cases.get().pk)
+    services.case_reject_step(
+        case=case, reviewer=request.getfixturevalue("staff"), reason_code="EMP-02", reason_text="Send a WHOIS record."
+    )
+    return Target(_client(user), f"/settings/legal/cases/{case.pk}/fix/")
+
+
+def t_location_add(request):
+    return Target(_client(_seller(request)[1]), "/settings/identifiers/locations/new/")
+
+
+def t_identifiers(request):
+    return Target(_client(_seller(request)[1]), "/settings/identifiers/")
+
+
+def t_agreement_sign(request):
+    reseller, user = request.getfixturevalue("make_reseller")("Northwind Traders", signed=False)
+    client = Client()
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})  # recently signed in
+    return Target(client, "/settings/agreements/partner-agreement/", {"region": "US"})
+
+
+def t_status_lookup(request):
+    return Target(_client(_seller(request)[1]), "/programs/csp/agreement-status/")
+
+
+def t_directory(request):
+    return Target(_client(_seller(request)[3]), "/directory/")
+
+
+def t_reseller_list(request):
+    return Target(_client(_seller(request)[1]), "/partners/resellers/")
+
+
+def t_provider_list(request):
+    return Target(_client(_seller(request)[3]), "/partners/providers/")
+
+
+def t_my_listing(request):
+    return Target(_client(_seller(request)[1]), "/directory/mine/")
+
+
+def _draft(create_url):
+    def setup(request):
+        client = _client(_seller(request)[1])
+        response = client.post(create_url)
+        assert response.status_code == 302
+        assert "/draft/" in response.url
+        return Target(client, response.url)
+
+    return setup
+
+
+def t_partnership_accept(request):
+    from relationships import services
+
+    provider, user, *_ = _seller(request)
+    reseller, reseller_user = request.getfixturevalue("make_reseller")("Northwind Traders")
+    _, token = services.partnership_invitation_create(provider=provider, actor=user)
+    client = _client(reseller_user)
+    client.get(f"/partnership/{token}/")  # opened once: a later rejected POST writes nothing
+    return Target(client, f"/partnership/{token}/")
+
+
+def _wizard(step):
+    from tests.customers.conftest import ACCOUNT
+
+    def setup(request):
+        from customers import services
+
+        provider, user, fabrikam, _ = _seller(request)
+        client = _client(user)
+        kwargs, overrides = {}, {}
+        if step == "account":
+            kwargs = {"resellers": services.eligible_resellers(provider).order_by("pk")}
+        else:
+            assert client.post("/customers/new/", {**ACCOUNT, "reseller": fabrikam.pk}).status_code == 302
+        if step in ("subscriptions", "review"):
+            agreement = {"how": "attest", "first_name": "Nestor", "last_name": "Wilke", "email": "n@woodgrove.example",
+                         "date_agreed": "2026-01-05"}  # fmt: skip
+            assert client.post("/customers/new/agreement/", agreement).status_code == 302
+        if step == "subscriptions":
+            offers, _ = _us_offers()
+            kwargs = {"offers": offers}
+        if step == "review":
+            assert client.post("/customers/new/subscriptions/", {}).status_code == 302
+        return Target(client, "/customers/new/" + ("" if step == "account" else f"{step}/"), kwargs, {}, overrides)
+
+    return setup
+
+
+def t_customer_agreement(request):
+    created = request.getfixturevalue("customer")
+    return Target(_client(_seller(request)[1]), f"/customers/{created.organization.tenant_id}/agreement/")
+
+
+def t_subscription_add(request):
+    created = request.getfixturevalue("customer")
+    offers, overrides = _us_offers()
+    url = f"/customers/{created.organization.tenant_id}/subscriptions/new/"
+    return Target(_client(_seller(request)[1]), url, {"offers": offers}, {}, overrides)
+
+
+def _subscription_action(action):
+    def setup(request):
+        created = request.getfixturevalue("customer")
+        provider, user, fabrikam, _ = _seller(request)
+        subscription = Subscription.objects.filter(customer=created.organization).order_by("pk").first()
+        url = f"/customers/{created.organization.tenant_id}/subscriptions/{subscription.public_id}/"
+        kwargs = {"choices": [provider, fabrikam]} if action == "support_contact" else {}
+        return Target(_client(user), url, kwargs, {"action": action})
+
+    return setup
+
+
+def t_customer_search(request):
+    provider, user, fabrikam, _ = _seller(request)
+    return Target(_client(user), "/customers/", {"resellers": [fabrikam]})
+
+
+def t_customer_invitation_create(request):
+    return Target(_client(_seller(request)[1]), "/customers/invitations/new/")
+
+
+def t_customer_signup(request):
+    from customers import services
+
+    provider, user, *_ = _seller(request)
+    _, token = services.customer_invitation_create(sender=provider, actor=user)
+    return Target(Client(), f"/customer-invitation/{token}/")
+
+
+def t_customer_accept_signed_in(request):
+    from customers import services
+    from tests.agreements.conftest import qualify
+    from tests.relationships.conftest import sign
+
+    created = request.getfixturevalue("customer")
+    organization, user = _fresh_admin(request)
+    qualify(organization, user, request.getfixturevalue("staff"), program="indirect_provider")
+    sign(organization, user, request.getfixturevalue("mpa"))
+    _, token = services.customer_invitation_create(sender=organization, actor=user)
+    return Target(_client(_customer_admin(created)), f"/customer-invitation/{token}/")
+
+
+REDIRECTS = "redirects"  # the view answers every POST with a redirect (and a message), never the form again
+
+# (form, how the view is reached, method[, REDIRECTS])
+VIEWS = {
+    "signup": (account_forms.SignupForm, t_signup, "post"),
+    "organization-create": (account_forms.OrganizationForm, t_organization_create, "post"),
+    "organization-switch": (account_forms.OrganizationSwitchForm, t_organization_switch, "post", REDIRECTS),
+    "user-invitation": (account_forms.UserInvitationForm, t_user_invite, "post"),
+    "member-update": (account_forms.MemberRolesForm, t_member_update, "post"),
+    "program-choice": (enrollment_forms.ProgramChoiceForm, t_welcome, "post"),
+    "enroll-reseller": (enrollment_forms.EnrollmentForm, _enroll(Program.INDIRECT_RESELLER), "post"),
+    "enroll-direct-bill": (enrollment_forms.EnrollmentForm, _enroll(Program.DIRECT_BILL), "post"),
+    "legal-details": (enrollment_forms.LegalDetailsForm, t_legal_details, "post"),
+    "case-fix": (enrollment_forms.FixNowForm, t_case_fix, "post"),
+    "location-add": (enrollment_forms.LocationForm, t_location_add, "post"),
+    "partner-id-associate": (enrollment_forms.AssociateForm, t_identifiers, "post"),
+    "support-plan": (enrollment_forms.SupportPlanForm, t_support_plan, "post", REDIRECTS),
+    "agreement-sign": (agreement_forms.SignForm, t_agreement_sign, "post"),
+    "agreement-status-lookup": (agreement_forms.LookupForm, t_status_lookup, "get"),
+    "directory": (relationship_forms.DirectoryFilterForm, t_directory, "get"),
+    "reseller-search": (relationship_forms.SearchForm, t_reseller_list, "get"),
+    "provider-search": (relationship_forms.SearchForm, t_provider_list, "get"),
+    "listing-change-request": (relationship_forms.ChangeRequestForm, t_my_listing, "post"),
+    "partnership-invitation-send": (
+        relationship_forms.SendInvitationForm,
+        _draft("/partners/resellers/invitations/new/"),
+        "post",
+    ),
+    "partnership-accept": (relationship_forms.AuthorizeForm, t_partnership_accept, "post"),
+    "wizard-account": (customer_forms.AccountForm, _wizard("account"), "post"),
+    "wizard-agreement": (customer_forms.AgreementForm, _wizard("agreement"), "post"),
+    "wizard-subscriptions": (customer_forms.OffersForm, _wizard("subscriptions"), "post"),
+    "wizard-review": (customer_forms.ReviewForm, _wizard("review"), "post"),
+    "customer-agreement": (customer_forms.AttestForm, t_customer_agreement, "post"),
+    "subscription-add": (customer_forms.SubscriptionAddForm, t_subscription_add, "post"),
+    "subscription-quantity": (customer_forms.QuantityForm, _subscription_action("quantity"), "post"),
+    "subscription-settings": (customer_forms.SubscriptionSettingsForm, _subscription_action("settings"), "post"),
+    "subscription-partner-of-record": (
+        customer_forms.PartnerOfRecordForm,
+        _subscription_action("partner_of_record"),
+        "post",
+    ),
+    "subscription-support-contact": (
+        customer_forms.SupportContactForm,
+        _subscription_action("support_contact"),
+        "post",
+    ),
+    "customer-search": (customer_forms.SearchForm, t_customer_search, "get"),
+    "customer-invitation-create": (
+        customer_forms.InvitationCreateForm,
+        t_customer_invitation_create,
+        "post",
+        REDIRECTS,
+    ),
+    "customer-invitation-send": (customer_forms.SendInvitationForm, _draft("/customers/invitations/new/"), "post"),
+    "customer-invitation-accept": (customer_forms.AcceptInvitationForm, t_customer_accept_signed_in, "post"),
+    "customer-signup": (customer_forms.CustomerSignupForm, t_customer_signup, "post"),
+}
+
+LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def _check_emails(since: int) -> None:
+    """Emails queued by the request: headers without CR/LF (ASVS 1.3.11), links only to SITE_URL."""
+    from django.conf import settings as django_settings
+
+    for email in OutboundEmail.objects.filter(pk__gt=since):
+        assert not re.search(r"[\r\n]", email.subject), email.subject
+        assert not re.search(r"[\r\n]", email.to), email.to
+        message = _outbound_email_message(email, connection=None).message()  # BadHeaderError on a newline
+        assert message["Subject"] is not None
+        for link in LINK.findall(email.body_text + email.body_html):
+            assert link.startswith(django_settings.SITE_URL + "/") or "evil" not in link, link
+
+
+def _bound_valid(form_class, post: dict, files: dict, kwargs: dict) -> bool:
+    """Whether the form the view builds from this request would be valid."""
+    from django.utils.datastructures import MultiValueDict
+
+    data = MultiValueDict({k: v if isinstance(v, list) else [v] for k, v in post.items()})
+    for upload in files.values():
+        upload.seek(0)
+    valid = form_class(data=data, files=MultiValueDict({k: [v] for k, v in files.items()}), **kwargs).is_valid()
+    for upload in files.values():
+        upload.seek(0)
+    return valid
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_view_answers_hostile_submissions_safely(name, request, table_snapshot):
+    form_class, setup, method, *redirects = VIEWS[name]
+    target = setup(request)
+    statuses = set()
+
+    @settings(max_examples=VIEW_EXAMPLES)
+    @given(submissions(form_class, target.kwargs, target.overrides))
+    def check(submission):
+        data, files = submission
+        post = {**as_post(data), **target.fixed}
+        cache.clear()  # rate limits (and cached sessions, which the rollback below reverts in the database)
+        with transaction.atomic():
+            before = table_snapshot()
+            last_email = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            if method == "get":
+                response = target.client.get(target.url, post)
+                may_write = False
+            else:
+                valid = _bound_valid(form_class, post, files, target.kwargs)
+                response = target.client.post(target.url, {**post, **files})
+                may_write = valid and response.status_code == 302
+            statuses.add(response.status_code)
+            assert response.status_code in OK_STATUSES, (response.status_code, post)
+            if not response.streaming:
+                assert_escaped(response.content.decode(errors="replace"))
+            if not may_write:
+                after = table_snapshot()
+                changed = {table for table in before if before[table] != after[table]}
+                assert not changed, (changed, response.status_code, post)
+            _check_emails(last_email)
+            transaction.set_rollback(True)
+
+    check()
+    if redirects:
+        assert statuses == {302}
+    else:
+        assert 200 in statuses, f"the form was never shown back (statuses {statuses}): the target is wrong"
