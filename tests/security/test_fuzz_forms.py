@@ -18,6 +18,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from email import message_from_bytes
 from typing import Any
 
 import pytest
@@ -581,7 +582,7 @@ VIEWS = {
     "customer-signup": (customer_forms.CustomerSignupForm, t_customer_signup, "post"),
 }
 
-LINK = re.compile(r"https?://[^\s\"'<>]+")
+LINK = re.compile(r'href="(https?://[^"]*)"')
 
 
 def _check_emails(since: int) -> None:
@@ -593,8 +594,8 @@ def _check_emails(since: int) -> None:
         assert not re.search(r"[\r\n]", email.to), email.to
         message = _outbound_email_message(email, connection=None).message()  # BadHeaderError on a newline
         assert message["Subject"] is not None
-        for link in LINK.findall(email.body_text + email.body_html):
-            assert link.startswith(django_settings.SITE_URL + "/") or "evil" not in link, link
+        for link in LINK.findall(email.body_html):  # the links the app builds (a name is only text)
+            assert link == django_settings.SITE_URL or link.startswith(django_settings.SITE_URL + "/"), link
 
 
 def _bound_valid(form_class, post: dict, files: dict, kwargs: dict) -> bool:
@@ -637,6 +638,11 @@ def test_view_answers_hostile_submissions_safely(name, request, table_snapshot):
             assert response.status_code in OK_STATUSES, (response.status_code, post)
             if not response.streaming:
                 assert_escaped(response.content.decode(errors="replace"))
+            if may_write and response.url.startswith("/"):  # the page that shows what was just saved
+                shown = target.client.get(response.url)
+                assert shown.status_code in OK_STATUSES, (shown.status_code, response.url, post)
+                if not shown.streaming:
+                    assert_escaped(shown.content.decode(errors="replace"))
             if not may_write:
                 after = table_snapshot()
                 changed = {table for table in before if before[table] != after[table]}
@@ -649,3 +655,101 @@ def test_view_answers_hostile_submissions_safely(name, request, table_snapshot):
         assert statuses == {302}
     else:
         assert 200 in statuses, f"the form was never shown back (statuses {statuses}): the target is wrong"
+
+
+# --- email headers from partner-supplied names (ASVS 1.3.11) --------------------------------------------------
+
+HOSTILE_NAMES = [
+    "Mallory Corp\r\nBcc: victim@evil.example",
+    "Line\nBreak Inc",
+    "Carriage\rReturn Ltd",
+    "Next\x85Line Ltd",
+    "Separator\u2028Corp",
+    "Paragraph\u2029Corp",
+    "Vertical\x0bTab\x0cFeed Ltd",
+    "\u202eCorp " + CANARY,
+    '=HYPERLINK("http://evil.example","Click")',
+    "Ünïcödé 株式会社 \U0001f600",
+]
+
+
+def _assert_header_safe(email: OutboundEmail) -> None:
+    _check_emails(email.pk - 1)
+    parsed = message_from_bytes(_outbound_email_message(email, connection=None).message().as_bytes())
+    assert set(parsed.keys()) == {"Content-Type", "MIME-Version", "Subject", "From", "To", "Date", "Message-ID",
+                                  "X-PartnerHub-Idempotency-Key"}  # fmt: skip
+    assert parsed["To"] == email.to
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_company_name_never_breaks_an_email_header(name, client):
+    """A company created with a hostile name through the form, then an invitation whose subject names it."""
+    client.force_login(UserFactory(email="owner@tailspin.example"))
+    created = client.post(
+        "/organization/new/",
+        {"legal_name": name, "country": "US", "address_line1": "1 Main Street", "city": "Seattle", "state": "WA",
+         "postal_code": "98101", "primary_domain": "tailspin.example"},
+    )  # fmt: skip
+    invited = client.post(
+        "/settings/users/invite/", {"email": "new@tailspin.example", "roles": "user_management_admin"}
+    )
+
+    assert created.status_code == 302
+    assert invited.status_code == 302
+    email = OutboundEmail.objects.get(template="user_invitation")
+    assert name.split()[0][:4] in email.subject or name.startswith(("\u202e", "=")), email.subject
+    _assert_header_safe(email)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", HOSTILE_NAMES[:7])
+def test_a_hostile_provider_name_never_breaks_a_partnership_invitation_header(name, seller):
+    """A name as an import or an older row might hold it, in the subject of an email to another company."""
+    provider, user, *_ = seller
+    Organization.objects.filter(pk=provider.pk).update(legal_name=name)
+    client = _client(user)
+    draft = client.post("/partners/resellers/invitations/new/")
+
+    sent = client.post(draft.url, {"email": "alex@fabrikam.example", "message": "Join us\r\nBcc: victim@evil.example"})
+
+    assert sent.status_code == 302
+    _assert_header_safe(OutboundEmail.objects.get(template="partnership_invitation"))
+
+
+# --- CSV exports (ASVS 1.2.10) ---------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@settings(max_examples=FORM_EXAMPLES)
+@given(hostile_text())
+def test_a_csv_cell_never_starts_a_formula(value):
+    from customers.csv_export import neutralise
+
+    cell = neutralise(value)
+
+    assert not cell.startswith(FORMULA_STARTS)
+    assert cell in (value, "'" + value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("friendly_name", ['=HYPERLINK("http://evil.example","Click")', "+1+1", "-2+3", "@SUM(A1)"])
+def test_a_friendly_name_saved_through_the_form_is_exported_as_text(friendly_name, seller, customer):
+    import csv
+    import io
+
+    provider, user, *_ = seller
+    tenant = customer.organization.tenant_id
+    subscription = Subscription.objects.filter(customer=customer.organization).order_by("pk").first()
+    client = _client(user)
+
+    saved = client.post(f"/customers/{tenant}/subscriptions/{subscription.public_id}/",
+                        {"action": "settings", "friendly_name": friendly_name, "auto_renew": "on"})  # fmt: skip
+    export = client.get(f"/customers/{tenant}/subscriptions/export/")
+
+    assert saved.status_code == 302
+    text = b"".join(export.streaming_content).decode()
+    cells = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+    assert "'" + friendly_name in cells
+    assert not any(cell.startswith(FORMULA_STARTS) for cell in cells)
