@@ -95,7 +95,7 @@ def agreement_status_lookup(*, number: str, provider_region: str | None = None) 
     800039 not authorized, 2203 agreement not signed, 2201 region mismatch.
     """
     text = str(number).strip()
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:  # '²'.isdigit(), but int('²') fails
         return AgreementStatus(False, "2000", _("A partner ID is a number, such as 6100123."))
     partner_id = PartnerId.objects.select_related("organization").filter(number=int(text)).first()
     if partner_id is None:

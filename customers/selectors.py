@@ -33,6 +33,10 @@ class CappedPaginator(Paginator):
     customer's subscriptions, sent invitations); a list that can hold a million rows is keyset-paged instead
     (partnerhub.core.pagination)."""
 
+    # A page number from the URL beyond which every page is empty anyway: `?page=10**23` would overflow
+    # PostgreSQL's bigint OFFSET.
+    MAX_PAGE = 1_000_000
+
     @cached_property
     def count(self) -> int:
         return self.object_list[: pagination.COUNT_CAP + 1].count()
@@ -46,7 +50,7 @@ class CappedPaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             number = 1
-        return max(number, 1)
+        return min(max(number, 1), self.MAX_PAGE)
 
     def page(self, number):
         number = self.validate_number(number)

@@ -60,7 +60,7 @@ def reseller_list(*, provider: Organization, query: str = "") -> QuerySet[Partne
     if query:
         query = query.strip()
         match = Q(reseller__legal_name__icontains=query)
-        if query.isdigit():
+        if query.isascii() and query.isdigit():  # not '²', which int() refuses
             match |= Q(reseller__partner_ids__number=int(query))
         relationships = relationships.filter(match).distinct()
     return relationships.order_by("reseller__legal_name", "pk")

@@ -38,7 +38,7 @@ def invitation_create(request):
     provider = None
     back = "customers:customer-list"
     if relationship_pk := request.POST.get("relationship", ""):
-        if not relationship_pk.isdigit():
+        if not (relationship_pk.isascii() and relationship_pk.isdigit()):
             return redirect("relationships:provider-list")
         provider = relationship_selectors.relationship_of_reseller(
             reseller=request.organization, pk=int(relationship_pk)

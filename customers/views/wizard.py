@@ -95,7 +95,12 @@ def account(request):
     if request.method == "GET" and ("reseller" in request.GET or request.GET.get("new")):
         request.session.pop(WIZARD_KEY, None)
         reseller_pk = request.GET.get("reseller", "")
-        if reseller_pk.isdigit() and resellers is not None and resellers.filter(pk=reseller_pk).exists():
+        if (
+            reseller_pk.isascii()
+            and reseller_pk.isdigit()
+            and resellers is not None
+            and resellers.filter(pk=reseller_pk).exists()
+        ):
             _save(request, reseller=int(reseller_pk))
     state = _state(request)
     initial = {**state.get("account", {}), "reseller": state.get("reseller")}

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, QuerySet, Value
 from django.urls import reverse
@@ -51,6 +52,32 @@ def cursor_decode(cursor: str | None, size: int) -> tuple[Any, ...] | None:
     ):
         return None
     return tuple(values)
+
+
+def _key_fields(model, keys: tuple[str, ...]) -> list[models.Field]:
+    fields = []
+    for key in keys:
+        current = model
+        for part in key.split("__"):
+            field = current._meta.get_field(part)
+            current = field.related_model if field.is_relation else current
+        fields.append(field)
+    return fields
+
+
+def _typed(values: tuple[Any, ...] | None, fields: list[models.Field]) -> tuple[Any, ...] | None:
+    """The cursor's values as its keys' types, or None: a tampered `[1, "x"]` for `(name, id)` would make
+    PostgreSQL compare text with an integer and fail, and `[name, 2**70]` overflow bigint."""
+    if values is None:
+        return None
+    typed = []
+    try:
+        for field, value in zip(fields, values, strict=True):
+            typed.append(field.to_python(value))
+            field.run_validators(typed[-1])  # an id beyond bigint's range, a name longer than the column
+    except ValidationError:
+        return None
+    return tuple(typed)
 
 
 @dataclass
@@ -92,8 +119,9 @@ def keyset_page(
     queryset = queryset.order_by()
     count = queryset.values("pk")[: count_cap + 1].count()
     position = Row(*(F(key) for key in keys))
-    after_key = cursor_decode(after, len(keys))
-    before_key = None if after_key else cursor_decode(before, len(keys))
+    fields = _key_fields(queryset.model, keys)
+    after_key = _typed(cursor_decode(after, len(keys)), fields)
+    before_key = None if after_key else _typed(cursor_decode(before, len(keys)), fields)
     if before_key is not None:
         seek = queryset.alias(_seek=position).filter(_seek__lt=Row(*(Value(v) for v in before_key)))
         rows = list(seek.order_by(*(F(key).desc() for key in keys))[: per_page + 1])
