@@ -321,7 +321,8 @@ def subscription_set_partner_of_record(*, subscription: Subscription, actor: Use
                      ["partner_of_record", "reseller"], {"partner_id": partner_id.number})  # fmt: skip
 
 
-def support_contact_choices(subscription: Subscription):
+@rls.elevated("support-contact-choices")  # the resellers' own relationships with the customer are theirs
+def support_contact_choices(subscription: Subscription) -> list[Organization]:
     """The seller itself, and each reseller in partnership with it that has a relationship with the customer."""
     resellers = Organization.objects.filter(
         provider_relationships__provider=subscription.partner_id,
@@ -329,7 +330,7 @@ def support_contact_choices(subscription: Subscription):
         customer_relationships__customer=subscription.customer_id,
         customer_relationships__status=CustomerRelationship.Status.ACTIVE,
     ).distinct()
-    return Organization.objects.filter(pk=subscription.partner_id).union(resellers)
+    return list(Organization.objects.filter(pk=subscription.partner_id).union(resellers))
 
 
 def subscription_set_support_contact(*, subscription: Subscription, actor: User, organization_pk: int):

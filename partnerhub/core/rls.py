@@ -143,12 +143,25 @@ class TenantContextMiddleware:
                 return self.get_response(request)
             # savepoint=False: inside a test's transaction a savepoint would add two statements to every
             # page's pinned query count; production opens the transaction here.
+            nested = connection.in_atomic_block  # only inside a test's transaction
             with transaction.atomic(savepoint=False):
+                if nested:
+                    _raw("SAVEPOINT partnerhub_request")
                 self._set_context(request)
                 response = self.get_response(request)
-                if response.status_code >= 500:  # the view failed: keep none of its writes
-                    transaction.set_rollback(True)
-                return response
+                if response.status_code >= 500:  # the view failed: keep none of its writes  # noqa: PLR2004
+                    if nested:
+                        _raw("ROLLBACK TO SAVEPOINT partnerhub_request")
+                        transaction.set_rollback(False)
+                    else:
+                        transaction.set_rollback(True)
+                elif nested and not connection.needs_rollback:
+                    _raw("RELEASE SAVEPOINT partnerhub_request")
+            if response.streaming:  # its rows are read after this transaction: give them one of their own
+                response.streaming_content = _streamed_in_context(
+                    response.streaming_content, user_id=request.user.pk, organization_id=request.rls_organization_id
+                )
+            return response
         finally:
             if ambient:
                 _resume_system(ambient)
@@ -165,6 +178,27 @@ class TenantContextMiddleware:
         claimed = request.session.get(SESSION_KEY)
         set_context(user_id=user.pk, organization_id=claimed, bypass=bypass)
         request.rls_organization_id = claimed
+
+
+def _raw(sql: str) -> None:
+    """A statement on the driver's connection, outside Django's query log: the savepoint a request gets
+    inside a test's own transaction, which production (the request's transaction is the outermost) never
+    runs, so that the pinned query counts of pages are the production counts."""
+    connection.connection.execute(sql)
+
+
+def _streamed_in_context(chunks, *, user_id, organization_id):
+    """A streaming response's body (a CSV export) read in its own transaction with the request's context."""
+    ambient = _system_reason.get()
+    if ambient:
+        _suspend_system()
+    try:
+        with transaction.atomic(savepoint=False):
+            set_context(user_id=user_id, organization_id=organization_id)
+            yield from chunks
+    finally:
+        if ambient:
+            _resume_system(ambient)
 
 
 def _suspend_system() -> None:

@@ -53,12 +53,7 @@ POLICIES = {
         " OR EXISTS (SELECT 1 FROM customers_customerrelationship r"
         f" WHERE r.customer_id = customers_customer.organization_id AND {A} IN (r.partner_id, r.reseller_id))"
     ),
-    # Also a related partner's relationship with a customer the acting organization serves too (a provider
-    # sees which of its resellers also serve its customer: the support-contact choices).
-    "customers_customerrelationship": (
-        f"{A} IN (partner_id, customer_id, reseller_id)"
-        " OR (partnerhub_related(partner_id) AND partnerhub_related(customer_id))"
-    ),
+    "customers_customerrelationship": f"{A} IN (partner_id, customer_id, reseller_id)",
     "customers_customerinvitation": f"{A} IN (partner_id, reseller_id, sent_by_id, customer_id) OR token_hash = {T}",
     # An order is also visible through its subscriptions (the reseller of a subscription sees its order).
     "customers_order": (
