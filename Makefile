@@ -10,7 +10,7 @@ PY := $(BIN)/python
 EMBEDDED := $(PY) partnerhub/embedded.py exec --
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint fmt migrate seed check messages install clean-data bench bench-hold bench-mail chaos
+.PHONY: run test lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail chaos
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ migrate: install
 
 seed: install
 	$(EMBEDDED) sh -c 'DATABASE_URL="$$DATABASE_OWNER_URL" exec python manage.py seed_demo'
+
+## audit: known vulnerabilities in the installed packages (also a test in `make test`, with its dated exception)
+audit: install
+	$(BIN)/pip-audit --progress-spinner off
 
 ## check: the production deployment checklist, as CI runs it
 check: install
