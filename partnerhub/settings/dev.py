@@ -8,3 +8,5 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="anymail.backends.console.EmailBack
 # runserver serves static files from the app and project folders; no collectstatic needed.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# No manifest either: it is written by collectstatic, which development never runs.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
