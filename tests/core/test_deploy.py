@@ -80,3 +80,16 @@ def test_pip_audit_finds_no_known_vulnerability_and_skips_only_under_a_dated_exc
         f"pip-audit could not look up {len(skipped)} packages ({', '.join(skipped[:10])}…) and the exception "
         f"expired on {until}: audit from a machine that reaches the vulnerability service, then renew or remove it"
     )
+
+
+def test_development_settings_serve_static_files_without_collectstatic():
+    """`make run` renders pages under DEBUG without a collectstatic manifest (it once answered 500)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "partnerhub.settings.dev"}
+    code = (
+        "import django; django.setup(); from django.templatetags.static import static;"
+        " print(static('css/partnerhub.css'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "/static/css/partnerhub.css"
