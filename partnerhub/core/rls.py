@@ -23,8 +23,8 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
+from http import HTTPStatus
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -37,6 +37,11 @@ ORGANIZATION = "partnerhub.org_id"
 TOKEN = "partnerhub.token_hash"  # noqa: S105 - a setting name, not a secret
 BYPASS = "partnerhub.bypass"
 SETTINGS = (USER, ORGANIZATION, TOKEN, BYPASS)
+
+# One statement each: set all four for the rest of the transaction / for the session; read all four.
+_SET_LOCAL = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS)
+_SET_SESSION = "SELECT " + ", ".join(f"set_config('{name}', %s, false)" for name in SETTINGS)
+_READ = ", ".join(f"current_setting('{name}', true)" for name in SETTINGS)
 
 # The reason of a process- or task-wide system context (Celery tasks, management commands, test set-up),
 # applied to the session of every connection the current thread opens.
@@ -52,7 +57,7 @@ def set_context(*, user_id=None, organization_id=None, token_hash="", bypass="")
     """Set the whole context for the rest of this transaction (one statement)."""
     values = _values(user_id=user_id, organization_id=organization_id, token_hash=token_hash, bypass=bypass)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS), values)
+        cursor.execute(_SET_LOCAL, values)
 
 
 def set_value(name: str, value) -> None:
@@ -81,10 +86,12 @@ def elevated(reason: str) -> Iterator[None]:
 
 
 def _apply_session(conn, reason: str) -> None:
-    """A session-level bypass for a system context (tasks, commands), on one open connection."""
+    """A session-level context for one open connection: the platform's, with this reason, or none ("").
+
+    On the driver's connection, outside Django's query log: only system contexts and tests take this path."""
     if conn.connection is None or conn.connection.closed or conn.needs_rollback:
         return
-    conn.connection.execute(f"SELECT set_config('{BYPASS}', %s, false)", [reason])
+    conn.connection.execute(_SET_SESSION, _values(bypass=reason))
 
 
 @contextlib.contextmanager
@@ -114,7 +121,7 @@ def enter_system(reason: str):
 def _connection_created(sender, connection, **kwargs) -> None:
     reason = _system_reason.get()
     if reason and connection.vendor == "postgresql":
-        connection.connection.execute(f"SELECT set_config('{BYPASS}', %s, false)", [reason])
+        _apply_session(connection, reason)
 
 
 def _admin_prefix() -> str:
@@ -149,7 +156,7 @@ class TenantContextMiddleware:
                     _raw("SAVEPOINT partnerhub_request")
                 self._set_context(request)
                 response = self.get_response(request)
-                if response.status_code >= 500:  # the view failed: keep none of its writes  # noqa: PLR2004
+                if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:  # the view failed: keep none of its writes
                     if nested:
                         _raw("ROLLBACK TO SAVEPOINT partnerhub_request")
                         transaction.set_rollback(False)
@@ -202,24 +209,14 @@ def _streamed_in_context(chunks, *, user_id, organization_id):
 
 
 def _suspend_system() -> None:
-    """Tests only: a request made from test code starts with no context, as in production.
-
-    On the driver's connection, outside Django's query log: production never takes this path, and the
-    pinned query counts of pages are the production counts."""
+    """Tests only: a request made from test code starts with no context, as in production."""
     _system_reason.set("")
-    if connection.connection is not None and not connection.connection.closed:
-        connection.connection.execute("SELECT " + ", ".join(f"set_config('{name}', '', false)" for name in SETTINGS))
+    _apply_session(connection, "")
 
 
 def _resume_system(reason: str) -> None:
     _system_reason.set(reason)
-    if connection.connection is not None and not connection.connection.closed and not connection.needs_rollback:
-        connection.connection.execute(
-            "SELECT "
-            + ", ".join(f"set_config('{name}', '', false)" for name in SETTINGS[:-1])
-            + f", set_config('{BYPASS}', %s, false)",
-            [reason],
-        )
+    _apply_session(connection, reason)
 
 
 def link_view(view):
@@ -238,10 +235,6 @@ def set_acting_organization(request, organization_id) -> None:
 def set_token(token_hash: str) -> None:
     """Let this transaction see the invitation whose link is being opened (and nothing else by it)."""
     set_value(TOKEN, token_hash)
-
-
-def app_role() -> str:
-    return settings.DATABASE_APP_ROLE
 
 
 # --- Celery: every task runs as the platform, under its own name ----------------------------------------
@@ -274,19 +267,11 @@ def acting_as(*, user, organization) -> Iterator[None]:
     values = _values(user_id=user.pk, organization_id=organization.pk if organization is not None else None)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT "
-                + ", ".join(f"current_setting('{name}', true)" for name in SETTINGS)
-                + ", "
-                + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS),  # fmt: skip
-                values,
-            )
+            cursor.execute(f"SELECT {_READ}, {_SET_LOCAL.removeprefix('SELECT ')}", values)
             previous = [value or "" for value in cursor.fetchone()[: len(SETTINGS)]]
         try:
             yield
         finally:
             if not connection.needs_rollback:
                 with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS), previous
-                    )
+                    cursor.execute(_SET_LOCAL, previous)
