@@ -38,20 +38,16 @@ def audit_record(
 
     The audit log is the platform's: a step may record an event of another organization it touched."""
     with rls.elevated("audit"):
-        return _audit_create(code=code, actor=actor, organization=organization, target=target, data=data)
-
-
-def _audit_create(*, code, actor, organization, target, data) -> AuditEvent:
-    return AuditEvent.objects.create(
-        code=code,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        organization=organization,
-        object_type=target._meta.label_lower if target is not None else "",
-        object_id=str(target.pk) if target is not None else "",
-        object_repr=str(target)[:255] if target is not None else "",
-        data=data or {},
-        ip_address=client_ip.get(),
-    )
+        return AuditEvent.objects.create(
+            code=code,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            organization=organization,
+            object_type=target._meta.label_lower if target is not None else "",
+            object_id=str(target.pk) if target is not None else "",
+            object_repr=str(target)[:255] if target is not None else "",
+            data=data or {},
+            ip_address=client_ip.get(),
+        )
 
 
 def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
