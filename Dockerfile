@@ -6,15 +6,19 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=partnerhub.settings.production
+    DJANGO_SETTINGS_MODULE=partnerhub.settings.production \
+    MEDIA_ROOT=/var/lib/partnerhub/media
 
 WORKDIR /app
 
 # The app runs unprivileged; the code and collected static files stay owned by root (read-only to it).
-# The user's home is its only writable directory besides /tmp: gunicorn puts its control socket there.
+# Writable by it: its home (gunicorn puts its control socket there), /tmp and MEDIA_ROOT, the uploaded
+# files (agreement PDFs, Fix now documents, logos). docker-compose.yml mounts a named volume there; a new
+# named volume takes the owner of the image's directory, so the user can write to it from the first start.
 RUN groupadd --system --gid 10001 partnerhub \
     && useradd --system --uid 10001 --gid partnerhub --home-dir /home/partnerhub --create-home \
-        --shell /usr/sbin/nologin partnerhub
+        --shell /usr/sbin/nologin partnerhub \
+    && install -d -o partnerhub -g partnerhub -m 0750 /var/lib/partnerhub/media
 
 # Dependencies first, so editing the code does not reinstall them. `pip install .` installs only the
 # pinned runtime dependencies ([tool.setuptools] packages = []; not the dev or embedded extras); the
