@@ -2,18 +2,23 @@
 # Everything runs from a project-local virtualenv (.venv) created on first use. PostgreSQL and
 # Redis are started from wheels in .data/ unless DATABASE_URL / REDIS_URL are set.
 
-PYTHON ?= python3
+# The interpreter .venv is built with: the first supported one on PATH (deploy/find-python says what to install
+# if there is none), or the one named with `make run PYTHON=/path/to/python3.12`.
+PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 # Run as a script, not with -m: importing the partnerhub package would set DJANGO_SETTINGS_MODULE.
 EMBEDDED := $(PY) partnerhub/embedded.py exec --
+# Looked up before .venv/bin joins PATH: the venv is built from a system interpreter, never from itself.
+SYSTEM_PATH := $(PATH)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run test lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail chaos
 
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@python=$$(PATH='$(SYSTEM_PATH)' sh deploy/find-python $(PYTHON)) && echo "Creating $(VENV) with $$python" \
+	  && $$python -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,embedded]'
 	touch $@

