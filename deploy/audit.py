@@ -55,7 +55,9 @@ def main() -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
-        print(f"pip-audit: {len(report['dependencies'])} packages, no known vulnerability")
+        skipped = sum("skip_reason" in dep for dep in report["dependencies"])
+        excepted = f"; {skipped} not auditable here, allowed until {exception['unauditable-until']}" if skipped else ""
+        print(f"pip-audit: {len(report['dependencies'])} packages, no known vulnerability{excepted}")
     return 1 if problems else 0
 
 
