@@ -72,9 +72,15 @@ def sweep_lapse_unverified_cases() -> list[int]:
             enrollment.status = ProgramEnrollment.Status.LAPSED
             enrollment.closed_at = now
             enrollment.save(update_fields=["status", "closed_at"])
-        else:
+        else:  # the new primary contact never verified: suspended, with the notice below
             enrollment.status = ProgramEnrollment.Status.SUSPENDED
             enrollment.save(update_fields=["status"])
+            audit_record(
+                code="partnerhub.enrollment.suspended",
+                organization=enrollment.organization,
+                target=enrollment,
+                data={"reason": "recheck_lapsed", "case": case.pk},
+            )
         audit_record(code="partnerhub.verification.lapsed", organization=case.organization, target=case)
         if case.is_recheck:
             notify_contact(

@@ -150,6 +150,22 @@ def test_contact_email_recheck_keeps_active_and_asks_for_the_link(partners):
     assert _enrollment(reseller).status == "active"
 
 
+def test_unverified_new_contact_suspends_with_notice_after_the_lapse_deadline(partners, time_machine):
+    _, reseller, user = partners
+    case = services.enrollment_update_legal_details(
+        enrollment=_enrollment(reseller), actor=user, data={"contact_email": "sam@contoso.example"}
+    )
+
+    time_machine.move_to(case.lapses_at + timedelta(minutes=1))
+    services.sweep_lapse_unverified_cases()
+
+    enrollment = _enrollment(reseller)
+    assert (enrollment.status, enrollment.closed_at) == ("suspended", None)
+    email = OutboundEmail.objects.filter(subject__startswith="Your program enrolment is suspended").get()
+    assert "the new primary contact wasn't verified" in email.subject
+    assert AuditEvent.objects.filter(code="partnerhub.enrollment.suspended", organization=reseller).exists()
+
+
 def test_legal_details_form_says_what_happens_before_saving(partners):
     _, reseller, user = partners
     client = Client()
