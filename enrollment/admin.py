@@ -41,7 +41,9 @@ class ReviewForm(forms.Form):
         ("reject_final", _("Final rejection")),
         ("assign", _("Assign to me")),
     ]
-    action = forms.ChoiceField(choices=ACTIONS)
+    # No action is preselected: after a rejection the page reloads, and a preselected "Approve" would be
+    # one careless click away from undoing it. The reviewer must choose.
+    action = forms.ChoiceField(choices=[("", _("— Choose an action —")), *ACTIONS], initial="")
     reason_code = forms.ChoiceField(choices=[("", "---------"), *ReasonCode.choices], required=False)
     reason_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
 
@@ -125,13 +127,18 @@ class VerificationCaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Submitted data"))
     def submitted_data(self, case):
-        e = case.enrollment
+        """The snapshot taken when the case was opened, never the enrolment's current details."""
+        d = case.submitted_details
+        if not d:
+            return "—"
+        contact = f"{d.get('contact_first_name', '')} {d.get('contact_last_name', '')}".strip()
         return format_html(
-            "{}<br>{} {} {} {} {}<br>{}: {}<br>{}: {} · {} · {}<br>{}: {} · {}",
-            e.legal_name, e.address_line1, e.address_line2, e.postal_code, e.city, e.state,
-            _("Registration number"), e.registration_number or "—",
-            _("Primary contact"), e.contact_name, e.contact_email, e.contact_phone,
-            _("Support"), e.support_email, e.support_phone,
+            "{}<br>{} {} {} {} {} {}<br>{}: {}<br>{}: {} · {} · {}<br>{}: {} · {}",
+            d.get("legal_name", ""), d.get("address_line1", ""), d.get("address_line2", ""), d.get("postal_code", ""),
+            d.get("city", ""), d.get("state", ""), d.get("country", ""),
+            _("Registration number"), d.get("registration_number") or "—",
+            _("Primary contact"), contact, d.get("contact_email", ""), d.get("contact_phone", ""),
+            _("Support"), d.get("support_email", ""), d.get("support_phone", ""),
         )  # fmt: skip
 
     @admin.display(description=_("History"))

@@ -252,6 +252,9 @@ class VerificationCase(models.Model):
     domain_mismatch = models.BooleanField(_("email domain differs from the organization's"), default=False)
     prechecks = models.JSONField(_("automatic pre-checks"), default=dict, blank=True)
     changed_fields = models.JSONField(_("changed details"), default=list, blank=True)
+    # What was submitted for this decision, copied at submission and never rewritten: a later change of
+    # details opens a new case with its own copy, so a decided case keeps the data it decided on.
+    submitted_details = models.JSONField(_("submitted details"), default=dict, blank=True, editable=False)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -310,6 +313,17 @@ class VerificationCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_recheck(self) -> bool:
+        """A re-check of changed details of an authorized enrolment: it runs beside the program status,
+        which it changes only when it ends in a suspension."""
+        return self.kind == self.Kind.LEGAL_CHANGE
+
+    @property
+    def shows_rejection(self) -> bool:
+        """A rejection is shown while it is the current state; afterwards it lives in the history."""
+        return bool(self.reason_code) and self.status in (self.Status.ACTION_NEEDED, self.Status.REJECTED)
 
     @property
     def is_overdue(self) -> bool:

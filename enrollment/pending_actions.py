@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from partnerhub.core.pending_actions import PendingAction, register
 
-from .models import ProgramEnrollment
+from .models import ProgramEnrollment, VerificationCase
 from .selectors import enrollments_of_request
 
 
@@ -38,6 +38,36 @@ def enrollment_actions(request) -> list[PendingAction]:
                     % {"program": program, "email": enrollment.contact_email},
                     url=url,
                     link_text=_("Resend verification email"),
+                    urgent=True,
+                )
+            )
+        elif enrollment.recheck_status == VerificationCase.Status.EMAIL_PENDING:
+            actions.append(
+                PendingAction(
+                    key=f"verify_email_{enrollment.program}",
+                    title=_("Verify the new primary contact's email address"),
+                    description=_(
+                        "%(program)s: %(email)s must open the link we emailed so we can check your changed details. "
+                        "Your program status doesn't change meanwhile."
+                    )
+                    % {"program": program, "email": enrollment.contact_email},
+                    url=url,
+                    link_text=_("Resend verification email"),
+                    urgent=True,
+                )
+            )
+        elif enrollment.recheck_status == VerificationCase.Status.ACTION_NEEDED:
+            actions.append(
+                PendingAction(
+                    key=f"fix_case_{enrollment.program}",
+                    title=_("Action needed on your changed details"),
+                    description=_(
+                        "%(program)s: we need a document to confirm your changed details. Answer before the "
+                        "deadline to keep your program active."
+                    )
+                    % {"program": program},
+                    url=url,
+                    link_text=_("Fix now"),
                     urgent=True,
                 )
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from partnerhub.accounts.models import Organization, hash_token
@@ -26,8 +26,19 @@ def enrollment_list(*, organization: Organization) -> list[ProgramEnrollment]:
 def enrollments_of_request(request) -> list[ProgramEnrollment]:
     """Every enrolment of the acting organization, loaded once per request (pending actions share it)."""
     if not hasattr(request, "_partnerhub_enrollments"):
-        request._partnerhub_enrollments = list(ProgramEnrollment.objects.filter(organization=request.organization))
+        request._partnerhub_enrollments = list(
+            ProgramEnrollment.objects.filter(organization=request.organization).annotate(
+                recheck_status=_open_recheck.values("status")[:1]
+            )
+        )
     return request._partnerhub_enrollments
+
+
+# The status of an enrolment's open re-check of changed details (or None), read in the same query: the
+# re-check runs beside the program status, so what the partner must do next is on the case.
+_open_recheck = VerificationCase.objects.filter(
+    enrollment=OuterRef("pk"), kind=VerificationCase.Kind.LEGAL_CHANGE, status__in=VerificationCase.OPEN_STATUSES
+)
 
 
 def enrollment_get(*, organization: Organization, pk: int) -> ProgramEnrollment:

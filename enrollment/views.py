@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -200,9 +201,22 @@ def legal_details_update(request, pk: int):
             if case is None:
                 messages.success(request, _("Support details updated."))
             else:
-                messages.success(request, _("Details updated. What changed will be verified again."))
+                messages.success(
+                    request,
+                    _("Details updated. What changed will be verified again; your program status stays %(status)s.")
+                    % {"status": case.enrollment.get_status_display()},
+                )
             return redirect(_legal_info_url(enrollment.program))
-    return render(request, "enrollment/legal_details_form.html", {"form": form, "enrollment": enrollment})
+    return render(
+        request,
+        "enrollment/legal_details_form.html",
+        {
+            "form": form,
+            "enrollment": enrollment,
+            "sla_days": settings.VERIFICATION_SLA_BUSINESS_DAYS,
+            "answer_days": settings.ACTION_NEEDED_CLOSE_DAYS,
+        },
+    )
 
 
 @require_POST

@@ -7,4 +7,4 @@ class RelationshipsConfig(AppConfig):
     verbose_name = _("Provider directory and partnerships")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import pending_actions, receivers  # noqa: F401

@@ -41,7 +41,26 @@ def provider_listing_create_draft(*, enrollment) -> ProviderListing:
     )
     if created:
         audit_record(code="partnerhub.provider_listing.drafted", organization=organization, target=listing)
+        _alert_operators_listing_drafted(listing)
     return listing
+
+
+def _alert_operators_listing_drafted(listing: ProviderListing) -> None:
+    """Until staff publish it, the provider is invisible in Find a provider: tell the directory team."""
+    if not settings.OPERATOR_ALERT_EMAIL:
+        return
+    outbound_email_queue(
+        to=settings.OPERATOR_ALERT_EMAIL,
+        template="provider_listing_drafted",
+        context={
+            "provider": listing.organization.legal_name,
+            "url": settings.SITE_URL + reverse("admin:relationships_providerlisting_change", args=[listing.pk]),
+            "queue_url": settings.SITE_URL
+            + reverse("admin:relationships_providerlisting_changelist")
+            + f"?status__exact={ProviderListing.Status.DRAFT}",
+        },
+        language=settings.LANGUAGE_CODE,
+    )
 
 
 def provider_listing_publish(*, listing: ProviderListing, actor) -> ProviderListing:
@@ -58,6 +77,16 @@ def provider_listing_publish(*, listing: ProviderListing, actor) -> ProviderList
         audit_record(
             code="partnerhub.provider_listing.published", actor=actor, organization=listing.organization, target=listing
         )
+        for membership in (
+            Membership.objects.global_admins().filter(organization=listing.organization).select_related("user")
+        ):
+            notification_create(
+                user=membership.user,
+                organization=listing.organization,
+                title=_("Your directory listing is published"),
+                body=_("Resellers now find %(name)s in Find a provider.") % {"name": listing.display_name},
+                url=reverse("relationships:my-listing"),
+            )
     return listing
 
 

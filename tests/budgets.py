@@ -9,9 +9,9 @@ The session is read from the cache and the notification badge from the user row:
 """
 
 PAGE_QUERY_BUDGET = {
-    # + pending actions: other members?, enrolments, partner ID associated?, the latest agreement acceptance,
-    #   the agreement in force
-    "dashboard": 8,
+    # + pending actions: other members?, enrolments (with any open re-check's status), partner ID associated?,
+    #   the latest agreement acceptance, the agreement in force, a provider's listing still a draft?
+    "dashboard": 9,
     # + selling program, the reseller filter's choices, the capped count, one keyset page (with customer,
     #   profile and reseller joined)
     "customer_list": 7,

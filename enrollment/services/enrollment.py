@@ -86,6 +86,16 @@ def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict
     return checks
 
 
+SNAPSHOT_FIELDS = (*LEGAL_FIELDS, *CONTACT_FIELDS, *SUPPORT_FIELDS)
+
+
+def details_snapshot(enrollment: ProgramEnrollment) -> dict:
+    """The details a case is opened on, as plain JSON: what staff decide on, kept as it was."""
+    snapshot = {key: str(getattr(enrollment, key) or "") for key in SNAPSHOT_FIELDS}
+    snapshot["country"] = enrollment.organization.country.code
+    return snapshot
+
+
 def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool, changed: list[str]) -> tuple:
     """Create the enrolment's open verification case; returns (case, email token or None)."""
     organization = enrollment.organization
@@ -99,6 +109,7 @@ def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool
         domain_mismatch=not checks["contact_domain_matches"],
         prechecks=checks,
         changed_fields=changed,
+        submitted_details=details_snapshot(enrollment),
         submitted_at=now,
     )
     token = None
@@ -241,8 +252,9 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
         )
         case.save()
         enrollment = case.enrollment
-        enrollment.status = ProgramEnrollment.Status.PENDING_QUALIFICATION
-        enrollment.save(update_fields=["status"])
+        if not case.is_recheck:  # a re-check runs beside the program status
+            enrollment.status = ProgramEnrollment.Status.PENDING_QUALIFICATION
+            enrollment.save(update_fields=["status"])
         audit_record(
             code="partnerhub.verification.email_verified",
             organization=case.organization,
@@ -264,6 +276,10 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
 
 def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, data: dict) -> VerificationCase | None:
     """Change the legal profile or primary contact; what changed is verified again in a new case.
+
+    The new case is a re-check that runs beside the program status: an Active partner stays Active
+    (and eligible for its providers' orders) while it is reviewed, while it waits for an answer, and
+    after it is approved; only a final rejection by staff suspends the enrolment, with an email.
 
     A change of primary contact email re-runs email ownership and employment; a change of the
     business details re-runs the business check. The country is never part of it: a CSP account's
@@ -323,10 +339,8 @@ def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, dat
             start_at_email=email_changed,
             changed=verified_fields,
         )
-        enrollment.status = (
-            ProgramEnrollment.Status.EMAIL_PENDING if email_changed else ProgramEnrollment.Status.PENDING_QUALIFICATION
-        )
-        enrollment.save(update_fields=["status"])
+        # The program status stays as it is (Active stays Active): providers keep transacting with the
+        # partner while the re-check runs. Only staff end it in a suspension, with notice.
         audit_record(
             code="partnerhub.verification.reopened",
             actor=actor,

@@ -68,14 +68,35 @@ def sweep_lapse_unverified_cases() -> list[int]:
         case.decided_at = now
         case.save()
         enrollment = case.enrollment
-        if case.kind == VerificationCase.Kind.ENROLLMENT:
+        if not case.is_recheck:
             enrollment.status = ProgramEnrollment.Status.LAPSED
             enrollment.closed_at = now
             enrollment.save(update_fields=["status", "closed_at"])
-        else:
+        else:  # the new primary contact never verified: suspended, with the notice below
             enrollment.status = ProgramEnrollment.Status.SUSPENDED
             enrollment.save(update_fields=["status"])
+            audit_record(
+                code="partnerhub.enrollment.suspended",
+                organization=enrollment.organization,
+                target=enrollment,
+                data={"reason": "recheck_lapsed", "case": case.pk},
+            )
         audit_record(code="partnerhub.verification.lapsed", organization=case.organization, target=case)
+        if case.is_recheck:
+            notify_contact(
+                enrollment,
+                subject=gettext_lazy("Your program enrolment is suspended: the new primary contact wasn't verified"),
+                paragraphs=[
+                    gettext_lazy(
+                        "The new primary contact's email address wasn't verified within %(days)d days, so the "
+                        "enrolment is suspended and providers can no longer place orders naming your company."
+                    )
+                    % {"days": settings.CONTACT_VERIFICATION_LAPSE_DAYS}
+                ],
+                action_url=legal_info_url(enrollment),
+                action_label=gettext_lazy("See your program status"),
+            )
+            return
         notify_contact(
             enrollment,
             subject=gettext_lazy("Your enrolment lapsed: the email address was not verified"),

@@ -10,10 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from partnerhub.accounts.models import Membership
 from partnerhub.core.business_days import add_business_days
 from partnerhub.core.services import audit_record
 
@@ -82,6 +84,28 @@ def _authorize(case: VerificationCase, reviewer, now) -> None:
     case.decided_at = now
     case.decision_status = StepStatus.PASSED
     case.move_to(VerificationCase.Status.AUTHORIZED)
+    if case.is_recheck:  # the changed details are confirmed: nothing changes for the program
+        audit_record(
+            code="partnerhub.verification.authorized", actor=reviewer, organization=case.organization, target=case
+        )
+        notify_contact(
+            enrollment,
+            subject=gettext_lazy("Your changed details are verified"),
+            paragraphs=[
+                gettext_lazy(
+                    "We verified the changed details of %(organization)s. Nothing changes for your %(program)s "
+                    "program: its status stays %(status)s."
+                )
+                % {
+                    "organization": enrollment.organization.legal_name,
+                    "program": enrollment.get_program_display(),
+                    "status": enrollment.get_status_display(),
+                },
+            ],
+            action_url=legal_info_url(enrollment),
+            action_label=gettext_lazy("See your program status"),
+        )
+        return
     enrollment.authorized_at = enrollment.authorized_at or now
     enrollment.status = ProgramEnrollment.Status.QUALIFIED
     update = ["status", "authorized_at"]
@@ -142,15 +166,22 @@ def case_approve_step(*, case: VerificationCase, reviewer) -> VerificationCase:
     return case
 
 
-def _close_enrollment_rejected(case: VerificationCase, now) -> None:
+def _close_enrollment_rejected(case: VerificationCase, reviewer, now) -> None:
     enrollment = case.enrollment
-    if case.kind == VerificationCase.Kind.ENROLLMENT:
+    if not case.is_recheck:
         enrollment.status = ProgramEnrollment.Status.REJECTED
         enrollment.closed_at = now
         enrollment.save(update_fields=["status", "closed_at"])
     else:  # a rejected change of details: the enrolment keeps its earlier authorization, suspended
         enrollment.status = ProgramEnrollment.Status.SUSPENDED
         enrollment.save(update_fields=["status"])
+        audit_record(
+            code="partnerhub.enrollment.suspended",
+            actor=reviewer,
+            organization=enrollment.organization,
+            target=enrollment,
+            data={"reason": case.reason_text, "case": case.pk},
+        )
 
 
 def _reject_final(case: VerificationCase, reviewer, reason_code: str, reason_text: str, now) -> None:
@@ -159,7 +190,7 @@ def _reject_final(case: VerificationCase, reviewer, reason_code: str, reason_tex
     case.reason_code, case.reason_text = reason_code, reason_text
     case.decided_at = now
     case.closes_at = None
-    _close_enrollment_rejected(case, now)
+    _close_enrollment_rejected(case, reviewer, now)
     audit_record(
         code="partnerhub.verification.rejected",
         actor=reviewer,
@@ -167,6 +198,24 @@ def _reject_final(case: VerificationCase, reviewer, reason_code: str, reason_tex
         target=case,
         data={"reason_code": reason_code, "reason": reason_text},
     )
+    if case.is_recheck:
+        notify_contact(
+            case.enrollment,
+            subject=gettext_lazy("Your program enrolment is suspended: your changed details couldn't be verified"),
+            paragraphs=[
+                gettext_lazy("Reason %(code)s: %(sentence)s")
+                % {"code": reason_code, "sentence": ReasonCode(reason_code).label},
+                reason_text,
+                gettext_lazy(
+                    "While the enrolment is suspended, providers can't place orders naming %(organization)s. "
+                    "Contact support, or correct your details, to have the suspension reviewed."
+                )
+                % {"organization": case.enrollment.organization.legal_name},
+            ],
+            action_url=legal_info_url(case.enrollment),
+            action_label=gettext_lazy("See the decision"),
+        )
+        return
     notify_contact(
         case.enrollment,
         subject=gettext_lazy("We've ended the verification of your company"),
@@ -215,8 +264,9 @@ def case_reject_step(
         case.closes_at = now + timedelta(days=settings.ACTION_NEEDED_CLOSE_DAYS)
         case.reviewer = case.reviewer or reviewer
         case.save()
-        case.enrollment.status = ProgramEnrollment.Status.ACTION_NEEDED
-        case.enrollment.save(update_fields=["status"])
+        if not case.is_recheck:  # a re-check leaves the program status alone while the partner answers
+            case.enrollment.status = ProgramEnrollment.Status.ACTION_NEEDED
+            case.enrollment.save(update_fields=["status"])
         audit_record(
             code="partnerhub.verification.step_rejected",
             actor=reviewer,
@@ -224,6 +274,7 @@ def case_reject_step(
             target=case,
             data={"step": case.step, "reason_code": reason_code, "reason": reason_text},
         )
+        deadline = {"date": case.closes_at.strftime("%Y-%m-%d")}
         notify_contact(
             case.enrollment,
             subject=gettext_lazy("Action needed: we need more information to verify your company"),
@@ -231,16 +282,40 @@ def case_reject_step(
                 gettext_lazy("Reason %(code)s: %(sentence)s")
                 % {"code": reason_code, "sentence": ReasonCode(reason_code).label},
                 reason_text,
-                gettext_lazy(
-                    "Open the verification status, select Fix now and upload a document. Without an answer by "
-                    "%(date)s the verification ends."
-                )
-                % {"date": case.closes_at.strftime("%Y-%m-%d")},
+                (
+                    gettext_lazy(
+                        "Your program stays %(status)s while you answer. Without an answer by %(date)s, the "
+                        "enrolment is suspended and providers can no longer place orders naming your company."
+                    )
+                    % {**deadline, "status": case.enrollment.get_status_display()}
+                    if case.is_recheck
+                    else gettext_lazy("Without an answer by %(date)s the verification ends.") % deadline
+                ),
+                _who_can_fix(case),
             ],
-            action_url=legal_info_url(case.enrollment),
+            action_url=fix_now_url(case),
             action_label=gettext_lazy("Fix now"),
         )
     return case
+
+
+def fix_now_url(case: VerificationCase) -> str:
+    """The absolute link to the case's Fix now page (sign-in first, then straight there)."""
+    return settings.SITE_URL + reverse("enrollment:case-fix", args=[case.pk])
+
+
+def _who_can_fix(case: VerificationCase) -> str:
+    """The primary contact may have no account: name the people who can answer, and say what to do."""
+    admins = Membership.objects.global_admins().filter(organization=case.organization).select_related("user")
+    names = ", ".join(
+        f"{m.user.get_full_name()} ({m.user.email})" if m.user.get_full_name() else m.user.email
+        for m in admins.order_by("user__last_name", "user__email")
+    )
+    return gettext_lazy(
+        "Who can answer: a Global admin of %(organization)s (%(names)s) or an Account admin signs in to "
+        "PartnerHub, selects Fix now on the verification status and uploads a document. If you don't have a "
+        "PartnerHub account, forward this email to one of them."
+    ) % {"organization": case.organization.legal_name, "names": names or "—"}
 
 
 def case_request_document(*, case: VerificationCase, reviewer, reason_text: str) -> VerificationCase:
@@ -323,8 +398,9 @@ def case_submit_document(
         except Exception:
             document.file.delete(save=False)
             raise
-        case.enrollment.status = ProgramEnrollment.Status.PENDING_QUALIFICATION
-        case.enrollment.save(update_fields=["status"])
+        if not case.is_recheck:
+            case.enrollment.status = ProgramEnrollment.Status.PENDING_QUALIFICATION
+            case.enrollment.save(update_fields=["status"])
         audit_record(
             code="partnerhub.verification.document_submitted",
             actor=actor,

@@ -333,7 +333,7 @@ def test_changing_the_legal_name_after_authorization_reopens_business_verificati
     )
     authorized.refresh_from_db()
     assert authorized.status == "authorized"  # the old decision stays in history
-    assert ProgramEnrollment.objects.get().status == "pending_qualification"
+    assert ProgramEnrollment.objects.get().status == "qualified"  # the re-check runs beside the status
 
 
 def test_the_country_can_never_change(authorized, admin_member):
