@@ -241,6 +241,25 @@ class CustomerInvitation(models.Model):
 # --- orders and subscriptions -----------------------------------------------------------------------------
 
 
+class OrderNumberSequence(models.Model):
+    """The last order number a partner gave: its orders are numbered #1, #2, … of its own, without gaps.
+
+    The row is taken with an upsert that locks it until the order's transaction ends (pretix numbers its
+    invoices the same way), so two orders of one partner placed at once get consecutive numbers, and a
+    rolled-back order gives its number back."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("order number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: #{self.last_number}"
+
+
 class Order(models.Model):
     """A purchase by a partner for a customer. The idempotency key makes a repeated submission one order."""
 
@@ -248,6 +267,8 @@ class Order(models.Model):
         COMPLETED = "completed", _("Completed")
 
     partner = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="orders")
+    # Per partner (OrderNumberSequence): a provider's first order is #1, whatever other partners sold.
+    number = models.PositiveIntegerField(_("order number"))
     customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="customer_orders")
     idempotency_key = models.UUIDField(_("idempotency key"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.COMPLETED)
@@ -260,11 +281,12 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.UniqueConstraint(fields=["partner", "idempotency_key"], name="order_idempotency_key_unique"),
+            models.UniqueConstraint(fields=["partner", "number"], name="order_number_unique_per_partner"),
         ]
         indexes = [models.Index(fields=["customer", "-created_at"], name="order_customer_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} · {self.customer_id}"
+        return f"#{self.number} · {self.customer_id}"
 
 
 class Subscription(models.Model):
@@ -362,3 +384,4 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}/{self.line_number}"
+

@@ -220,7 +220,7 @@ def subscription_add(request, tenant_id):
         else:
             # A repeated submission of the form (a double click, a reload) gets the answer the first one
             # got, naming the same order: whichever response the browser shows last, it confirms the order.
-            messages.success(request, _("Order #%(order)s placed.") % {"order": order.pk})
+            messages.success(request, _("Order #%(order)s placed.") % {"order": order.number})
             return redirect("customers:customer-detail", tenant_id=tenant_id)
     return render(
         request,
