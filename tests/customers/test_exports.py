@@ -225,3 +225,23 @@ def test_a_real_worker_prepares_the_export_end_to_end(partner, large, celery_wor
     assert job.status == "done"
     assert len(_records(b"".join(_download(client, job).streaming_content))) == 46
     assert OutboundEmail.objects.filter(template="export_ready", to=user.email).exists()
+
+
+def test_a_large_subscription_export_is_complete_newest_first(seller, customer, offers, large, make_member):
+    """The other kind, keyset-paged in descending (placed, id) order: every subscription once."""
+    from tests.customers.bulk import bulk_subscriptions
+
+    provider = seller[0]
+    bulk_subscriptions(provider=provider, customer=customer.organization, reseller=None, offers=offers, count=30)
+    client = Client()
+    client.force_login(make_member(provider, Role.HELPDESK_AGENT, email="subs@contoso.example").user)
+    url = f"/customers/{customer.organization.tenant_id}/subscriptions/export/"
+    assert "Prepare the export" in client.get(url).content.decode()
+    client.post(url)
+    job = ExportJob.objects.get()
+
+    assert exports.export_job_run(job_id=job.pk) is True
+
+    records = _records(b"".join(_download(client, job).streaming_content))
+    ids = [record[0] for record in records[1:]]
+    assert len(ids) == len(set(ids)) == 32  # the fixture's two and the thirty
