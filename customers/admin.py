@@ -99,7 +99,7 @@ class OrderLineInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "partner", "customer", "currency", "created_at"]
+    list_display = ["pk", "partner", "number", "customer", "currency", "created_at"]
     list_select_related = ["partner", "customer"]
     search_fields = ["customer__legal_name", "partner__legal_name"]
     inlines = [OrderLineInline]

@@ -241,6 +241,25 @@ class CustomerInvitation(models.Model):
 # --- orders and subscriptions -----------------------------------------------------------------------------
 
 
+class OrderNumberSequence(models.Model):
+    """The last order number a partner gave: its orders are numbered #1, #2, … of its own, without gaps.
+
+    The row is taken with an upsert that locks it until the order's transaction ends (pretix numbers its
+    invoices the same way), so two orders of one partner placed at once get consecutive numbers, and a
+    rolled-back order gives its number back."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("order number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: #{self.last_number}"
+
+
 class Order(models.Model):
     """A purchase by a partner for a customer. The idempotency key makes a repeated submission one order."""
 
@@ -248,6 +267,8 @@ class Order(models.Model):
         COMPLETED = "completed", _("Completed")
 
     partner = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="orders")
+    # Per partner (OrderNumberSequence): a provider's first order is #1, whatever other partners sold.
+    number = models.PositiveIntegerField(_("order number"))
     customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="customer_orders")
     idempotency_key = models.UUIDField(_("idempotency key"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.COMPLETED)
@@ -260,11 +281,12 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [
             models.UniqueConstraint(fields=["partner", "idempotency_key"], name="order_idempotency_key_unique"),
+            models.UniqueConstraint(fields=["partner", "number"], name="order_number_unique_per_partner"),
         ]
         indexes = [models.Index(fields=["customer", "-created_at"], name="order_customer_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} · {self.customer_id}"
+        return f"#{self.number} · {self.customer_id}"
 
 
 class Subscription(models.Model):
@@ -362,3 +384,69 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}/{self.line_number}"
+
+
+# --- exports ----------------------------------------------------------------------------------------------
+
+
+class ExportJob(models.Model):
+    """A CSV export too large to stream within a request, written by a Celery task to storage.
+
+    The file is complete or absent: the task writes it under a name of its own attempt and marks the job
+    done only after the whole file is stored and its rows counted; a job whose worker stops beating is
+    handed to another attempt or failed by the sweep, never shown as done. Done files expire
+    (`expires_at`, swept by beat) and are served only through the tenant-checked download view."""
+
+    class Kind(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers")
+        SUBSCRIPTIONS = "subscriptions", _("Subscriptions")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("export"), max_length=16, choices=Kind.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    filename = models.CharField(max_length=200)  # what the browser saves it as
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(max_length=255, blank=True)  # the stored name; never a public media URL
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # the running worker's last sign of life
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # a done file is deleted after this
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="export_org_created_idx"),
+            # The sweep: running jobs by heartbeat, done jobs by expiry.
+            models.Index(fields=["status", "heartbeat_at"], name="export_status_heartbeat_idx"),
+            models.Index(fields=["status", "expires_at"], name="export_status_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} export {self.public_id}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

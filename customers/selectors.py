@@ -165,7 +165,8 @@ def customer_subscriptions(*, customer: Organization) -> QuerySet[Subscription]:
 
 
 def subscription_get(*, relationship: CustomerRelationship, public_id) -> Subscription:
-    return get_object_or_404(visible_subscriptions(relationship=relationship), public_id=public_id)
+    subscriptions = visible_subscriptions(relationship=relationship).select_related("order")
+    return get_object_or_404(subscriptions, public_id=public_id)
 
 
 def agreement_acceptances(*, customer: Organization) -> QuerySet[CustomerAgreementAcceptance]:

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import customer, invitations, partner, wizard
+from .views import customer, exports, invitations, partner, wizard
 
 app_name = "customers"
 
 urlpatterns = [
     path("customers/", partner.customer_list, name="customer-list"),
     path("customers/export/", partner.customer_export, name="customer-export"),
+    path("exports/<uuid:public_id>/", exports.export_job, name="export-job"),
+    path("exports/<uuid:public_id>/download/", exports.export_job_download, name="export-job-download"),
     path("customers/new/", wizard.account, name="wizard-account"),
     path("customers/new/domain/", wizard.domain_check, name="domain-check"),
     path("customers/new/agreement/", wizard.agreement, name="wizard-agreement"),

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,7 +21,7 @@ from partnerhub.core import rls
 from partnerhub.core.services import audit_record
 from relationships.models import PartnerRelationship
 
-from ..models import CustomerRelationship, Offer, OfferPrice, Order, OrderLine, Subscription
+from ..models import CustomerRelationship, Offer, OfferPrice, Order, OrderLine, OrderNumberSequence, Subscription
 from .common import CustomersError, require_seller
 
 
@@ -119,6 +119,21 @@ def _term_end(start, term: str):
     return (start + timedelta(days=days)).date()
 
 
+def order_number_next(*, partner: Organization) -> int:
+    """The partner's next order number, its sequence row locked until the caller's transaction ends.
+
+    One statement: the first order of a partner creates its row, the next ones increment it; the row lock
+    makes concurrent orders of one partner wait their turn, and a rollback returns the number."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {OrderNumberSequence._meta.db_table} (organization_id, last_number) VALUES (%s, 1)"  # noqa: S608
+            " ON CONFLICT (organization_id) DO UPDATE SET last_number ="
+            f" {OrderNumberSequence._meta.db_table}.last_number + 1 RETURNING last_number",
+            [partner.pk],
+        )
+        return cursor.fetchone()[0]
+
+
 def order_create_locked(*, partner, customer, actor, lines: list[LineInput], key: uuid.UUID | None = None) -> Order:
     """Write the order, its lines and one subscription per line (the caller holds the customer lock)."""
     now = timezone.now()
@@ -129,6 +144,7 @@ def order_create_locked(*, partner, customer, actor, lines: list[LineInput], key
     )
     order = Order.objects.create(
         partner=partner,
+        number=order_number_next(partner=partner),
         customer=customer,
         idempotency_key=key or uuid.uuid4(),
         currency=customer.currency,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from partnerhub.core.errors import ApplicationError
@@ -12,7 +13,6 @@ from partnerhub.core.forms import add_service_error, posted
 from partnerhub.core.pagination import keyset_page, row_url
 
 from .. import selectors, services
-from ..csv_export import csv_response
 from ..forms import (
     AttestForm,
     PartnerOfRecordForm,
@@ -22,7 +22,8 @@ from ..forms import (
     SubscriptionSettingsForm,
     SupportContactForm,
 )
-from ..models import CustomerRelationship, Subscription
+from ..models import CustomerRelationship, ExportJob, Subscription
+from . import exports
 from .common import PAGE_SIZE, partner_required, require_perm, seller_required
 
 
@@ -73,18 +74,12 @@ def _without_cursor(params) -> str:
 
 @partner_required
 def customer_export(request):
-    """Export customers: Tenant ID, Company name, Primary domain name, Relationship, Indirect reseller."""
+    """Export customers: Tenant ID, Company name, Primary domain name, Relationship, Indirect reseller.
+
+    Streamed when small; above EXPORT_STREAM_MAX_ROWS, prepared by a worker (customers/services/exports.py)."""
     require_perm(request, "customers.view_customers")
-    rows = (
-        (r.customer.tenant_id, r.customer_name, r.customer.primary_domain, r.get_kind_display(),
-         r.reseller.legal_name if r.reseller else "")
-        for r in selectors.customer_list(partner=request.organization).iterator(chunk_size=2000)
-    )  # fmt: skip
-    return csv_response(
-        "customers.csv",
-        [_("Tenant ID"), _("Company name"), _("Primary domain name"), _("Relationship"), _("Indirect reseller")],
-        rows,
-    )
+    return exports.export(request, kind=ExportJob.Kind.CUSTOMERS, filters={}, filename="customers.csv",
+                          back_url=reverse("customers:customer-list"))  # fmt: skip
 
 
 @partner_required
@@ -117,18 +112,15 @@ def customer_detail(request, tenant_id):
 
 @partner_required
 def subscription_export(request, tenant_id):
-    """Export subscriptions: Subscription ID, Subscription, Quantity, Status, Reseller."""
+    """Export subscriptions: Subscription ID, Subscription, Quantity, Status, Reseller (streamed or prepared)."""
     require_perm(request, "customers.view_customers")
     relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
-    rows = (
-        (s.public_id, s.display_name, s.quantity, s.get_status_display(),
-         s.partner_of_record.number if s.partner_of_record else "")
-        for s in selectors.visible_subscriptions(relationship=relationship).iterator(chunk_size=2000)
-    )  # fmt: skip
-    return csv_response(
-        f"subscriptions-{relationship.customer.primary_domain}.csv",
-        [_("Subscription ID"), _("Subscription"), _("Quantity"), _("Status"), _("Reseller")],
-        rows,
+    return exports.export(
+        request,
+        kind=ExportJob.Kind.SUBSCRIPTIONS,
+        filters={"tenant_id": str(tenant_id)},
+        filename=f"subscriptions-{relationship.customer.primary_domain}.csv",
+        back_url=reverse("customers:customer-detail", args=[tenant_id]),
     )
 
 
@@ -220,7 +212,7 @@ def subscription_add(request, tenant_id):
         else:
             # A repeated submission of the form (a double click, a reload) gets the answer the first one
             # got, naming the same order: whichever response the browser shows last, it confirms the order.
-            messages.success(request, _("Order #%(order)s placed.") % {"order": order.pk})
+            messages.success(request, _("Order #%(order)s placed.") % {"order": order.number})
             return redirect("customers:customer-detail", tenant_id=tenant_id)
     return render(
         request,

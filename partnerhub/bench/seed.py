@@ -36,6 +36,7 @@ from customers.models import (
     OfferPrice,
     Order,
     OrderLine,
+    OrderNumberSequence,
     Subscription,
 )
 from customers.services import offers_for
@@ -1000,6 +1001,7 @@ class WorldSeeder:
             {
                 "id": f"{order_base} + c.n - 1",
                 "partner": "c.provider_id",
+                "number": "row_number() OVER (PARTITION BY c.provider_id ORDER BY c.n)",
                 "customer": "c.org_id",
                 "idempotency_key": "md5('bench-order-' || c.org_id)::uuid",
                 "status": "'completed'",
@@ -1008,6 +1010,11 @@ class WorldSeeder:
                 "created_at": "c.created_at + interval '1 hour'",
             },
             "bench_customer c WHERE c.subscriptions > 0 ORDER BY c.n",
+        )
+        cursor.execute(  # each provider's order numbers continue after the seeded ones
+            f"INSERT INTO {OrderNumberSequence._meta.db_table} (organization_id, last_number)"  # noqa: S608
+            f" SELECT partner_id, max(number) FROM {Order._meta.db_table} GROUP BY partner_id"
+            " ON CONFLICT (organization_id) DO UPDATE SET last_number = EXCLUDED.last_number"
         )
         subscription_id = f"{subscription_base} + s.rn - 1"
         insert_select(

@@ -275,3 +275,22 @@ def acting_as(*, user, organization) -> Iterator[None]:
             if not connection.needs_rollback:
                 with connection.cursor() as cursor:
                     cursor.execute(_SET_LOCAL, previous)
+
+
+# --- migrations: the policy of a table added after core migration 0002 ------------------------------------
+
+
+def policy_operation(table: str, condition: str):
+    """A migration operation giving `table` forced row-level security and the tenant policy: the platform
+    bypass, or `condition` (in the terms of core migration 0002: `(SELECT partnerhub_org())` is the acting
+    organization, `(SELECT partnerhub_user())` the signed-in user). Same policy for reads and writes."""
+    from django.db import migrations
+
+    using = f"(SELECT partnerhub_bypass()) OR {condition}"
+    return migrations.RunSQL(
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY;"
+        f" DROP POLICY IF EXISTS tenant_isolation ON {table};"
+        f" CREATE POLICY tenant_isolation ON {table} USING ({using}) WITH CHECK ({using});",
+        f"DROP POLICY IF EXISTS tenant_isolation ON {table}; ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;"
+        f" ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;",
+    )

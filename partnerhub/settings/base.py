@@ -257,7 +257,28 @@ CELERY_BEAT_SCHEDULE = {
     # Hands queued emails that never reached a worker (broker down, worker killed) back to Celery,
     # and retries failed sends once their backoff has passed.
     "sweep-outbound-email": {"task": "partnerhub.core.tasks.sweep_outbound_email_task", "schedule": 60.0},
+    # Exports: retries or fails jobs whose worker died, re-queues jobs that never reached a worker, and
+    # deletes the files of expired exports (customers/services/exports.py).
+    "sweep-exports": {"task": "customers.tasks.export_jobs_sweep_task", "schedule": 300.0},
 }
+
+# SECTION: CSV exports (customers/services/exports.py)
+
+# An export of more rows than this (a capped count decides) is written by a worker, with a progress page,
+# a download link and an email, never streamed by a request that a proxy or gunicorn timeout could cut short.
+EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=10_000)
+# Rows per write of a streamed export (one write per row made a million rows a million writes).
+EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=1_000)
+# Rows per keyset-paged query and per progress update of a background export.
+EXPORT_TASK_CHUNK_ROWS = env.int("EXPORT_TASK_CHUNK_ROWS", default=5_000)
+# Hours a finished export stays downloadable; then the sweep deletes the file and marks the job expired.
+EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=72)
+# A running export whose worker has not reported progress for this long is presumed dead (killed, OOM).
+EXPORT_STALE_AFTER_SECONDS = env.int("EXPORT_STALE_AFTER_SECONDS", default=300)
+# Attempts of one export before the sweep fails it with an error the page shows.
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+# Hard time limit of one export task (the global CELERY_TASK_TIME_LIMIT is for short tasks).
+EXPORT_TASK_TIME_LIMIT = env.int("EXPORT_TASK_TIME_LIMIT", default=1800)
 
 # SECTION: sessions (ASVS 7.3; partnerhub/accounts/sessions.py)
 

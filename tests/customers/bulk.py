@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from customers.models import Customer, CustomerRelationship, Order, Subscription
+from customers.services.orders import order_number_next
 from partnerhub.accounts.models import Organization
 
 
@@ -69,7 +70,8 @@ def bulk_subscriptions(*, provider, customer, reseller, offers, count):
     (none when `reseller` is None: sold direct)."""
     partner_of_record = reseller.partner_ids.get(csp_associated=True) if reseller is not None else None
     now = timezone.now()
-    order = Order.objects.create(partner=provider, customer=customer, idempotency_key=uuid.uuid4(), currency="USD")
+    order = Order.objects.create(partner=provider, number=order_number_next(partner=provider), customer=customer,
+                                 idempotency_key=uuid.uuid4(), currency="USD")  # fmt: skip
     choices = [offers["standard"], offers["security"]]
     Subscription.objects.bulk_create(
         Subscription(

@@ -327,3 +327,60 @@ def test_a_partner_without_a_relationship_cant_attest_for_the_customer(seller, c
             agreement=attested(email="new@woodgrove.example"),
         )
     assert customer.organization.customer_agreement_acceptances.count() == 1
+
+
+# --- order numbers ----------------------------------------------------------------------------------
+
+
+def test_each_provider_numbers_its_own_orders_from_one(provider_client, make_customer, offers):
+    """Another partner's orders come first in the database; the provider's first order is still #1."""
+    from tests.customers.bulk import bulk_customers, bulk_subscriptions
+    from tests.factories import OrganizationFactory
+
+    other = OrganizationFactory(legal_name="Northwind Other Provider")
+    for other_customer in bulk_customers(other, 2, name="Other Customer {n}", prefix="othercust-"):
+        bulk_subscriptions(provider=other, customer=other_customer, reseller=None, offers=offers, count=1)
+    assert sorted(Order.objects.filter(partner=other).values_list("number", flat=True)) == [1, 2]
+    customer = make_customer("firstorder", company_name="First Order Foods Inc.")  # no subscription yet
+
+    first = _order(provider_client, customer.organization, offers["standard"])
+    page = provider_client.get(first.url).content.decode()
+    assert "Order #1 placed." in page
+    second = _order(provider_client, customer.organization, offers["security"])
+    assert "Order #2 placed." in provider_client.get(second.url).content.decode()
+
+    subscription = Subscription.objects.get(customer=customer.organization, offer=offers["standard"])
+    tenant = customer.organization.tenant_id
+    detail = provider_client.get(f"/customers/{tenant}/subscriptions/{subscription.public_id}/")
+    assert "order #1" in detail.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_orders_of_one_provider_get_consecutive_numbers(seller, make_customer, offers):
+    """Two customers of one provider ordered at the same moment: #1 and #2, never the same number twice."""
+    provider, user, _, _ = seller
+    customers = [make_customer(f"race{n}").organization for n in range(4)]
+    numbers, errors = [], []
+    barrier = threading.Barrier(len(customers))
+
+    def submit(customer):
+        try:
+            barrier.wait()
+            line = services.LineInput(offer=offers["standard"], quantity=1)
+            order, _ = services.order_submit(
+                partner=provider, customer=customer, actor=user, key=uuid.uuid4(), lines=[line]
+            )
+            numbers.append(order.number)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [platform_thread(submit, customer) for customer in customers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(numbers) == [1, 2, 3, 4]

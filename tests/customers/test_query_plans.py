@@ -6,15 +6,26 @@ The world is small, so PostgreSQL would rightly prefer a sequential scan of its 
 what would hurt at a million rows. (A condition on a later column of an index is also an "Index Cond" in
 PostgreSQL's plans, so an index entered without its leading column is not caught here; `make bench` measures
 those pages at a million rows.)
+
+A plan is only as deterministic as the statistics it is made from. The planner reads `pg_statistic` and
+`pg_class.reltuples`, which are whatever the last ANALYZE (autovacuum's, after some earlier test filled and
+emptied a table) left behind: with another test's statistics a tenant filter can look unselective and an
+ORDER BY … LIMIT be planned as a walk of the primary key, with no index condition. So the world is committed
+and the tenant tables are vacuumed and analyzed (as their owner: the app role may not) before any plan is
+read: the statistics are then those of this world alone, on every run, alone or after the whole suite.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 
+import environ
+import psycopg
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from partnerhub.accounts.models import Organization
@@ -37,29 +48,50 @@ FULL_SCANS = {"Seq Scan", "Index Scan", "Index Only Scan"}
 PRICED_OUT = ("enable_seqscan", "enable_mergejoin", "enable_hashjoin")
 
 
-def seq_scans(plan: dict, tables: set[str]) -> list[str]:
+def seq_scans(plan: dict, tables: set[str], hashed: frozenset[str] | None = None) -> list[str]:
     """Tenant tables read from end to end: a Seq Scan, or an index walked whole (no Index Cond), which is
-    what PostgreSQL falls back to when sequential scans are priced out and no index fits the filter."""
+    what PostgreSQL falls back to when sequential scans are priced out and no index fits the filter.
+
+    One exception, the hash join's twin that no setting prices out: an EXISTS planned as a *hashed*
+    SubPlan reads the index that serves it once, whole, into a hash table (chosen for a small table; a
+    missing index there is still a Seq Scan, and still caught)."""
+    if hashed is None:
+        hashed = frozenset(re.findall(r"hashed (SubPlan \d+)", json.dumps(plan)))
     found = []
-    full = plan.get("Node Type") == "Seq Scan" or (plan.get("Node Type") in FULL_SCANS and "Index Cond" not in plan)
+    walked = plan.get("Node Type") in FULL_SCANS and "Index Cond" not in plan
+    if walked and plan.get("Node Type") != "Seq Scan" and plan.get("Subplan Name") in hashed:
+        walked = False
+    full = plan.get("Node Type") == "Seq Scan" or walked
     if full and plan.get("Relation Name") in tables:
         found.append(f"{plan['Node Type']} on {plan['Relation Name']}")
     for child in plan.get("Plans", []):
-        found.extend(seq_scans(child, tables))
+        found.extend(seq_scans(child, tables, hashed))
     return found
 
 
 def explain(sql: str) -> dict:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:  # SET LOCAL lasts this transaction
         # Sequential scans, and the merge and hash joins that read a whole side, priced out: what remains is
         # what an index can serve, as at a million rows.
         for setting in PRICED_OUT:
             cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        cursor.execute(f"EXPLAIN (VERBOSE, FORMAT JSON) {sql}")  # VERBOSE: the outputs name hashed SubPlans
         (plan,) = cursor.fetchone()
         for setting in PRICED_OUT:
             cursor.execute(f"SET LOCAL {setting} = on")
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def gather_statistics(tables: set[str]) -> None:
+    """VACUUM ANALYZE the tables as their owner: fresh statistics of the committed rows, no dead tuples left
+    by earlier tests' rolled-back transactions. (The app role the tests run as may not ANALYZE a table it
+    does not own, and VACUUM cannot run inside the test's transaction.)"""
+    # The test database's own connection parameters (host, name), with the owner's role.
+    owner = environ.Env.db_url_config(os.environ.get("DATABASE_OWNER_URL") or os.environ["DATABASE_URL"])
+    params = {**connection.get_connection_params(), "user": owner["USER"], "password": owner["PASSWORD"]}
+    with psycopg.connect(**params, autocommit=True) as owner_connection:
+        for table in sorted(tables):
+            owner_connection.execute(f'VACUUM ANALYZE "{table}"')
 
 
 def test_the_tenant_tables_are_found():
@@ -68,9 +100,10 @@ def test_the_tenant_tables_are_found():
     assert "accounts_organization" not in tables
 
 
-def test_no_list_page_plans_a_sequential_scan_over_a_tenant_table(world):
-    w = world(25, 2)
+def test_no_list_page_plans_a_sequential_scan_over_a_tenant_table(transactional_db, world):
+    w = world(25, 2)  # committed (transactional_db), so that the owner's ANALYZE sees it
     tables = tenant_tables()
+    gather_statistics(tables)
     problems = []
     explained = 0
     for key, principal, url, _marker, _times in pages(w, 25):

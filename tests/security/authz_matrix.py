@@ -102,6 +102,8 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "partnership/<str:token>/": every((404, 404, 404, 404, 404, 404)),
     "customers/": every((302, 200, 200, 200, 302, 302)),
     "customers/export/": every((302, 200, 200, 200, 302, 302)),
+    "exports/<uuid:public_id>/": every((302, 404, 404, 404, 302, 302)),
+    "exports/<uuid:public_id>/download/": every((302, 404, 404, 404, 302, 302)),
     "customers/new/": every((302, 200, 403, 403, 302, 302)),
     "customers/new/domain/": get_only((302, 200, 403, 403, 302, 302)),
     "customers/new/agreement/": every((302, 302, 403, 403, 302, 302)),

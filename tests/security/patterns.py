@@ -73,6 +73,8 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "customer/partners/<int:pk>/remove-roles/": {"pk": _pk("customer_relationship")},
     "customer-invitation/<str:token>/": {"token": _hash("customer_invitation_token")},
     "notifications/<int:pk>/open/": {"pk": _pk("notification")},
+    "exports/<uuid:public_id>/": {"public_id": lambda t: t.objects["export_job"].public_id},
+    "exports/<uuid:public_id>/download/": {"public_id": lambda t: t.objects["export_job"].public_id},
 }
 
 # Patterns whose parameter is not a tenant's object: a choice, or a row every partner may read.

@@ -347,7 +347,7 @@ def test_a_double_clicked_order_is_one_order_and_every_answer_names_it(seller, c
             f"/customers/{customer.organization.tenant_id}/"
         }
         order = Order.objects.get(idempotency_key=key)
-        assert all(flashed(response) == [f"Order #{order.pk} placed."] for response in responses)
+        assert all(flashed(response) == [f"Order #{order.number} placed."] for response in responses)
         assert Subscription.objects.filter(order=order).count() == 1
 
     assert Order.objects.count() == orders_before + ITERATIONS

@@ -26,7 +26,7 @@ from django.utils import timezone
 from agreements.models import AgreementAcceptance, AgreementVersion
 from agreements.services import agreement_sign, agreement_version_create
 from customers import services as customer_services
-from customers.models import CustomerRelationship, Subscription
+from customers.models import CustomerRelationship, ExportJob, Subscription
 from enrollment import services as enrollment_services
 from enrollment.models import VerificationDocument
 from partnerhub.accounts import services as account_services
@@ -334,9 +334,18 @@ def build_world() -> World:
             uploaded_by=tenant.users["global_admin"],
         )  # fmt: skip
 
+    def exports(t, tenant):
+        """A finished background export, its file holding the tenant's canary."""
+        tenant.objects["export_job"] = ExportJob.objects.create(
+            organization=tenant.provider, requested_by=tenant.users["global_admin"], kind=ExportJob.Kind.CUSTOMERS,
+            filename=f"canary-{t}-export.csv", status=ExportJob.Status.DONE, rows_done=1, rows_total=1,
+            file=ContentFile(canary(t, "export_row").encode(), name=f"canary-{t}-export.csv"),
+            expires_at=timezone.now() + timedelta(days=3),
+        )  # fmt: skip
+
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
-        customer_invitations, user_invitations, notifications, documents,
+        customer_invitations, user_invitations, notifications, documents, exports,
     ):  # fmt: skip
         _each(tenants, step)
 
