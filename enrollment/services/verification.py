@@ -183,6 +183,11 @@ def _close_enrollment_rejected(case: VerificationCase, reviewer, now) -> None:
     elif enrollment.status != ProgramEnrollment.Status.SUSPENDED:
         # A rejected change of details: the enrolment keeps its earlier authorization, suspended.
         enrollment_mark_suspended(enrollment, actor=reviewer, reason=case.reason_text, case=case, now=now)
+    elif enrollment.suspension_case_id is not None:
+        # Already suspended by a re-check, and the correction was rejected too: the partner reads the
+        # latest reason, and a later approved correction still lifts the suspension.
+        enrollment.suspension_reason, enrollment.suspension_case = case.reason_text, case
+        enrollment.save(update_fields=["suspension_reason", "suspension_case"])
 
 
 def _reject_final(case: VerificationCase, reviewer, reason_code: str, reason_text: str, now) -> None:

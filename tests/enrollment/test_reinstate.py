@@ -210,3 +210,14 @@ def test_migration_backfills_suspensions_from_the_audit_trail(suspended):
     enrollment = _enrollment(reseller)
     assert (enrollment.suspension_reason, enrollment.suspension_case) == ("Not the registered one.", case)
     assert enrollment.suspended_at is not None
+
+
+def test_a_second_rejected_recheck_updates_the_suspension_reason(suspended, staff):
+    _, reseller, user = suspended
+    case = _change_address(reseller, user, address_line1="4 Other Street")
+
+    services.case_reject_final(case=case, reviewer=staff, reason_code="BUS-02", reason_text="Still not registered.")
+
+    enrollment = _enrollment(reseller)
+    assert (enrollment.status, enrollment.suspended_from) == ("suspended", "active")
+    assert (enrollment.suspension_reason, enrollment.suspension_case) == ("Still not registered.", case)
