@@ -219,7 +219,7 @@ class ProgramEnrollmentAdmin(admin.ModelAdmin):
     search_fields = ["organization__legal_name", "contact_email", "legal_name"]
     list_select_related = ["organization"]
     readonly_fields = [field.name for field in ProgramEnrollment._meta.fields]
-    actions = ["pass_credit_check", "fail_credit_check", "approve_transition"]
+    actions = ["pass_credit_check", "fail_credit_check", "approve_transition", "reinstate"]
 
     def has_add_permission(self, request):
         return False
@@ -265,6 +265,15 @@ class ProgramEnrollmentAdmin(admin.ModelAdmin):
             queryset,
             _("Move approved"),
             lambda e: services.enrollment_approve_transition(enrollment=e, reviewer=request.user),
+        )
+
+    @admin.action(description=_("Reinstate (lift the suspension)"))
+    def reinstate(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            _("Reinstated"),
+            lambda e: services.enrollment_reinstate(enrollment=e, actor=request.user),
         )
 
 

@@ -123,6 +123,15 @@ class ProgramEnrollment(PostalAddress):
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     authorized_at = models.DateTimeField(_("authorized"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The current suspension, if any: the partner reads its reason and what lifts it, and reinstatement
+    # restores the status it interrupted. A suspension caused by a re-check (its case set) is lifted
+    # when a later re-check of corrected details is approved; any suspension by staff reinstating it.
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    suspension_reason = models.TextField(_("suspension reason"), blank=True)
+    suspended_from = models.CharField(_("status before the suspension"), max_length=32, blank=True)
+    suspension_case = models.ForeignKey(
+        "VerificationCase", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("program enrollment")

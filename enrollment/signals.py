@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # Sent inside the transaction that authorizes an enrolment: kwargs enrollment.
 enrollment_authorized = Signal()
+
+# Sent inside the transaction that reinstates a suspended enrolment as Qualified with a partner ID
+# associated: the agreements app makes it Active if the partner agreement is accepted. kwargs enrollment.
+enrollment_reinstated = Signal()

@@ -50,6 +50,7 @@ HISTORY_LABELS = {
     "partnerhub.enrollment.transition_requested": _("Move to indirect reseller requested"),
     "partnerhub.enrollment.transition_approved": _("Move to indirect reseller approved"),
     "partnerhub.enrollment.suspended": _("Enrolment suspended"),
+    "partnerhub.enrollment.reinstated": _("Enrolment reinstated (suspension lifted)"),
     "partnerhub.verification.email_resent": _("Verification email sent again"),
     "partnerhub.verification.reminder_sent": _("Reminder sent to the primary contact"),
     "partnerhub.verification.email_verified": _("Email address verified"),

@@ -24,6 +24,7 @@ from .verification import (
     case_submit_document,
     enrollment_approve_transition,
     enrollment_record_credit_check,
+    enrollment_reinstate,
     enrollment_suspend,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "enrollment_approve_transition",
     "enrollment_purchase_support_plan",
     "enrollment_record_credit_check",
+    "enrollment_reinstate",
     "enrollment_request_transition",
     "enrollment_submit",
     "enrollment_suspend",

@@ -19,9 +19,10 @@ from partnerhub.core.services import audit_record, outbound_email_queue
 from ..models import ProgramEnrollment, ReasonCode, StepStatus, VerificationCase
 from .enrollment import _send_contact_verification
 from .notify import legal_info_url, notify_contact  # noqa: F401
-from .verification import _reject_final
+from .verification import _reject_final, enrollment_mark_suspended
 
 BATCH = 200
+LAPSED_REASON = gettext_lazy("The new primary contact's email address wasn't verified in time.")
 
 
 def _sweep(due: Q, act: Callable[[VerificationCase], None]) -> list[int]:
@@ -72,13 +73,14 @@ def sweep_lapse_unverified_cases() -> list[int]:
             enrollment.status = ProgramEnrollment.Status.LAPSED
             enrollment.closed_at = now
             enrollment.save(update_fields=["status", "closed_at"])
-        else:  # the new primary contact never verified: suspended, with the notice below
-            enrollment.status = ProgramEnrollment.Status.SUSPENDED
-            enrollment.save(update_fields=["status"])
-            audit_record(
-                code="partnerhub.enrollment.suspended",
-                organization=enrollment.organization,
-                target=enrollment,
+        elif enrollment.status != ProgramEnrollment.Status.SUSPENDED:
+            # The new primary contact never verified: suspended, with the notice below.
+            enrollment_mark_suspended(
+                enrollment,
+                actor=None,
+                reason=str(LAPSED_REASON),
+                case=case,
+                now=now,
                 data={"reason": "recheck_lapsed", "case": case.pk},
             )
         audit_record(code="partnerhub.verification.lapsed", organization=case.organization, target=case)

@@ -24,6 +24,7 @@ from ..models import (
     CreditCheck,
     DocumentType,
     EnrollmentError,
+    PartnerId,
     Program,
     ProgramEnrollment,
     ReasonCode,
@@ -32,7 +33,7 @@ from ..models import (
     VerificationCase,
     VerificationDocument,
 )
-from ..signals import enrollment_authorized
+from ..signals import enrollment_authorized, enrollment_reinstated
 from .notify import legal_info_url, notify_contact
 
 # Magic numbers of the accepted document formats: the content decides, not the name or the browser.
@@ -88,6 +89,13 @@ def _authorize(case: VerificationCase, reviewer, now) -> None:
         audit_record(
             code="partnerhub.verification.authorized", actor=reviewer, organization=case.organization, target=case
         )
+        if enrollment.status == ProgramEnrollment.Status.SUSPENDED and enrollment.suspension_case_id is not None:
+            # A suspension a re-check caused is answered by corrected details: their approval lifts it.
+            # A suspension staff decided (abuse, billing) stays until staff reinstate the enrolment.
+            locked = _lock_enrollment(enrollment)
+            _reinstate(locked, reviewer, case=case)
+            case.enrollment = locked
+            return
         notify_contact(
             enrollment,
             subject=gettext_lazy("Your changed details are verified"),
@@ -172,16 +180,14 @@ def _close_enrollment_rejected(case: VerificationCase, reviewer, now) -> None:
         enrollment.status = ProgramEnrollment.Status.REJECTED
         enrollment.closed_at = now
         enrollment.save(update_fields=["status", "closed_at"])
-    else:  # a rejected change of details: the enrolment keeps its earlier authorization, suspended
-        enrollment.status = ProgramEnrollment.Status.SUSPENDED
-        enrollment.save(update_fields=["status"])
-        audit_record(
-            code="partnerhub.enrollment.suspended",
-            actor=reviewer,
-            organization=enrollment.organization,
-            target=enrollment,
-            data={"reason": case.reason_text, "case": case.pk},
-        )
+    elif enrollment.status != ProgramEnrollment.Status.SUSPENDED:
+        # A rejected change of details: the enrolment keeps its earlier authorization, suspended.
+        enrollment_mark_suspended(enrollment, actor=reviewer, reason=case.reason_text, case=case, now=now)
+    elif enrollment.suspension_case_id is not None:
+        # Already suspended by a re-check, and the correction was rejected too: the partner reads the
+        # latest reason, and a later approved correction still lifts the suspension.
+        enrollment.suspension_reason, enrollment.suspension_case = case.reason_text, case
+        enrollment.save(update_fields=["suspension_reason", "suspension_case"])
 
 
 def _reject_final(case: VerificationCase, reviewer, reason_code: str, reason_text: str, now) -> None:
@@ -543,15 +549,7 @@ def enrollment_suspend(*, enrollment: ProgramEnrollment, reviewer, reason_text: 
         )
         if enrollment.status not in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE):
             raise EnrollmentError(_("Only an authorized enrolment can be suspended."), code="illegal_transition")
-        enrollment.status = ProgramEnrollment.Status.SUSPENDED
-        enrollment.save(update_fields=["status"])
-        audit_record(
-            code="partnerhub.enrollment.suspended",
-            actor=reviewer,
-            organization=enrollment.organization,
-            target=enrollment,
-            data={"reason": reason_text},
-        )
+        enrollment_mark_suspended(enrollment, actor=reviewer, reason=reason_text.strip(), now=timezone.now())
         notify_contact(
             enrollment,
             subject=gettext_lazy("Your program enrolment is suspended"),
@@ -559,4 +557,106 @@ def enrollment_suspend(*, enrollment: ProgramEnrollment, reviewer, reason_text: 
             action_url=legal_info_url(enrollment),
             action_label=gettext_lazy("See your program status"),
         )
+    return enrollment
+
+
+def _lock_enrollment(enrollment: ProgramEnrollment) -> ProgramEnrollment:
+    return (
+        ProgramEnrollment.objects.select_for_update(of=("self",))
+        .select_related("organization", "enrolled_by")
+        .get(pk=enrollment.pk)
+    )
+
+
+def enrollment_mark_suspended(
+    enrollment: ProgramEnrollment, *, actor, reason: str, now, case: VerificationCase | None = None, data=None
+) -> None:
+    """Suspend a locked, authorized enrolment: remember why, what lifts it and the status it interrupts.
+
+    Called inside the caller's transaction (staff's suspension, a re-check's final rejection or lapse);
+    the caller sends the notice, which differs per cause.
+    """
+    enrollment.suspended_from = enrollment.status
+    enrollment.status = ProgramEnrollment.Status.SUSPENDED
+    enrollment.suspended_at = now
+    enrollment.suspension_reason = reason
+    enrollment.suspension_case = case
+    enrollment.save(update_fields=["status", "suspended_from", "suspended_at", "suspension_reason", "suspension_case"])
+    audit_record(
+        code="partnerhub.enrollment.suspended",
+        actor=actor,
+        organization=enrollment.organization,
+        target=enrollment,
+        data=data or ({"reason": reason, "case": case.pk} if case else {"reason": reason}),
+    )
+
+
+def _reinstate(enrollment: ProgramEnrollment, actor, *, case: VerificationCase | None = None) -> None:
+    """Lift the suspension of a locked enrolment; the status follows the rules, not a stored guess alone.
+
+    Active needs the partner agreement accepted and a location partner ID associated: without the
+    association it is Qualified; with it, an enrolment suspended while Active is Active again, and one
+    suspended while Qualified asks the agreements app (a signal, it sits above us) whether it is now Active.
+    """
+    if enrollment.status != ProgramEnrollment.Status.SUSPENDED:
+        raise EnrollmentError(
+            _("This enrolment is %(status)s, not suspended; there is nothing to reinstate.")
+            % {"status": enrollment.get_status_display()},
+            code="illegal_transition",
+        )
+    associated = PartnerId.objects.filter(organization=enrollment.organization, csp_associated=True).exists()
+    was_active = enrollment.suspended_from == ProgramEnrollment.Status.ACTIVE
+    enrollment.status = (
+        ProgramEnrollment.Status.ACTIVE if associated and was_active else ProgramEnrollment.Status.QUALIFIED
+    )
+    reason = enrollment.suspension_reason
+    enrollment.suspended_at = None
+    enrollment.suspension_reason = enrollment.suspended_from = ""
+    enrollment.suspension_case = None
+    enrollment.save(update_fields=["status", "suspended_from", "suspended_at", "suspension_reason", "suspension_case"])
+    if associated and enrollment.status == ProgramEnrollment.Status.QUALIFIED:
+        enrollment_reinstated.send(sender=ProgramEnrollment, enrollment=enrollment)
+    audit_record(
+        code="partnerhub.enrollment.reinstated",
+        actor=actor,
+        organization=enrollment.organization,
+        target=enrollment,
+        data={"status": enrollment.status, "suspension_reason": reason, **({"case": case.pk} if case else {})},
+    )
+    paragraphs = []
+    if case is not None:
+        paragraphs.append(
+            gettext_lazy("We verified the corrected details of %(organization)s, which lifts the suspension.")
+            % {"organization": enrollment.organization.legal_name}
+        )
+    paragraphs.append(
+        gettext_lazy(
+            "Your %(program)s program is %(status)s again: providers can place orders naming %(organization)s again."
+        )
+        % {
+            "program": enrollment.get_program_display(),
+            "status": enrollment.get_status_display(),
+            "organization": enrollment.organization.legal_name,
+        }
+        if enrollment.status == ProgramEnrollment.Status.ACTIVE
+        else gettext_lazy(
+            "Your %(program)s program is %(status)s again. To transact, a Global admin associates a location "
+            "partner ID and accepts the partner agreement."
+        )
+        % {"program": enrollment.get_program_display(), "status": enrollment.get_status_display()}
+    )
+    notify_contact(
+        enrollment,
+        subject=gettext_lazy("Your program enrolment is reinstated"),
+        paragraphs=paragraphs,
+        action_url=legal_info_url(enrollment),
+        action_label=gettext_lazy("See your program status"),
+    )
+
+
+def enrollment_reinstate(*, enrollment: ProgramEnrollment, actor) -> ProgramEnrollment:
+    """Staff lift a suspension ("Reinstate"); refused unless suspended, so a second run changes nothing."""
+    with transaction.atomic():
+        enrollment = _lock_enrollment(enrollment)
+        _reinstate(enrollment, actor)
     return enrollment
