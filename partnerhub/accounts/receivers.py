@@ -3,6 +3,7 @@
 from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils import translation
 
 
 @receiver(password_changed, dispatch_uid="accounts.clear_temporary_password")
@@ -32,3 +33,14 @@ def remember_acting_organization(sender, request, user, **kwargs) -> None:
     membership = choose_membership(memberships, request.session.get(SESSION_KEY))
     if membership is not None:
         request.session[SESSION_KEY] = membership.organization_id
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.speak_the_users_language")
+def speak_the_users_language(sender, request, user, **kwargs) -> None:
+    """From sign-in on, the request speaks the user's saved language, as every later page does
+    (ActingOrganizationMiddleware): a message queued after `login()` ("You're signed in", "Your customer
+    account is ready") would otherwise be translated into the browser's language and shown, untranslated
+    to the reader, on the next page in the user's."""
+    if request is not None and user.language and user.language != translation.get_language():
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
