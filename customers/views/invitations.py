@@ -148,14 +148,22 @@ def invitation_revoke(request, pk: int):
 # --- the customer's side of the link ----------------------------------------------------------------------
 
 
+def _invitation_gone(request, status: int = 410):
+    """410 Gone for a link that worked once (used, revoked, expired), as for partnership links; 404 for
+    a token that never existed. The page explains either way."""
+    return render(request, "customers/invitation_gone.html", status=status)
+
+
 @never_cache
 @ratelimit(key="ip", rate="60/m", method="POST", block=True)
 @rls.link_view
 def invitation_accept(request, token: str):
     """What the link opens: sign in as the customer's Global admin and accept, or create the customer account."""
     invitation = selectors.invitation_by_token(token=token)
-    if invitation is None or not invitation.is_usable:
-        return render(request, "customers/invitation_gone.html", status=404)
+    if invitation is None:
+        return _invitation_gone(request, status=404)
+    if not invitation.is_usable:
+        return _invitation_gone(request)
     context = {"invitation": invitation}
     if not request.user.is_authenticated:
         form = CustomerSignupForm(posted(request))
@@ -171,6 +179,8 @@ def invitation_accept(request, token: str):
                     accept_agreement=form.cleaned_data["accept_agreement"],
                 )
             except ApplicationError as exc:
+                if exc.code == "gone":  # used, revoked or expired while the form was being filled in
+                    return _invitation_gone(request)
                 add_service_error(form, exc)
             else:
                 login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
@@ -204,6 +214,8 @@ def invitation_accept(request, token: str):
                 accept_agreement=needs_agreement and form.cleaned_data["accept_agreement"],
             )
         except ApplicationError as exc:
+            if exc.code == "gone":
+                return _invitation_gone(request)
             add_service_error(form, exc)
         else:
             messages.success(request, _("The reseller relationship was accepted."))
