@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -186,11 +187,18 @@ def invitation_accept(request, token: str):
                 login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
                 messages.success(
                     request,
-                    _("Your customer account is ready. You sign in as %(email)s.") % {"email": user.email},
+                    _("Your customer account is ready. You sign in as %(email)s.") % {"email": user.email}
+                    + " "
+                    + _("To be able to recover it, confirm your address %(recovery)s from the email we sent there.")
+                    % {"recovery": user.recovery_email},
                 )
                 return redirect("customers:partner-relationships")
         sign_in = reverse("account_login") + "?" + urlencode({"next": request.path})
-        return render(request, "customers/invitation_signup.html", {**context, "form": form, "sign_in_url": sign_in})
+        return render(
+            request,
+            "customers/invitation_signup.html",
+            {**context, "form": form, "sign_in_url": sign_in, "domain_suffix": settings.CUSTOMER_DOMAIN_SUFFIX},
+        )
     customer = request.organization
     try:
         if customer is None:

@@ -64,6 +64,17 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return self._site_url(path.replace("UID-KEY", quote(key)))
 
+    # A customer admin's sign-in name (admin@<prefix>.onpartnerhub.example) is no mailbox: an account's
+    # reset link and security notices go to its confirmed recovery address instead (User.mailbox).
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        super().send_password_reset_mail(user, user.mailbox, {**context, "sign_in_name": user.email})
+
+    def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:
+        if email is None or email.lower() == user.email:
+            email = user.mailbox
+        super().send_notification_mail(template_prefix, user, context, email)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render allauth's email now, but let the outbox and Celery deliver it after commit."""
         if template_prefix in self.PAGE_LINK_TEMPLATES:

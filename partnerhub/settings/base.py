@@ -139,7 +139,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 ACCOUNT_ADAPTER = "partnerhub.accounts.adapter.PartnerHubAccountAdapter"
-ACCOUNT_FORMS = {"signup": "partnerhub.accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "partnerhub.accounts.forms.SignupForm",
+    # Also finds an account by its confirmed recovery address (a customer admin's sign-in is no mailbox).
+    "reset_password": "partnerhub.accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -178,6 +182,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # SECTION: tenancy
 
 USER_INVITATION_TTL_DAYS = env.int("USER_INVITATION_TTL_DAYS", default=7)
+# How long the link that confirms an account's recovery address (a customer admin's own mailbox) works.
+RECOVERY_EMAIL_CONFIRM_DAYS = env.int("RECOVERY_EMAIL_CONFIRM_DAYS", default=7)
 
 # SECTION: internationalization
 
