@@ -342,12 +342,19 @@ def recovery_email_set(*, user: User, email: str) -> User:
     return user
 
 
+class RecoveryLinkInvalid(AccountsError):
+    """A recovery-address link PartnerHub never signed."""
+
+
 def recovery_email_user(token: str) -> User | None:
-    """The user a confirmation link names, if the link is genuine, recent, and the address unchanged."""
+    """The user a confirmation link names, if it is still recent and the address unchanged (else None);
+    RecoveryLinkInvalid if PartnerHub never signed it."""
     try:
         claim = signing.loads(token, salt=RECOVERY_SALT, max_age=timedelta(days=settings.RECOVERY_EMAIL_CONFIRM_DAYS))
-    except signing.BadSignature:  # also SignatureExpired
+    except signing.SignatureExpired:
         return None
+    except signing.BadSignature:
+        raise RecoveryLinkInvalid(_("This link is not valid.")) from None
     user = User.objects.filter(pk=claim.get("user"), is_active=True).first()
     if user is None or not user.recovery_email or user.recovery_email != claim.get("email"):
         return None

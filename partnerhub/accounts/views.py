@@ -209,8 +209,11 @@ def invitation_accept(request, token: str):
 @rls.link_view
 def recovery_email_confirm(request, token: str):
     """The link in the "confirm your recovery address" email: a page (GET), then the confirmation (POST)."""
-    user = services.recovery_email_user(token)
-    if user is None:
+    try:
+        user = services.recovery_email_user(token)
+    except services.RecoveryLinkInvalid:  # never signed by us: as an unknown invitation token
+        return render(request, "accounts/recovery_email_confirm.html", {"gone": True}, status=404)
+    if user is None:  # expired, or the address changed since
         return render(request, "accounts/recovery_email_confirm.html", {"gone": True}, status=410)
     if request.method == "POST":
         services.recovery_email_confirm(user=user)

@@ -69,7 +69,7 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "settings/users/invitations/<int:pk>/resend/": post_only((302, 404, 403, 404, 404, 302)),
     "settings/users/invitations/<int:pk>/revoke/": post_only((302, 404, 403, 404, 404, 302)),
     "invitations/<str:token>/": every((404, 404, 404, 404, 404, 404)),
-    "account/recovery-email/<str:token>/": every((410, 410, 410, 410, 410, 410)),
+    "account/recovery-email/<str:token>/": every((404, 404, 404, 404, 404, 404)),
     "programs/csp/": get_post((302, 200, 200, 200, 302, 302), (302, 200, 403, 200, 302, 302)),
     "programs/csp/enroll/<str:program>/": every((302, 200, 403, 302, 302, 302)),
     "settings/legal/": every((302, 200, 200, 200, 302, 302)),
