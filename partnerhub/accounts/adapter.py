@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django import forms
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from partnerhub.core.services import outbound_email_queue_rendered
 
 from .models import AllowedEmailDomain
+from .reauth import seconds_since_authentication
 from .webmail import email_domain, is_webmail_domain
 
 
@@ -48,6 +50,18 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
             super().pre_authenticate(request, **credentials)
         except forms.ValidationError:
             raise ImmediateHttpResponse(respond_429(request)) from None
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth 65 asks for the password before a sensitive change (two-step set-up, say) unless the user
+        re-authenticated within ACCOUNT_REAUTHENTICATION_TIMEOUT, and only counts an explicit
+        re-authentication: a user who just signed in (or was signed in by their confirmation link) would
+        type their password twice in a minute. A sign-in counts here as a recent authentication."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request or context.request
+        if request is None or not getattr(request, "user", None) or not request.user.is_authenticated:
+            return True
+        return seconds_since_authentication(request, count_sign_in=True) >= settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
 
     def get_password_change_redirect_url(self, request) -> str:
         return reverse("core:dashboard")

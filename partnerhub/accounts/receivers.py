@@ -1,9 +1,13 @@
 """Reactions to allauth's events."""
 
+import time
+
 from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import translation
+
+from .reauth import SIGNED_IN_AT
 
 
 @receiver(password_changed, dispatch_uid="accounts.clear_temporary_password")
@@ -44,3 +48,11 @@ def speak_the_users_language(sender, request, user, **kwargs) -> None:
     if request is not None and user.language and user.language != translation.get_language():
         translation.activate(user.language)
         request.LANGUAGE_CODE = user.language
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.remember_sign_in_time")
+def remember_sign_in_time(sender, request, user, **kwargs) -> None:
+    """A sign-in is a recent authentication (partnerhub/accounts/reauth.py): setting up two-step sign-in
+    right after it doesn't ask for the password again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = time.time()

@@ -154,6 +154,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Sensitive account changes (two-step set-up or removal, say) ask for the password again unless the user signed
+# in or re-authenticated within this many seconds (the adapter counts a sign-in, which allauth does not).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PartnerHub] "
 # Brute force and credential stuffing (ASVS 6.1.1/6.3.1). Failed sign-ins: 20 a minute from one IP address
 # (whatever the accounts) and 5 a minute on one account (whatever the addresses); past either, sign-in answers
