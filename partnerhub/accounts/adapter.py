@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context
+from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django import forms
@@ -58,7 +58,7 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
         type their password twice in a minute. A sign-in counts here as a recent authentication."""
         if not super().is_reauthentication_required(app=app, **kwargs):
             return False
-        request = self.request or context.request
+        request = self.request or allauth_context.request
         if request is None or not getattr(request, "user", None) or not request.user.is_authenticated:
             return True
         return seconds_since_authentication(request, count_sign_in=True) >= settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
