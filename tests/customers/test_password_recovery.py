@@ -14,7 +14,9 @@ from customers.models import CustomerRelationship
 from partnerhub.accounts.models import Membership, Role, User
 from partnerhub.core.models import AuditEvent, OutboundEmail
 from partnerhub.core.tasks import send_outbound_email_task
+from tests.customers.conftest import ACCOUNT
 from tests.customers.test_invitations import _client
+from tests.customers.test_invitations import _link as _link_of
 
 CONTACT = "nestor@woodgrove.example"  # the wizard's primary contact (tests/customers/conftest.py ACCOUNT)
 NEW_PASSWORD = "my-own-passphrase-2026"
@@ -193,3 +195,25 @@ def test_the_owner_hears_of_a_reset_at_their_confirmed_address(seller, woodgrove
     assert notice.to == CONTACT
     assert "Contoso Distribution Inc." in notice.subject
     assert Membership.objects.filter(user=admin, organization=customer).exists()
+
+
+# --- which address to sign in with ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_signup_from_a_link_says_which_address_to_sign_in_with_and_where_recovery_goes(seller):
+    _, path = _link_of(_client(seller[1]))
+    visitor = Client()
+
+    form = visitor.get(path).content.decode()
+    visitor.post(
+        path,
+        {**ACCOUNT, "domain_prefix": "fourthcoffee", "company_name": "Fourth Coffee Inc.",
+         "password": "a-long-enough-passphrase", "authorize": "on", "accept_agreement": "on"},
+    )  # fmt: skip
+    welcome = visitor.get("/customer/partners/").content.decode()
+
+    assert "You will sign in as <strong>admin@<em>your-domain-name</em>.onpartnerhub.example</strong>" in form
+    assert "You sign in as admin@fourthcoffee.onpartnerhub.example." in welcome
+    assert f"confirm your address {CONTACT} from the email we sent there" in welcome
+    assert OutboundEmail.objects.filter(to=CONTACT, template="recovery_email_confirm").exists()
