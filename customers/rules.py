@@ -13,3 +13,4 @@ rules.add_perm(
 )
 rules.add_perm("customers.view_customers", has_role(*Role.values))
 rules.add_perm("customers.remove_relationship", has_role(Role.GLOBAL_ADMIN))
+rules.add_perm("customers.reset_customer_password", has_role(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT))

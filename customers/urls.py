@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customer, exports, invitations, partner, wizard
+from .views import customer, exports, invitations, partner, users, wizard
 
 app_name = "customers"
 
@@ -29,6 +29,12 @@ urlpatterns = [
         "customers/<uuid:tenant_id>/subscriptions/<uuid:public_id>/",
         partner.subscription_detail,
         name="subscription-detail",
+    ),
+    path("customers/<uuid:tenant_id>/users/", users.customer_users, name="customer-users"),
+    path(
+        "customers/<uuid:tenant_id>/users/<int:pk>/reset-password/",
+        users.customer_user_password_reset,
+        name="customer-user-password-reset",
     ),
     path("customers/<uuid:tenant_id>/remove/", partner.relationship_remove, name="relationship-remove"),
     path("partners/providers/<int:pk>/customers/", customer.provider_customers, name="provider-customers"),

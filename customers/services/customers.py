@@ -18,6 +18,7 @@ from agreements.models import AgreementType, CustomerAgreementAcceptance
 from agreements.selectors import current_version
 from enrollment.models import Program
 from partnerhub.accounts.models import Membership, Organization, Role, User
+from partnerhub.accounts.services import recovery_email_set
 from partnerhub.accounts.webmail import email_domain
 from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion, MarketUnavailable, market_for
@@ -236,6 +237,8 @@ def _create_admin(organization: Organization, customer: Customer, *, password: s
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     Membership.objects.create(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
+    # admin@<domain> is no mailbox: the contact who owns the account recovers it through their own address.
+    recovery_email_set(user=user, email=customer.contact_email)
     return user
 
 

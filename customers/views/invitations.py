@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -148,14 +149,22 @@ def invitation_revoke(request, pk: int):
 # --- the customer's side of the link ----------------------------------------------------------------------
 
 
+def _invitation_gone(request, status: int = 410):
+    """410 Gone for a link that worked once (used, revoked, expired), as for partnership links; 404 for
+    a token that never existed. The page explains either way."""
+    return render(request, "customers/invitation_gone.html", status=status)
+
+
 @never_cache
 @ratelimit(key="ip", rate="60/m", method="POST", block=True)
 @rls.link_view
 def invitation_accept(request, token: str):
     """What the link opens: sign in as the customer's Global admin and accept, or create the customer account."""
     invitation = selectors.invitation_by_token(token=token)
-    if invitation is None or not invitation.is_usable:
-        return render(request, "customers/invitation_gone.html", status=404)
+    if invitation is None:
+        return _invitation_gone(request, status=404)
+    if not invitation.is_usable:
+        return _invitation_gone(request)
     context = {"invitation": invitation}
     if not request.user.is_authenticated:
         form = CustomerSignupForm(posted(request))
@@ -171,16 +180,25 @@ def invitation_accept(request, token: str):
                     accept_agreement=form.cleaned_data["accept_agreement"],
                 )
             except ApplicationError as exc:
+                if exc.code == "gone":  # used, revoked or expired while the form was being filled in
+                    return _invitation_gone(request)
                 add_service_error(form, exc)
             else:
                 login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
                 messages.success(
                     request,
-                    _("Your customer account is ready. You sign in as %(email)s.") % {"email": user.email},
+                    _("Your customer account is ready. You sign in as %(email)s.") % {"email": user.email}
+                    + " "
+                    + _("To be able to recover it, confirm your address %(recovery)s from the email we sent there.")
+                    % {"recovery": user.recovery_email},
                 )
                 return redirect("customers:partner-relationships")
         sign_in = reverse("account_login") + "?" + urlencode({"next": request.path})
-        return render(request, "customers/invitation_signup.html", {**context, "form": form, "sign_in_url": sign_in})
+        return render(
+            request,
+            "customers/invitation_signup.html",
+            {**context, "form": form, "sign_in_url": sign_in, "domain_suffix": settings.CUSTOMER_DOMAIN_SUFFIX},
+        )
     customer = request.organization
     try:
         if customer is None:
@@ -204,6 +222,8 @@ def invitation_accept(request, token: str):
                 accept_agreement=needs_agreement and form.cleaned_data["accept_agreement"],
             )
         except ApplicationError as exc:
+            if exc.code == "gone":
+                return _invitation_gone(request)
             add_service_error(form, exc)
         else:
             messages.success(request, _("The reseller relationship was accepted."))

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django import forms
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from partnerhub.core.services import outbound_email_queue_rendered
 
 from .models import AllowedEmailDomain
+from .reauth import seconds_since_authentication
 from .webmail import email_domain, is_webmail_domain
 
 
@@ -49,6 +51,18 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
         except forms.ValidationError:
             raise ImmediateHttpResponse(respond_429(request)) from None
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth 65 asks for the password before a sensitive change (two-step set-up, say) unless the user
+        re-authenticated within ACCOUNT_REAUTHENTICATION_TIMEOUT, and only counts an explicit
+        re-authentication: a user who just signed in (or was signed in by their confirmation link) would
+        type their password twice in a minute. A sign-in counts here as a recent authentication."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request or allauth_context.request
+        if request is None or not getattr(request, "user", None) or not request.user.is_authenticated:
+            return True
+        return seconds_since_authentication(request, count_sign_in=True) >= settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+
     def get_password_change_redirect_url(self, request) -> str:
         return reverse("core:dashboard")
 
@@ -63,6 +77,17 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key: str) -> str:
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return self._site_url(path.replace("UID-KEY", quote(key)))
+
+    # A customer admin's sign-in name (admin@<prefix>.onpartnerhub.example) is no mailbox: an account's
+    # reset link and security notices go to its confirmed recovery address instead (User.mailbox).
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        super().send_password_reset_mail(user, user.mailbox, {**context, "sign_in_name": user.email})
+
+    def send_notification_mail(self, template_prefix: str, user, context=None, email=None) -> None:
+        if email is None or email.lower() == user.email:
+            email = user.mailbox
+        super().send_notification_mail(template_prefix, user, context, email)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render allauth's email now, but let the outbox and Celery deliver it after commit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth.hashers import make_password
@@ -11,7 +12,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from partnerhub.core.regions import MarketUnavailable, market_for
 
-from .models import Organization, Role
+from .models import Organization, Role, User
 from .webmail import email_domain
 
 DOMAIN_HELP = _("The domain your company's email addresses use, such as contoso.com.")
@@ -117,3 +118,17 @@ class MemberRolesForm(forms.Form):
 
 class OrganizationSwitchForm(forms.Form):
     organization = forms.IntegerField(min_value=1)
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """allauth's "Forgot your password?", which also knows an account by its confirmed recovery address:
+    a customer admin signs in as admin@<prefix>.onpartnerhub.example but reads mail at their own address.
+    The email itself always goes to the account's mailbox (the adapter), whichever address was typed."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if not self.users:
+            self.users = list(
+                User.objects.filter(recovery_email__iexact=email, recovery_email_verified=True, is_active=True)
+            )
+        return email

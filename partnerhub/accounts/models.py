@@ -56,6 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Set for an account created with a temporary password (a new customer's admin); cleared by a change.
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # A sign-in name that is no mailbox (a customer's admin@<prefix>.onpartnerhub.example) gets the address of
+    # the person who owns the account: once confirmed, password resets and security notices go there.
+    recovery_email = models.EmailField(_("recovery email address"), blank=True)
+    recovery_email_verified = models.BooleanField(_("recovery email address confirmed"), default=False)
     # The bell's badge, kept by the notification services so no page counts notifications per request.
     unread_notifications = models.PositiveIntegerField(
         _("unread notifications"), default=0, db_default=0, editable=False
@@ -79,6 +83,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    @property
+    def mailbox(self) -> str:
+        """Where mail about this account goes: the confirmed recovery address, else the sign-in address."""
+        return self.recovery_email if self.recovery_email and self.recovery_email_verified else self.email
 
 
 class Organization(PostalAddress):

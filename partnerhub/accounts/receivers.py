@@ -1,8 +1,13 @@
 """Reactions to allauth's events."""
 
+import time
+
 from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils import translation
+
+from .reauth import SIGNED_IN_AT
 
 
 @receiver(password_changed, dispatch_uid="accounts.clear_temporary_password")
@@ -32,3 +37,22 @@ def remember_acting_organization(sender, request, user, **kwargs) -> None:
     membership = choose_membership(memberships, request.session.get(SESSION_KEY))
     if membership is not None:
         request.session[SESSION_KEY] = membership.organization_id
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.speak_the_users_language")
+def speak_the_users_language(sender, request, user, **kwargs) -> None:
+    """From sign-in on, the request speaks the user's saved language, as every later page does
+    (ActingOrganizationMiddleware): a message queued after `login()` ("You're signed in", "Your customer
+    account is ready") would otherwise be translated into the browser's language and shown, untranslated
+    to the reader, on the next page in the user's."""
+    if request is not None and user.language and user.language != translation.get_language():
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.remember_sign_in_time")
+def remember_sign_in_time(sender, request, user, **kwargs) -> None:
+    """A sign-in is a recent authentication (partnerhub/accounts/reauth.py): setting up two-step sign-in
+    right after it doesn't ask for the password again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = time.time()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -303,3 +304,70 @@ def user_invitation_accept(*, invitation: UserInvitation, user: User) -> Members
                 url=reverse("accounts:member-list"),
             )
     return membership
+
+
+# --- the recovery address of an account whose sign-in name is no mailbox ---------------------------------
+
+RECOVERY_SALT = "partnerhub.accounts.recovery-email"
+
+
+def recovery_email_token(user: User) -> str:
+    """A signed, expiring claim "this user's recovery address is this one"; it dies if the address changes."""
+    return signing.dumps({"user": user.pk, "email": user.recovery_email}, salt=RECOVERY_SALT)
+
+
+def recovery_email_set(*, user: User, email: str) -> User:
+    """Name the person who owns the account (`admin@…` is no mailbox) and ask them to confirm their address.
+
+    Until they confirm, nothing about the account is sent there: the address was typed by someone, maybe a
+    partner, maybe with a typo, and a password-reset link must only reach its owner."""
+    email = (email or "").strip().lower()
+    if not email or email == user.email:
+        return user
+    with transaction.atomic():
+        user.recovery_email, user.recovery_email_verified = email, False
+        user.save(update_fields=["recovery_email", "recovery_email_verified"])
+        outbound_email_queue(
+            to=email,
+            template="recovery_email_confirm",
+            language=user.language or None,
+            context={
+                "name": user.first_name,
+                "sign_in_name": user.email,
+                "confirm_url": settings.SITE_URL + reverse("accounts:recovery-email-confirm", args=[
+                    recovery_email_token(user)]),
+                "days": settings.RECOVERY_EMAIL_CONFIRM_DAYS,
+            },
+        )  # fmt: skip
+    return user
+
+
+class RecoveryLinkInvalid(AccountsError):
+    """A recovery-address link PartnerHub never signed."""
+
+
+def recovery_email_user(token: str) -> User | None:
+    """The user a confirmation link names, if it is still recent and the address unchanged (else None);
+    RecoveryLinkInvalid if PartnerHub never signed it."""
+    try:
+        claim = signing.loads(token, salt=RECOVERY_SALT, max_age=timedelta(days=settings.RECOVERY_EMAIL_CONFIRM_DAYS))
+    except signing.SignatureExpired:
+        return None
+    except signing.BadSignature:
+        raise RecoveryLinkInvalid(_("This link is not valid.")) from None
+    user = User.objects.filter(pk=claim.get("user"), is_active=True).first()
+    if user is None or not user.recovery_email or user.recovery_email != claim.get("email"):
+        return None
+    return user
+
+
+def recovery_email_confirm(*, user: User) -> User:
+    """The owner clicked the link: resets and security notices of the account go to their address from now on."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.recovery_email_verified:
+            user.recovery_email_verified = True
+            user.save(update_fields=["recovery_email_verified"])
+            audit_record(code="partnerhub.user.recovery_email_confirmed", actor=user, organization=None, target=user,
+                         data={"email": user.recovery_email})  # fmt: skip
+    return user

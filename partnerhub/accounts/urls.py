@@ -14,4 +14,5 @@ urlpatterns = [
     path("settings/users/invitations/<int:pk>/resend/", views.invitation_resend, name="invitation-resend"),
     path("settings/users/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("account/recovery-email/<str:token>/", views.recovery_email_confirm, name="recovery-email-confirm"),
 ]

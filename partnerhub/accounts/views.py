@@ -202,3 +202,27 @@ def invitation_accept(request, token: str):
     # posts the Join form with "Origin: null", which CSRF protection rightly refuses.
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+@never_cache
+@ratelimit(key="ip", rate="30/m", block=True)
+@rls.link_view
+def recovery_email_confirm(request, token: str):
+    """The link in the "confirm your recovery address" email: a page (GET), then the confirmation (POST)."""
+    try:
+        user = services.recovery_email_user(token)
+    except services.RecoveryLinkInvalid:  # never signed by us: as an unknown invitation token
+        return render(request, "accounts/recovery_email_confirm.html", {"gone": True}, status=404)
+    if user is None:  # expired, or the address changed since
+        return render(request, "accounts/recovery_email_confirm.html", {"gone": True}, status=410)
+    if request.method == "POST":
+        services.recovery_email_confirm(user=user)
+        messages.success(
+            request,
+            _("Thank you. Password resets and security notices for %(user)s now go to %(email)s.")
+            % {"user": user.email, "email": user.recovery_email},
+        )
+        return redirect("account_login")
+    response = render(request, "accounts/recovery_email_confirm.html", {"account": user})
+    response["Referrer-Policy"] = "same-origin"
+    return response

@@ -139,7 +139,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 ACCOUNT_ADAPTER = "partnerhub.accounts.adapter.PartnerHubAccountAdapter"
-ACCOUNT_FORMS = {"signup": "partnerhub.accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "partnerhub.accounts.forms.SignupForm",
+    # Also finds an account by its confirmed recovery address (a customer admin's sign-in is no mailbox).
+    "reset_password": "partnerhub.accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -150,6 +154,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Sensitive account changes (two-step set-up or removal, say) ask for the password again unless the user signed
+# in or re-authenticated within this many seconds (the adapter counts a sign-in, which allauth does not).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PartnerHub] "
 # Brute force and credential stuffing (ASVS 6.1.1/6.3.1). Failed sign-ins: 20 a minute from one IP address
 # (whatever the accounts) and 5 a minute on one account (whatever the addresses); past either, sign-in answers
@@ -178,6 +185,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # SECTION: tenancy
 
 USER_INVITATION_TTL_DAYS = env.int("USER_INVITATION_TTL_DAYS", default=7)
+# How long the link that confirms an account's recovery address (a customer admin's own mailbox) works.
+RECOVERY_EMAIL_CONFIRM_DAYS = env.int("RECOVERY_EMAIL_CONFIRM_DAYS", default=7)
 
 # SECTION: internationalization
 

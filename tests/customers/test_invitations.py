@@ -77,7 +77,7 @@ def test_a_provider_request_is_accepted_by_the_customers_global_admin(seller, fr
     assert customer.customer_agreement_acceptances.get().method == "direct"
     assert OutboundEmail.objects.filter(template="customer_invitation_accepted", to="megan@contoso.example").exists()
     # the link works once
-    assert client.get(path).status_code == 404
+    assert client.get(path).status_code == 410
     assert "Tailspin Toys Inc." in _client(seller[1]).get("/customers/").content.decode()
 
 
@@ -176,11 +176,11 @@ def test_expired_and_revoked_links_are_gone(seller, fresh_customer):
     invitation, path = _link(provider_client)
     _, admin = fresh_customer
     with time_machine.travel(timezone.now() + timedelta(days=31)):
-        assert _client(admin).get(path).status_code == 404
+        assert _client(admin).get(path).status_code == 410
 
     revoked, revoked_path = _link(provider_client)
     provider_client.post(f"/customers/invitations/{revoked.pk}/revoke/")
-    assert _client(admin).get(revoked_path).status_code == 404
+    assert _client(admin).get(revoked_path).status_code == 410
     assert _client(admin).get("/customer-invitation/not-a-token/").status_code == 404
     assert not CustomerRelationship.objects.filter(customer=fresh_customer[0]).exists()
 

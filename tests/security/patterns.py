@@ -41,6 +41,8 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "settings/users/invitations/<int:pk>/resend/": {"pk": _pk("user_invitation")},
     "settings/users/invitations/<int:pk>/revoke/": {"pk": _pk("user_invitation")},
     "invitations/<str:token>/": {"token": _hash("user_invitation_token")},
+    # A signed claim, stored nowhere: probed with a forged one (the signature is what the test of the link checks).
+    "account/recovery-email/<str:token>/": {"token": lambda t: f"{t.users['customer'].pk}:forged:signature"},
     "settings/legal/<int:pk>/update/": {"pk": _pk("enrollment")},
     "settings/legal/<int:pk>/resend-email/": {"pk": _pk("enrollment")},
     "settings/legal/<int:pk>/support-plan/": {"pk": _pk("enrollment")},
@@ -69,6 +71,11 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
         "public_id": lambda t: t.objects["subscription"].public_id,
     },
     "customers/<uuid:tenant_id>/remove/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/users/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/users/<int:pk>/reset-password/": {
+        "tenant_id": lambda t: t.objects["customer"].tenant_id,
+        "pk": lambda t: t.users["customer"].pk,
+    },
     "partners/providers/<int:pk>/customers/": {"pk": _pk("partnership")},
     "customer/partners/<int:pk>/remove-roles/": {"pk": _pk("customer_relationship")},
     "customer-invitation/<str:token>/": {"token": _hash("customer_invitation_token")},
