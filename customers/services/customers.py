@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import AgreementType, CustomerAgreementAcceptance
-from agreements.selectors import agreement_standing, current_version
+from agreements.selectors import VERSION_OVERDUE, agreement_standing, current_version
 from enrollment.models import Program
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.accounts.webmail import email_domain
@@ -154,7 +154,7 @@ def check_reseller(partner: Organization, reseller: Organization | None) -> None
         raise CustomersError(_("Only indirect providers associate customers with a reseller."), field="reseller")
     if not eligible_resellers(partner).filter(pk=reseller.pk).exists():
         standing = agreement_standing(organization=reseller)
-        if not standing.in_force:  # the precise reason, as the status lookup and the order form give it
+        if standing.code == VERSION_OVERDUE:  # the precise reason, as the status lookup and the order form say
             raise CustomersError(standing.reason(), field="reseller", code=standing.code)
         raise CustomersError(
             _(

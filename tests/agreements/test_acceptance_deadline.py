@@ -145,6 +145,9 @@ def test_after_the_deadline_orders_naming_the_reseller_are_refused_with_the_look
     assert lookup.message in response.content.decode().replace("&#x27;", "'")
 
     assert reseller not in services.eligible_resellers(provider)  # the wizard no longer offers it
+    with pytest.raises(services.CustomersError) as refused:  # nor accepts it, with the same reason
+        services.check_reseller(provider, reseller)
+    assert (refused.value.code, refused.value.message) == ("mpa_version_overdue", lookup.message)
     page = provider_client.get(f"/programs/csp/agreement-status/?number={_location(reseller)}").content.decode()
     assert "mpa_version_overdue" in page
 
