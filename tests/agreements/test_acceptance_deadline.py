@@ -7,7 +7,7 @@ orders naming it as reseller, are refused with the reason the status lookup give
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.test import Client
@@ -185,3 +185,33 @@ def test_after_the_deadline_a_provider_that_did_not_reaccept_cannot_order(
     sign(provider, provider_admin, new_version)
 
     assert _order(provider_client, customer.organization, offers["plan"], quantity=1).status_code == 302
+
+
+def test_staff_set_the_deadline_in_admin_and_a_new_deadline_rearms_the_reminder(
+    client, new_version, staff, time_machine
+):
+    client.force_login(staff)
+    url = f"/admin/agreements/agreementversion/{new_version.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "acceptance_deadline" in page
+
+    missing = client.post(url, {"active": "on", "requires_reacceptance": "on"})
+    assert missing.status_code == 200
+    assert "Set the date by which organizations must accept this version." in missing.content.decode()
+
+    time_machine.move_to(new_version.remind_at + timedelta(minutes=1), tick=True)
+    agreement_services.sweep_agreement_reminders()
+    assert OutboundEmail.objects.filter(template=REMINDER).count() == 2
+    later = (new_version.acceptance_deadline + timedelta(days=30)).astimezone(UTC)
+    response = client.post(url, {
+        "active": "on", "requires_reacceptance": "on",
+        "acceptance_deadline_0": later.strftime("%Y-%m-%d"), "acceptance_deadline_1": later.strftime("%H:%M:%S"),
+    })  # fmt: skip
+    assert response.status_code == 302
+
+    new_version.refresh_from_db()
+    assert new_version.acceptance_deadline == later.replace(microsecond=0)
+    assert new_version.reminded_at is None  # the new date gets its own reminder, when it is due
+    assert AuditEvent.objects.filter(code="partnerhub.agreement_version.updated").count() == 1
+    agreement_services.sweep_agreement_reminders()
+    assert OutboundEmail.objects.filter(template=REMINDER).count() == 2  # not yet due for the new date
