@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from partnerhub.core.errors import ApplicationError
 
 from . import services
-from .forms import AgreementVersionForm
+from .forms import AgreementVersionChangeForm, AgreementVersionForm
 from .models import AgreementAcceptance, AgreementVersion, CustomerAgreementAcceptance
 
 
@@ -11,24 +11,46 @@ from .models import AgreementAcceptance, AgreementVersion, CustomerAgreementAcce
 class AgreementVersionAdmin(admin.ModelAdmin):
     """Staff publish agreement texts; a new version's PDF and hash never change afterwards."""
 
-    list_display = ["type", "version", "language", "effective_date", "active", "requires_reacceptance", "sha256"]
+    list_display = [
+        "type",
+        "version",
+        "language",
+        "effective_date",
+        "active",
+        "requires_reacceptance",
+        "acceptance_deadline",
+        "reminded_at",
+        "sha256",
+    ]
     list_filter = ["type", "active", "language"]
     form = AgreementVersionForm
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is not None:  # an existing version: only the flags can change
-            kwargs["form"] = admin.ModelAdmin.form
-            kwargs["fields"] = ["active", "requires_reacceptance"]
+        if obj is not None:  # an existing version: only the flags and the acceptance deadline can change
+            kwargs["form"] = AgreementVersionChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
-        return ["type", "version", "language", "effective_date", "document", "sha256", "size"] if obj else []
+        if obj:
+            return ["type", "version", "language", "effective_date", "document", "sha256", "size", "remind_at",
+                    "reminded_at"]  # fmt: skip
+        return []
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            try:
+                services.agreement_version_update(
+                    version=obj,
+                    actor=request.user,
+                    active=form.cleaned_data["active"],
+                    requires_reacceptance=form.cleaned_data["requires_reacceptance"],
+                    acceptance_deadline=form.cleaned_data["acceptance_deadline"],
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            return None
         try:
-            fields = ("type", "version", "language", "effective_date", "requires_reacceptance")
+            fields = ("type", "version", "language", "effective_date", "requires_reacceptance", "acceptance_deadline")
             created = services.agreement_version_create(
                 actor=request.user,
                 content=form.cleaned_data["upload"].read(),

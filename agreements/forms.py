@@ -1,8 +1,11 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from .models import AgreementVersion
+
+MISSING_DEADLINE = _("Set the date by which organizations must accept this version.")
 
 
 class SignForm(forms.Form):
@@ -33,7 +36,21 @@ class AgreementVersionForm(forms.ModelForm):
 
     class Meta:
         model = AgreementVersion
-        fields = ["type", "version", "language", "effective_date", "active", "requires_reacceptance"]
+        fields = [
+            "type",
+            "version",
+            "language",
+            "effective_date",
+            "active",
+            "requires_reacceptance",
+            "acceptance_deadline",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("requires_reacceptance") and not cleaned.get("acceptance_deadline"):
+            self.add_error("acceptance_deadline", MISSING_DEADLINE)
+        return cleaned
 
     def clean_upload(self):
         upload = self.cleaned_data["upload"]
@@ -42,3 +59,21 @@ class AgreementVersionForm(forms.ModelForm):
         if head != b"%PDF-":
             raise forms.ValidationError(_("Upload the agreement as a PDF file."))
         return upload
+
+
+class AgreementVersionChangeForm(forms.ModelForm):
+    """A published version: only its flags and its acceptance deadline change (the service checks and audits)."""
+
+    class Meta:
+        model = AgreementVersion
+        fields = ["active", "requires_reacceptance", "acceptance_deadline"]
+
+    def clean(self):
+        cleaned = super().clean()
+        deadline = cleaned.get("acceptance_deadline")
+        if cleaned.get("requires_reacceptance"):
+            if not deadline:
+                self.add_error("acceptance_deadline", MISSING_DEADLINE)
+            elif "acceptance_deadline" in self.changed_data and deadline <= timezone.now():
+                self.add_error("acceptance_deadline", _("The acceptance deadline must be in the future."))
+        return cleaned

@@ -42,6 +42,20 @@ class AgreementVersion(models.Model):
         default=False,
         help_text=_("Organizations that accepted an earlier version get a pending action to accept this one."),
     )
+    # Enforcement of a version that requires re-acceptance: staff set the deadline; the Global admins of
+    # every organization still on an earlier version are reminded from `remind_at` (once: `reminded_at` is
+    # the claim the beat sweep takes), and after the deadline those organizations can't transact.
+    acceptance_deadline = models.DateTimeField(
+        _("accept by (UTC)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Required when the version requires re-acceptance. After this moment, organizations that haven't "
+            "accepted it can't place orders or be named as reseller."
+        ),
+    )
+    remind_at = models.DateTimeField(_("reminders from (UTC)"), null=True, blank=True, editable=False)
+    reminded_at = models.DateTimeField(_("reminders sent (UTC)"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -50,10 +64,22 @@ class AgreementVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["type", "version", "language"], name="agreement_version_unique"),
         ]
-        indexes = [models.Index(fields=["type", "active", "-effective_date"], name="agreement_current_idx")]
+        indexes = [
+            models.Index(fields=["type", "active", "-effective_date"], name="agreement_current_idx"),
+            # The reminder sweep's claim: versions whose reminders are due and not yet sent.
+            models.Index(
+                fields=["remind_at"], name="agreement_remind_due_idx", condition=models.Q(reminded_at__isnull=True)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.version} ({self.language})"
+
+    def deadline_passed(self, now=None) -> bool:
+        """Past the acceptance deadline of a version that requires re-acceptance."""
+        if not self.requires_reacceptance or self.acceptance_deadline is None:
+            return False
+        return (now or timezone.now()) >= self.acceptance_deadline
 
 
 class AgreementAcceptance(models.Model):

@@ -24,12 +24,32 @@ def agreement_actions(request) -> list[PendingAction]:
     latest = selectors.acceptance_latest(organization=organization)
     reacceptance = selectors.reacceptance_pending(organization=organization, latest=latest) if latest else None
     if reacceptance is not None:
+        values = {"version": reacceptance.version}
+        if reacceptance.deadline_passed():
+            values["deadline"] = selectors.deadline_display(reacceptance.acceptance_deadline)
+            description = (
+                _(
+                    "Version %(version)s of the partner agreement had to be accepted by %(deadline)s: new orders "
+                    "are refused until a Global admin accepts it."
+                )
+                % values
+            )
+        elif reacceptance.acceptance_deadline:
+            values["deadline"] = selectors.deadline_display(reacceptance.acceptance_deadline)
+            description = (
+                _(
+                    "Version %(version)s of the partner agreement requires your acceptance by %(deadline)s; after "
+                    "that, new orders are refused until it is accepted."
+                )
+                % values
+            )
+        else:
+            description = _("Version %(version)s of the partner agreement requires your acceptance.") % values
         return [
             PendingAction(
                 key="reaccept_mpa",
                 title=_("Accept the new partner agreement"),
-                description=_("Version %(version)s of the partner agreement requires your acceptance.")
-                % {"version": reacceptance.version},
+                description=description,
                 url=reverse("agreements:list"),
                 link_text=_("Review and accept"),
                 urgent=True,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from enrollment.models import PartnerId, Program, ProgramEnrollment
@@ -71,9 +73,100 @@ def reacceptance_pending(
     return current if current.requires_reacceptance else None
 
 
+def deadline_display(moment) -> str:
+    """An acceptance deadline as people read it: the localized date and time, in UTC like every time here."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT") + " UTC"
+
+
+# --- may this organization transact? The one rule, for the lookup, the order path and the reseller choices --
+
+NOT_ACCEPTED = "2203"  # Partner Center's agreementstatus code: no partner agreement accepted for the region
+VERSION_OVERDUE = "mpa_version_overdue"  # accepted an earlier version; the deadline of the current one passed
+
+
+@dataclass(frozen=True)
+class AgreementStanding:
+    """Where an organization stands with the partner agreement of its CSP region.
+
+    `accepted`: its latest acceptance (None: never accepted). `pending`: the newer version it must still
+    accept, with `pending.acceptance_deadline`. `code` is "" while it may transact, NOT_ACCEPTED or
+    VERSION_OVERDUE otherwise."""
+
+    organization: Organization
+    accepted: AgreementAcceptance | None
+    pending: AgreementVersion | None
+    code: str
+
+    @property
+    def in_force(self) -> bool:
+        return self.code == ""
+
+    def reason(self, *, own: bool = False) -> str:
+        """Why it can't transact, said about a reseller (the lookup, the order form) or to the organization
+        itself (`own`: its own orders). The same text wherever the rule refuses."""
+        if self.in_force:
+            return ""
+        name = self.organization.legal_name
+        if self.code == NOT_ACCEPTED:
+            if own:
+                return _(
+                    "Your organization hasn't accepted the partner agreement for its CSP region: a Global admin "
+                    "must accept it before you can transact."
+                )
+            return _("%(name)s hasn't accepted the partner agreement for its CSP region.") % {"name": name}
+        values = {
+            "name": name,
+            "version": self.pending.version,
+            "deadline": deadline_display(self.pending.acceptance_deadline),
+        }
+        if own:
+            return (
+                _(
+                    "Your organization hasn't accepted version %(version)s of the partner agreement, required since "
+                    "%(deadline)s: new orders are refused until a Global admin accepts it."
+                )
+                % values
+            )
+        return (
+            _(
+                "%(name)s hasn't accepted version %(version)s of the partner agreement, required since "
+                "%(deadline)s: it can't be named as reseller until its Global admin accepts it."
+            )
+            % values
+        )
+
+
+def agreement_standing(*, organization: Organization, now=None) -> AgreementStanding:
+    """Has the organization accepted the partner agreement in force for its CSP region?
+
+    Accepted once, it stays in force, except when a newer version requires re-acceptance and its deadline
+    has passed without the organization accepting it (AgreementVersion.deadline_passed)."""
+    latest = acceptance_latest(organization=organization)
+    if latest is None:
+        return AgreementStanding(organization, None, None, NOT_ACCEPTED)
+    pending = reacceptance_pending(organization=organization, latest=latest)
+    overdue = pending is not None and pending.deadline_passed(now)
+    return AgreementStanding(organization, latest, pending, VERSION_OVERDUE if overdue else "")
+
+
+def agreement_in_force_q(*, now=None) -> Q:
+    """The same rule as agreement_standing, as a filter on Organization (for lists such as the resellers a
+    provider may name): an acceptance for its region, and of the current version once its deadline passed."""
+    accepted = AgreementAcceptance.objects.filter(organization=OuterRef("pk"), csp_region=OuterRef("csp_region"))
+    condition = Q(Exists(accepted))
+    current = current_version()
+    if current is not None and current.deadline_passed(now):
+        condition &= Q(Exists(accepted.filter(version=current)))
+    return condition
+
+
 @dataclass(frozen=True)
 class AgreementStatus:
-    """The answer of the status lookup; `code` follows Partner Center's agreementstatus errors."""
+    """The answer of the status lookup; `code` follows Partner Center's agreementstatus errors.
+
+    Each fact is reported on its own: the program (`program_code`: "" or 800039), the partner agreement
+    (`agreement_code`: "", 2203 or mpa_version_overdue) and the region (`region_code`: "" or 2201). `code`
+    and `message` are the first that stops the reseller being named; `reasons` lists every one."""
 
     ok: bool
     code: str
@@ -83,7 +176,27 @@ class AgreementStatus:
     country: str = ""
     region: str = ""
     program_status: str = ""
+    program_code: str = ""
     agreement_accepted: bool = False
+    agreement_code: str = ""
+    agreement_status: str = ""
+    region_code: str = ""
+    reasons: tuple[tuple[str, str], ...] = ()
+
+
+def _agreement_status_text(standing: AgreementStanding) -> str:
+    if standing.accepted is None:
+        return _("Not accepted")
+    accepted = _("Accepted (version %(version)s, %(date)s)") % {
+        "version": standing.accepted.version.version,
+        "date": date_format(standing.accepted.accepted_at, "DATE_FORMAT"),
+    }
+    if standing.pending is None:
+        return accepted
+    values = {"version": standing.pending.version, "deadline": deadline_display(standing.pending.acceptance_deadline)}
+    if standing.in_force:
+        return accepted + " · " + _("version %(version)s due by %(deadline)s") % values
+    return accepted + " · " + _("version %(version)s overdue since %(deadline)s") % values
 
 
 @rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
@@ -91,8 +204,9 @@ def agreement_status_lookup(*, number: str, provider_region: str | None = None) 
     """Is this partner ID a location of an enrolled indirect reseller that accepted the partner agreement
     for its CSP region (and, for a provider, in the provider's region)? With the precise reason if not.
 
-    Codes: 2000 malformed, 2200 unknown, 2202 global rather than location, 2204 not an indirect reseller,
-    800039 not authorized, 2203 agreement not signed, 2201 region mismatch.
+    Codes: 2000 malformed, 2200 unknown, 2202 global rather than location, 2204 not an indirect reseller;
+    then, each checked independently of the others: 800039 program not authorized, 2203 agreement not
+    accepted, mpa_version_overdue a required new version not accepted by its deadline, 2201 region mismatch.
     """
     text = str(number).strip()
     if not (text.isascii() and text.isdigit()) or len(text) > 12:  # '²'.isdigit(), but int('²') fails
@@ -138,35 +252,55 @@ def agreement_status_lookup(*, number: str, provider_region: str | None = None) 
             % {"number": text},
             **base,
         )
-    base["program_status"] = enrollment.get_status_display()
+    reasons: list[tuple[str, str]] = []
+    # The program: its status is reported whatever the agreement says, and the other way round.
+    program_code = ""
     if enrollment.status not in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE):
-        return AgreementStatus(
-            False,
-            "800039",
-            _("The reseller's program status isn't active (%(status)s).") % {"status": enrollment.get_status_display()},
-            **base,
-        )
-    accepted = acceptance_latest(organization=organization) is not None
-    if not accepted:
-        return AgreementStatus(
-            False,
-            "2203",
-            _(
-                "Partner ID %(number)s has not accepted the partner agreement for its CSP region. "
-                "Ask the reseller to accept it to continue."
+        program_code = "800039"
+        reasons.append(
+            (
+                program_code,
+                _("The reseller's program status isn't active (%(status)s).")
+                % {"status": enrollment.get_status_display()},
             )
-            % {"number": text},
-            **base,
         )
-    base["agreement_accepted"] = True
+    # The partner agreement: the one rule every transaction path applies.
+    standing = agreement_standing(organization=organization)
+    if standing.code == NOT_ACCEPTED:
+        reasons.append(
+            (
+                NOT_ACCEPTED,
+                _(
+                    "Partner ID %(number)s has not accepted the partner agreement for its CSP region. "
+                    "Ask the reseller to accept it to continue."
+                )
+                % {"number": text},
+            )
+        )
+    elif standing.code:
+        reasons.append((standing.code, standing.reason()))
+    region_code = ""
     if provider_region and provider_region != organization.csp_region:
-        return AgreementStatus(
-            False,
-            "2201",
-            _("The CSP region of partner ID %(number)s is %(theirs)s and doesn't match your CSP region, %(ours)s.")
-            % {"number": text, "theirs": base["region"], "ours": CspRegion(provider_region).label},
-            **base,
+        region_code = "2201"
+        reasons.append(
+            (
+                region_code,
+                _("The CSP region of partner ID %(number)s is %(theirs)s and doesn't match your CSP region, %(ours)s.")
+                % {"number": text, "theirs": base["region"], "ours": CspRegion(provider_region).label},
+            )
         )
+    facts = {
+        "program_status": enrollment.get_status_display(),
+        "program_code": program_code,
+        "agreement_accepted": standing.accepted is not None,
+        "agreement_code": standing.code,
+        "agreement_status": _agreement_status_text(standing),
+        "region_code": region_code,
+        "reasons": tuple(reasons),
+    }
+    if reasons:
+        code, message = reasons[0]
+        return AgreementStatus(False, code, message, **base, **facts)
     return AgreementStatus(
-        True, "", _("Partner ID %(number)s may be used: the agreement is accepted.") % {"number": text}, **base
+        True, "", _("Partner ID %(number)s may be used: the agreement is accepted.") % {"number": text}, **base, **facts
     )

@@ -9,8 +9,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,11 +35,13 @@ def agreement_version_create(
     effective_date,
     content: bytes,
     requires_reacceptance: bool = False,
+    acceptance_deadline=None,
     actor=None,
 ) -> AgreementVersion:
     """Publish a new agreement text; the PDF's SHA-256 is computed here, once."""
     if not content.startswith(PDF_MAGIC):
         raise AgreementError(_("Upload the agreement as a PDF file."), field="document")
+    _check_deadline(requires_reacceptance, acceptance_deadline)
     with transaction.atomic():
         agreement = AgreementVersion(
             type=type,
@@ -48,6 +51,8 @@ def agreement_version_create(
             sha256=hashlib.sha256(content).hexdigest(),
             size=len(content),
             requires_reacceptance=requires_reacceptance,
+            acceptance_deadline=acceptance_deadline if requires_reacceptance else None,
+            remind_at=_remind_at(acceptance_deadline) if requires_reacceptance else None,
         )
         agreement.document.save(f"{type}-{version}.pdf", ContentFile(content), save=False)
         agreement.save()
@@ -58,6 +63,129 @@ def agreement_version_create(
             data={"sha256": agreement.sha256},
         )
     return agreement
+
+
+def _check_deadline(requires_reacceptance: bool, acceptance_deadline) -> None:
+    if requires_reacceptance and acceptance_deadline is None:
+        raise AgreementError(
+            _("Set the date by which organizations must accept this version."), field="acceptance_deadline"
+        )
+    if requires_reacceptance and acceptance_deadline <= timezone.now():
+        raise AgreementError(_("The acceptance deadline must be in the future."), field="acceptance_deadline")
+
+
+def _remind_at(deadline):
+    """When the Global admins are reminded: AGREEMENT_REMINDER_DAYS before the deadline, or now if nearer."""
+    if deadline is None:
+        return None
+    return max(deadline - timedelta(days=settings.AGREEMENT_REMINDER_DAYS), timezone.now())
+
+
+def agreement_version_update(
+    *, version: AgreementVersion, active: bool, requires_reacceptance: bool, acceptance_deadline, actor=None
+) -> AgreementVersion:
+    """Staff change a published version's flags and its acceptance deadline (admin). A new deadline
+    re-arms the reminder, which then names the new date; the text and its hash never change."""
+    with transaction.atomic():
+        version = AgreementVersion.objects.select_for_update().get(pk=version.pk)
+        deadline = acceptance_deadline if requires_reacceptance else None
+        if deadline != version.acceptance_deadline:
+            _check_deadline(requires_reacceptance, deadline)
+            version.remind_at, version.reminded_at = _remind_at(deadline), None
+        elif requires_reacceptance and deadline is None:
+            _check_deadline(requires_reacceptance, deadline)
+        version.active, version.requires_reacceptance, version.acceptance_deadline = (
+            active,
+            requires_reacceptance,
+            deadline,
+        )
+        version.save(
+            update_fields=["active", "requires_reacceptance", "acceptance_deadline", "remind_at", "reminded_at"]
+        )
+        audit_record(
+            code="partnerhub.agreement_version.updated",
+            actor=actor,
+            target=version,
+            data={
+                "active": active,
+                "requires_reacceptance": requires_reacceptance,
+                "acceptance_deadline": deadline.isoformat() if deadline else None,
+            },
+        )
+    return version
+
+
+def organizations_to_remind(*, version: AgreementVersion) -> QuerySet[Organization]:
+    """Organizations that accepted an earlier partner agreement for their region, and not this version."""
+    accepted = AgreementAcceptance.objects.filter(organization=OuterRef("pk"), csp_region=OuterRef("csp_region"))
+    return Organization.objects.filter(Exists(accepted), ~Exists(accepted.filter(version=version))).order_by("pk")
+
+
+def sweep_agreement_reminders() -> list[int]:
+    """Remind the Global admins of every organization still on an earlier partner agreement that the
+    current version must be accepted by its deadline (beat, agreements.tasks).
+
+    `remind_at` is the deadline column, `reminded_at` the claim: each version is taken under a row lock
+    (SKIP LOCKED) and marked in the transaction that queues its emails and notifications, so two sweeps
+    racing remind once and a second run finds nothing. Returns the ids of the versions reminded about."""
+    now = timezone.now()
+    due = Q(
+        type=AgreementType.MPA,
+        active=True,
+        requires_reacceptance=True,
+        reminded_at=None,
+        remind_at__lte=now,
+        acceptance_deadline__gt=now,
+    )
+    done: list[int] = []
+    for pk in AgreementVersion.objects.filter(due).order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            version = AgreementVersion.objects.select_for_update(skip_locked=True).filter(due, pk=pk).first()
+            if version is None:  # another sweep holds it, or it was reminded meanwhile
+                continue
+            version.reminded_at = now
+            version.save(update_fields=["reminded_at"])
+            current = selectors.current_version()
+            reminded = 0
+            if current is not None and current.pk == version.pk:  # a superseded text needs no acceptance
+                for organization in organizations_to_remind(version=version):
+                    reminded += _remind_organization(organization, version)
+            audit_record(
+                code="partnerhub.agreement_version.reminders_sent",
+                target=version,
+                data={"global_admins": reminded, "deadline": version.acceptance_deadline.isoformat()},
+            )
+            done.append(version.pk)
+    return done
+
+
+def _remind_organization(organization: Organization, version: AgreementVersion) -> int:
+    """Email and notify each Global admin: the version, the deadline, and what happens after it."""
+    url = reverse("agreements:list")
+    admins = list(selectors.global_admins(organization=organization))
+    for membership in admins:
+        user = membership.user
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            deadline = selectors.deadline_display(version.acceptance_deadline)
+            title = _("Accept version %(version)s of the partner agreement by %(deadline)s") % {
+                "version": version.version,
+                "deadline": deadline,
+            }
+        outbound_email_queue(
+            to=user.email,
+            template="agreement_reacceptance_reminder",
+            organization=organization,
+            language=user.language or None,
+            context={
+                "name": user.first_name,
+                "organization": organization.legal_name,
+                "version": version.version,
+                "deadline": version.acceptance_deadline,
+                "url": settings.SITE_URL + url,
+            },
+        )
+        notification_create(user=user, organization=organization, title=title, url=url)
+    return len(admins)
 
 
 @dataclass(frozen=True)

@@ -27,17 +27,30 @@ def _is_global_admin(request) -> bool:
     return request.user.has_perm("agreements.sign", request.membership)
 
 
+def _only_global_admins(request) -> HttpResponse:
+    """403 for the partner agreement: only a Global admin can view and accept it, so name them."""
+    return render(
+        request,
+        "agreements/agreement_forbidden.html",
+        {"global_admins": selectors.global_admins(organization=request.organization)},
+        status=403,
+    )
+
+
 @partner_required
 def agreement_list(request):
     """Account settings → Agreements: the partner agreement's status for the organization."""
     organization = request.organization
     version = selectors.current_version()
+    standing = selectors.agreement_standing(organization=organization)
     context = {
         "version": version,
         "customer_agreement": selectors.current_version(type=AgreementType.MCA),
-        "acceptance": selectors.acceptance_latest(organization=organization),
+        "standing": standing,
+        "acceptance": standing.accepted,
         "acceptances": selectors.acceptance_list(organization=organization),
-        "reacceptance": selectors.reacceptance_pending(organization=organization),
+        "reacceptance": standing.pending,
+        "standing_reason": standing.reason(own=True),
         "is_global_admin": _is_global_admin(request),
         "global_admins": selectors.global_admins(organization=organization),
         "blockers": services.mpa_blockers(organization=organization),
@@ -49,7 +62,7 @@ def agreement_list(request):
 def agreement_sign(request):
     """View the partner agreement and accept it (Global admins; recently signed in)."""
     if not _is_global_admin(request):
-        raise PermissionDenied
+        return _only_global_admins(request)
     organization = request.organization
     version = selectors.current_version()
     if version is None:
@@ -84,7 +97,8 @@ def agreement_sign(request):
                         _("The partner agreement was already accepted by %(name)s on %(date)s.")
                         % {"name": acceptance.signer_name, "date": acceptance.accepted_at.strftime("%Y-%m-%d %H:%M")},
                     )
-                return redirect("enrollment:welcome")
+                # The Agreements page says they are all set (the CSP welcome page offers to enrol again).
+                return redirect("agreements:list")
     return render(
         request,
         "agreements/agreement_sign.html",
@@ -100,7 +114,7 @@ def agreement_sign(request):
 def agreement_document(request, pk: int):
     """The agreement PDF: inline to read it, or ?download=1 to save it (Global admins)."""
     if not _is_global_admin(request):
-        raise PermissionDenied
+        return _only_global_admins(request)
     version = selectors.version_get(pk=pk)
     response = FileResponse(
         version.document.open("rb"),

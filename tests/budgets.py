@@ -46,7 +46,7 @@ PAGE_QUERY_BUDGET = {
     # + partner IDs with their locations, enrolments
     "identifiers": 7,
     # + enrolments, acceptances, versions, the signing form's data
-    "agreements": 11,
+    "agreements": 10,
     # the landing page of a partnership link, signed out: the invitation with its provider (the first view
     #   also records "opened"; later views write nothing)
     #   and the link's capability in the row-level security context (1, before it)

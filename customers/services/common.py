@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from agreements.models import AgreementAcceptance
+from agreements.selectors import agreement_in_force_q, agreement_standing
 from enrollment.models import PartnerId, Program, ProgramEnrollment
 from partnerhub.accounts.models import Membership, Organization
 from partnerhub.core.errors import ApplicationError
@@ -49,23 +49,31 @@ def require_seller(organization: Organization) -> str:
 
 def eligible_resellers(provider: Organization):
     """Resellers a provider may associate with a customer: an active partnership, an authorized
-    indirect-reseller enrolment with an associated location partner ID, and the agreement accepted."""
+    indirect-reseller enrolment with an associated location partner ID, and the partner agreement in force
+    (accepted, and any required new version accepted by its deadline)."""
     authorized = ProgramEnrollment.objects.filter(
         organization=OuterRef("pk"),
         program=Program.INDIRECT_RESELLER,
         closed_at=None,
         status__in=[ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE],
     )
-    accepted = AgreementAcceptance.objects.filter(organization=OuterRef("pk"), csp_region=OuterRef("csp_region"))
     located = PartnerId.objects.filter(organization=OuterRef("pk"), csp_associated=True)
     partnered = PartnerRelationship.objects.filter(
         provider=provider, reseller=OuterRef("pk"), status=PartnerRelationship.Status.ACTIVE
     )
     return (
-        Organization.objects.filter(Exists(partnered), Exists(authorized), Exists(accepted), Exists(located))
+        Organization.objects.filter(Exists(partnered), Exists(authorized), Exists(located))
+        .filter(agreement_in_force_q())
         .filter(csp_region=provider.csp_region)
         .order_by("legal_name", "pk")
     )
+
+
+def require_agreement_in_force(organization: Organization) -> None:
+    """The seller's own partner agreement must be in force to transact (agreements.selectors is the rule)."""
+    standing = agreement_standing(organization=organization)
+    if not standing.in_force:
+        raise CustomersError(standing.reason(own=True), code=standing.code)
 
 
 def location_partner_id(organization: Organization) -> PartnerId | None:

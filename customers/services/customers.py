@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import AgreementType, CustomerAgreementAcceptance
-from agreements.selectors import current_version
+from agreements.selectors import VERSION_OVERDUE, agreement_standing, current_version
 from enrollment.models import Program
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.accounts.services import recovery_email_set
@@ -33,6 +33,7 @@ from .common import (
     eligible_resellers,
     location_partner_id,
     notify_admins,
+    require_agreement_in_force,
     require_global_admin,
     require_seller,
 )
@@ -153,6 +154,9 @@ def check_reseller(partner: Organization, reseller: Organization | None) -> None
     if require_seller(partner) != Program.INDIRECT_PROVIDER:
         raise CustomersError(_("Only indirect providers associate customers with a reseller."), field="reseller")
     if not eligible_resellers(partner).filter(pk=reseller.pk).exists():
+        standing = agreement_standing(organization=reseller)
+        if standing.code == VERSION_OVERDUE:  # the precise reason, as the status lookup and the order form say
+            raise CustomersError(standing.reason(), field="reseller", code=standing.code)
         raise CustomersError(
             _(
                 "%(reseller)s can't be associated: it needs an active partnership with you, an authorized "
@@ -329,6 +333,8 @@ def customer_create(*, partner: Organization, actor: User, data: NewCustomer) ->
     check_account(partner, data.account)
     check_reseller(partner, data.reseller)
     check_agreement(data.agreement)
+    if data.lines:
+        require_agreement_in_force(partner)
     if data.lines and not data.agreement.attest:
         raise CustomersError(
             _(

@@ -22,7 +22,7 @@ from partnerhub.core.services import audit_record
 from relationships.models import PartnerRelationship
 
 from ..models import CustomerRelationship, Offer, OfferPrice, Order, OrderLine, OrderNumberSequence, Subscription
-from .common import CustomersError, require_seller
+from .common import CustomersError, require_agreement_in_force, require_seller
 
 
 @dataclass
@@ -193,6 +193,7 @@ def order_submit(
     """ "Add subscription" → Submit. The same idempotency key always yields the same one order, however
     many times or how concurrently it is submitted. Returns (order, created)."""
     require_seller(partner)
+    require_agreement_in_force(partner)
     if not lines:
         raise CustomersError(_("Add at least one subscription."), field="offer")
     with transaction.atomic():

@@ -351,6 +351,14 @@ CELERY_BEAT_SCHEDULE["sweep-verification-deadlines"] = {
 
 # Accepting the partner agreement needs a sign-in (or re-authentication) at most this old.
 AGREEMENT_REAUTHENTICATION_SECONDS = env.int("AGREEMENT_REAUTHENTICATION_SECONDS", default=600)
+# A new partner-agreement version that requires re-acceptance: its Global admins are reminded this many days
+# before the deadline staff set on the version (at once when the deadline is nearer).
+AGREEMENT_REMINDER_DAYS = env.int("AGREEMENT_REMINDER_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["sweep-agreement-reacceptance"] = {
+    # Reminders of a partner-agreement acceptance deadline: `remind_at` is a column, `reminded_at` the claim.
+    "task": "agreements.tasks.sweep_agreement_reminders_task",
+    "schedule": 300.0,
+}
 
 # SECTION: benchmark (bench/README.md)
 

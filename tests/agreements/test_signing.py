@@ -26,7 +26,7 @@ def test_a_qualified_global_admin_signs_and_the_program_becomes_active(signing_c
 
     response = signing_client.post("/settings/agreements/partner-agreement/", SIGN, HTTP_USER_AGENT="Journey/1.0")
 
-    assert response["Location"] == "/programs/csp/"
+    assert response["Location"] == "/settings/agreements/"  # where it says they are all set, not "enrol"
     acceptance = AgreementAcceptance.objects.get()
     assert (acceptance.csp_region, acceptance.version, acceptance.user.email) == (
         "united_states",
@@ -96,9 +96,16 @@ def test_only_a_global_admin_views_downloads_and_signs(client, make_member, prov
     member = make_member(provider, role)
     client.force_login(member.user)
 
-    assert client.get("/settings/agreements/partner-agreement/").status_code == 403
+    refused = client.get("/settings/agreements/partner-agreement/")
+    assert refused.status_code == 403
+    # Only a Global admin can help here (issue 14): the page names them, and no other role.
+    assert "Only a Global admin can view and accept the partner agreement" in refused.content.decode()
+    assert "megan@contoso.example" in refused.content.decode()
+    assert "User management admin" not in refused.content.decode()
     assert client.post("/settings/agreements/partner-agreement/", SIGN).status_code == 403
-    assert client.get(f"/settings/agreements/versions/{mpa.pk}/document/").status_code == 403
+    document = client.get(f"/settings/agreements/versions/{mpa.pk}/document/")
+    assert document.status_code == 403
+    assert "megan@contoso.example" in document.content.decode()
     page = client.get("/settings/agreements/").content.decode()
     assert "must be accepted by a Global admin" in page
     assert "megan@contoso.example" in page
@@ -227,10 +234,13 @@ def test_a_new_version_requiring_reacceptance_adds_a_pending_action(signing_clie
         effective_date=date(2027, 1, 1),
         content=MPA_PDF,
         requires_reacceptance=True,
+        acceptance_deadline=timezone.now() + timedelta(days=30),
     )
 
     assert 'data-testid="pending-action-reaccept_mpa"' in signing_client.get("/").content.decode()
-    assert "Version 2027-01 requires your acceptance." in signing_client.get("/settings/agreements/").content.decode()
+    page = signing_client.get("/settings/agreements/").content.decode()
+    assert 'data-testid="mpa-pending-version">2027-01<' in page
+    assert 'data-testid="mpa-version">2026-01<' in page
     assert ProgramEnrollment.objects.get().status == "active"  # it does not silently block
     signing_client.post("/settings/agreements/partner-agreement/", SIGN)
     assert AgreementAcceptance.objects.count() == 2

@@ -5,7 +5,7 @@ import pytest
 from agreements import services
 from agreements.selectors import agreement_status_lookup
 from enrollment import services as enrollment_services
-from enrollment.models import PartnerId
+from enrollment.models import PartnerId, ProgramEnrollment
 from partnerhub.accounts.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
@@ -100,3 +100,37 @@ def test_lookup_page_is_for_providers(admin_client, admin_member, staff, mpa, re
 
     assert "2203" in page
     assert "Fabrikam LLC" in page
+
+
+def test_a_reseller_being_rechecked_still_reports_its_accepted_agreement(reseller, mpa):
+    """Issue 14, defect 6: the lookup stopped at the program status and said "Not accepted"."""
+    organization, user, enrollment, location = reseller
+    services.agreement_sign(
+        organization=organization, user=user, version=mpa, first_name="Alex", last_name="W", email=user.email,
+        accepted=True,
+    )  # fmt: skip
+    ProgramEnrollment.objects.filter(pk=enrollment.pk).update(status=ProgramEnrollment.Status.PENDING_QUALIFICATION)
+
+    result = agreement_status_lookup(number=str(location.number), provider_region="united_states")
+
+    assert (result.ok, result.code) == (False, "800039")
+    assert (result.program_status, result.program_code) == ("Pending qualification", "800039")
+    assert (result.agreement_accepted, result.agreement_code) == (True, "")
+    assert result.agreement_status.startswith("Accepted (version 2026-01")
+    assert [code for code, _ in result.reasons] == ["800039"]
+
+
+def test_the_lookup_page_shows_each_fact_with_its_code(admin_client, admin_member, staff, mpa, reseller):
+    qualify(admin_member.organization, admin_member.user, staff, program="indirect_provider", associate=False)
+    organization, user, enrollment, location = reseller
+    services.agreement_sign(
+        organization=organization, user=user, version=mpa, first_name="Alex", last_name="W", email=user.email,
+        accepted=True,
+    )  # fmt: skip
+    enrollment_services.enrollment_suspend(enrollment=enrollment, reviewer=staff, reason_text="Overdue billing.")
+
+    page = admin_client.get(f"/programs/csp/agreement-status/?number={location.number}").content.decode()
+
+    assert "Suspended (800039)" in page
+    assert "Accepted (version 2026-01" in page
+    assert "Not accepted" not in page

@@ -57,6 +57,7 @@ def test_agreement_journey(live_server, settings, browser, tmp_path):
     signer.get_by_label("I have read and accept").check()
     signer.get_by_role("button", name="Accept and continue").click()
 
+    expect(signer).to_have_url(f"{base}/settings/agreements/")  # all set; not "Choose a program"
     expect(signer.get_by_test_id("mpa-banner")).to_contain_text(
         "You're all set up to transact in the United States region."
     )
