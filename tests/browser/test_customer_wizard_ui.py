@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import PHONE, sign_in
 from tests.customers.conftest import mca, offers, seller  # noqa: F401 — fixtures
 from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401 — fixtures
 
@@ -58,3 +58,19 @@ def test_cancel_on_review_with_attestation_ticked_creates_nothing(live_server, p
     # The wizard starts afresh: nothing of the cancelled customer is kept.
     page.goto(f"{base}/customers/new/")
     expect(page.get_by_label("Company name")).to_have_value("")
+
+
+def test_indirect_resellers_fit_a_phone_with_their_actions_on_screen(live_server, settings, browser, seller):  # noqa: F811
+    settings.SITE_URL = live_server.url
+    page = sign_in(browser, live_server.url, "megan@contoso.example", viewport=PHONE)
+    page.get_by_role("button", name="Toggle navigation").click()
+    page.get_by_role("button", name="Partners").click()
+    page.get_by_role("link", name="Indirect resellers").click()
+
+    expect(page.get_by_role("heading", name="Indirect resellers")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    row = page.get_by_test_id("reseller-table").get_by_role("row", name=re.compile("Fabrikam Solutions LLC"))
+    for action in ("Add new customer", "Remove partnership"):
+        box = row.get_by_role("link", name=action).bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"], action
