@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PHONE, sign_in
-from tests.customers.conftest import mca, offers, seller  # noqa: F401 — fixtures
+from tests.browser.helpers import PHONE, new_page, sign_in
+from tests.customers.conftest import customer, make_customer, mca, offers, seller  # noqa: F401 — fixtures
 from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401 — fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,3 +74,107 @@ def test_indirect_resellers_fit_a_phone_with_their_actions_on_screen(live_server
         box = row.get_by_role("link", name=action).bounding_box()
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= PHONE["width"], action
+
+
+def test_country_starts_at_the_partners_own_in_the_wizard_and_empty_on_the_signup_link(
+    live_server,
+    provider_page,
+    browser,
+    seller,  # noqa: F811
+):
+    from customers.services import customer_invitation_create
+
+    page, base = provider_page, live_server.url
+    page.goto(f"{base}/customers/new/?new=1")
+    expect(page.get_by_label("Country/region")).to_have_value("US")  # Contoso's own country
+    expect(page.get_by_label("Country/region").locator("option:checked")).to_have_text("United States of America")
+
+    _, token = customer_invitation_create(sender=seller[0], actor=seller[1])
+    invitee = new_page(browser)
+    invitee.goto(f"{base}/customer-invitation/{token}/")
+    expect(invitee.get_by_label("Country/region")).to_have_value("")
+    expect(invitee.get_by_label("Country/region").locator("option:checked")).to_have_text("Select a country/region")
+
+
+def test_every_error_of_a_wizard_step_shows_at_once(live_server, provider_page):
+    page, base = provider_page, live_server.url
+    page.goto(f"{base}/customers/new/?new=1")
+    page.get_by_label("Company name").fill("LLC")
+    page.get_by_label("Domain name").fill("-woodgrove-")
+    page.get_by_role("button", name="Next: Customer agreement").click()
+
+    expect(page.get_by_text("“LLC” is a legal form, not a company name.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Use 2 to 27 lowercase letters", exact=False)).to_be_visible()
+    for field in ("Address line 1", "City", "Postal code", "First name", "Last name", "Email address"):
+        expect(page.get_by_label(field)).to_have_class(re.compile("is-invalid"))
+
+    page.get_by_label("Company name").fill("Woodgrove Foods Inc.")
+    _account_info(page)
+    page.get_by_label("First name").fill("")
+    page.get_by_label("Email address").fill("")
+    page.get_by_role("button", name="Next", exact=True).click()
+
+    expect(page.get_by_text("Enter the first name of the person who accepted.")).to_be_visible()
+    expect(page.get_by_text("Enter the email of the person who accepted.")).to_be_visible()
+    expect(page.get_by_text("Enter the date the customer accepted the agreement.")).to_be_visible()
+
+
+def test_cancel_subscription_asks_first_and_a_cancelled_subscription_has_no_forms(
+    live_server,
+    provider_page,
+    customer,  # noqa: F811
+):
+    from customers.models import Subscription
+
+    page, base = provider_page, live_server.url
+    page.goto(f"{base}/customers/")
+    page.get_by_role("link", name="Woodgrove Foods Inc.").click()
+    page.get_by_test_id("subscription-table").get_by_role("link", name="Business Standard").click()
+    subscription = Subscription.objects.get(customer=customer.organization, offer__sku="PH-BIZ-STD")
+
+    page.get_by_role("link", name="Cancel subscription").click()
+    expect(page.get_by_test_id("cancel-confirmation")).to_contain_text("Cancel this subscription?")
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.ACTIVE
+    page.get_by_role("link", name="Keep the subscription").click()
+    expect(page.get_by_test_id("cancel-confirmation")).to_have_count(0)
+    expect(page.get_by_test_id("subscription-status")).to_have_text("Active")
+
+    page.get_by_role("link", name="Cancel subscription").click()
+    page.get_by_role("button", name="Yes, cancel the subscription").click()
+    expect(page.get_by_text("The subscription was cancelled.")).to_be_visible()
+    expect(page.get_by_test_id("subscription-status")).to_have_text("Cancelled")
+    expect(page.get_by_test_id("subscription-cancelled")).to_be_visible()
+    main = page.locator("main")
+    expect(main.locator("input:not([type=hidden]), select, textarea")).to_have_count(0)
+    expect(main.get_by_role("button")).to_have_count(1)  # the message's Close button only
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.CANCELLED
+
+
+def test_remove_roles_asks_first(live_server, settings, browser, seller, customer):  # noqa: F811
+    from customers.models import CustomerRelationship
+    from partnerhub.accounts.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    settings.SITE_URL = live_server.url
+    admin = UserFactory(email="nestor@woodgrove.example", first_name="Nestor")
+    MembershipFactory(organization=customer.organization, user=admin, roles=[Role.GLOBAL_ADMIN])
+    page = sign_in(browser, live_server.url, "nestor@woodgrove.example")
+    page.goto(f"{live_server.url}/customer/partners/")
+    partners = page.get_by_test_id("customer-partners")
+    row = partners.get_by_role("row", name=re.compile("Contoso Distribution"))
+
+    row.get_by_role("link", name="Remove roles").click()
+    expect(page.get_by_role("heading", name="Remove admin roles")).to_be_visible()
+    contoso = CustomerRelationship.objects.get(customer=customer.organization, partner=seller[0])
+    assert contoso.delegated_admin
+    page.get_by_role("link", name="Keep admin roles").click()
+    expect(row).to_contain_text("Delegated admin")
+
+    row.get_by_role("link", name="Remove roles").click()
+    page.get_by_role("button", name="Remove admin roles").click()
+    expect(page.get_by_text("Contoso Distribution Inc. no longer has admin roles.")).to_be_visible()
+    expect(row).not_to_contain_text("Delegated admin")
+    contoso.refresh_from_db()
+    assert not contoso.delegated_admin
