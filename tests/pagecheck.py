@@ -9,6 +9,7 @@ every page they load through `page_problems`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import html5lib
@@ -16,6 +17,8 @@ import html5lib
 # Inputs a person types into or picks: each needs an accessible name. Buttons name themselves.
 UNLABELLED_OK = {"hidden", "submit", "button", "image", "reset"}
 LABEL_ATTRIBUTES = ("aria-label", "title")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+NOT_SHOWN = {"script", "style", "template"}
 
 
 def page_problems(body: bytes | str) -> list[str]:
@@ -68,3 +71,20 @@ def _is_control(element) -> bool:
 def _describe(element) -> str:
     attributes = " ".join(f'{name}="{element.get(name)}"' for name in ("type", "name", "id") if element.get(name))
     return f"<{element.tag} {attributes}>".replace(" >", ">")
+
+
+def iso_dates_shown(body: bytes | str) -> list[str]:
+    """Dates a person reads written as ISO 8601 (2026-12-03) where the page shows the localized format
+    ("Dec. 3, 2026"); attribute values, form values among them, don't count."""
+    document = html5lib.HTMLParser(namespaceHTMLElements=False).parse(body)
+    parents = {child: parent for parent in document.iter() for child in parent}
+    texts = []
+    for element in document.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag not in NOT_SHOWN and element.tag != "textarea":
+            texts.append(element.text or "")
+        parent = parents.get(element)
+        if parent is not None and parent.tag not in NOT_SHOWN:
+            texts.append(element.tail or "")
+    return [f"an ISO date is shown: {text.strip()[:120]!r}" for text in texts if ISO_DATE.search(text)]

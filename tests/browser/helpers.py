@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.pagecheck import page_problems
+from tests.pagecheck import iso_dates_shown, page_problems
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -71,7 +71,10 @@ def _keep_document(response) -> None:
         if request.method != "GET":
             return
         body = request.frame.page.context.request.get(response.url, max_redirects=0).body()
-    PAGE_PROBLEMS.extend(f"{response.url} ({response.status}): {problem}" for problem in page_problems(body))
+    problems = page_problems(body)
+    if not urlsplit(response.url).path.startswith("/admin/"):
+        problems += iso_dates_shown(body)  # one localized date format on the portal's pages
+    PAGE_PROBLEMS.extend(f"{response.url} ({response.status}): {problem}" for problem in problems)
     DOCUMENTS.append(Document(response.url, response.status, response.headers, body))
 
 
@@ -168,10 +171,17 @@ def _axe_problems(page, where: str) -> list[str]:
 # The outermost elements that stick out of the viewport, to say what makes a page too wide.
 _WIDEST = """() => {
   const width = document.documentElement.clientWidth;
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
   const out = [...document.body.querySelectorAll("*")].filter(
-    (el) => el.getBoundingClientRect().right > width + 1 && el.parentElement.getBoundingClientRect().right <= width + 1
+    (el) => el.getBoundingClientRect().right > width + 1 && !clipped(el)
   );
-  return out.slice(0, 3).map((el) => el.outerHTML.slice(0, 120)).join(" | ");
+  const outermost = out.filter((el) => !out.includes(el.parentElement));
+  return outermost.slice(0, 3).map((el) => el.outerHTML.slice(0, 160)).join(" | ");
 }"""
 
 
