@@ -48,7 +48,6 @@ class Document:
 
 
 DOCUMENTS: list[Document] = []
-_WATCHED: set[int] = set()
 
 
 def _watch_csp(message) -> None:
@@ -80,8 +79,8 @@ def _keep_document(response) -> None:
 
 def watch(context):
     """Watch a browser context: CSP violations in its consoles, the HTML of every page it loads."""
-    if id(context) not in _WATCHED:
-        _WATCHED.add(id(context))
+    if not getattr(context, "_partnerhub_watched", False):
+        context._partnerhub_watched = True
         context.on("console", _watch_csp)
         context.on("response", _keep_document)
     return context
