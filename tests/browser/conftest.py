@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.helpers import CSP_VIOLATIONS, DOCUMENTS, PAGE_PROBLEMS, WatchedBrowser, phone_problems
+from tests.browser.helpers import CSP_VIOLATIONS, DOCUMENTS, PAGE_PROBLEMS, WatchedBrowser, replay_problems
 
 
 @pytest.fixture
@@ -19,6 +19,6 @@ def _every_page_checked(browser):
     DOCUMENTS.clear()
     yield
     assert CSP_VIOLATIONS == []
-    problems = PAGE_PROBLEMS + phone_problems(browser, DOCUMENTS)
+    problems = PAGE_PROBLEMS + replay_problems(browser, DOCUMENTS)
     DOCUMENTS.clear()
     assert problems == [], "\n".join(problems)

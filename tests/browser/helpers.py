@@ -3,10 +3,10 @@ README's screenshots — and, on every page it loads, the checks no journey has 
 
 Every browser context a journey opens is watched (tests/browser/conftest.py hands journeys a `browser` that
 watches the contexts it creates): each HTML document it receives is run through tests/pagecheck.py on the raw
-body, and kept; at the end of the test each kept page is shown again, exactly as it was received, at 390 px:
-it must fit the viewport, and axe-core must find no serious or critical WCAG 2.1 AA violation, with the
-navbar menu closed and opened. The autouse fixture of tests/browser/conftest.py fails the test on any
-problem, as it does on a CSP violation.
+body, and kept; at the end of the test each kept page is shown again, exactly as it was received: axe-core must
+find no serious or critical WCAG 2.1 AA violation at the desktop width and at 390 px with the navbar menu
+closed and opened, and at 390 px the page must fit the viewport. The autouse fixture of
+tests/browser/conftest.py fails the test on any problem, as it does on a CSP violation.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from tests.pagecheck import iso_dates_shown, page_problems
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 720}  # Playwright's default, the journeys' own
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_FAILING_IMPACTS = {"serious", "critical"}
 
@@ -139,7 +140,7 @@ class WatchedBrowser:
         return page
 
 
-# --- the pages again, at 390 px --------------------------------------------------------------------------
+# --- the pages again, at the desktop width and at 390 px -------------------------------------------------------------
 
 # What changes between two renderings of the same page and says nothing about its layout.
 _VOLATILE = re.compile(rb'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": "|nonce=")[^"]*')
@@ -191,33 +192,47 @@ def _replay(document: Document, headers: dict):
     return fulfill
 
 
-def phone_problems(browser, documents: list[Document]) -> list[str]:
-    """Each page again, as received, at 390 px: wider than the screen, or axe violations (menu closed and
-    open). Static files load from the live server; the page itself is never requested again, so one-time
-    pages (a temporary password, a used link) are checked as the journey saw them."""
+def replay_problems(browser, documents: list[Document]) -> list[str]:
+    """Each page again, as received: axe at the journey's desktop width; at 390 px, wider than the screen or
+    axe violations, menu closed and open. Static files load from the live server; the page itself is never
+    requested again, so one-time pages (a temporary password, a used link) are checked as the journey saw
+    them. Django's admin, the operator's desktop tool, gets the html5lib checks only."""
+    pages = [document for document in _distinct(documents) if not urlsplit(document.url).path.startswith("/admin/")]
+    return _replayed(browser, pages, DESKTOP, phone=False) + _replayed(browser, pages, PHONE, phone=True)
+
+
+def _show(page, document: Document) -> str | None:
+    """Show a kept page in `page`; why it couldn't be, or None."""
+    headers = {name: value for name, value in document.headers.items() if name.lower() != "set-cookie"}
+    url = document.url.split("#")[0]
+    page.route(url, _replay(document, headers), times=1)
+    try:
+        page.goto(url, wait_until="load")
+    except PlaywrightError as exc:
+        return exc.message
+    finally:
+        with contextlib.suppress(PlaywrightError):
+            page.unroute(url)
+    return None
+
+
+def _replayed(browser, documents: list[Document], viewport: dict, *, phone: bool) -> list[str]:
     problems: list[str] = []
-    context = browser.new_context(viewport=PHONE, locale="en-US")
+    context = browser.new_context(viewport=viewport, locale="en-US")
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
         menus_checked: set[bytes] = set()
-        for document in _distinct(documents):
-            if urlsplit(document.url).path.startswith("/admin/"):
-                continue  # Django's own admin, the operator's desktop tool: checked by pagecheck only
-            where = f"{document.url} ({document.status}) at 390 px"
-            headers = {name: value for name, value in document.headers.items() if name.lower() != "set-cookie"}
-            url = document.url.split("#")[0]
-            page.route(url, _replay(document, headers), times=1)
-            try:
-                page.goto(url, wait_until="load")
-            except PlaywrightError as exc:
-                problems.append(f"{where}: could not be shown again ({exc.message})")
+        for document in documents:
+            where = f"{document.url} ({document.status}) at {viewport['width']} px"
+            if failure := _show(page, document):
+                problems.append(f"{where}: could not be shown again ({failure})")
                 continue
-            finally:
-                with contextlib.suppress(PlaywrightError):
-                    page.unroute(url)
+            if not phone:
+                problems += _axe_problems(page, where)
+                continue
             width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"]:
+            if width > viewport["width"]:
                 culprits = page.evaluate(_WIDEST)
                 problems.append(f"{where}: the page is {width} px wide and scrolls sideways ({culprits})")
             problems += _axe_problems(page, where)
