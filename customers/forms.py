@@ -7,12 +7,16 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 from phonenumber_field.formfields import PhoneNumberField
 
 from partnerhub.accounts.models import Organization
+
+from .validation import company_name_errors, domain_prefix_error
 
 CULTURES = [
     ("en-US", "English (United States)"),
@@ -83,6 +87,9 @@ class AccountForm(forms.Form):
 
     def __init__(self, *args, resellers=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # No country until one is chosen (or the view's initial, the partner's own): the first of the
+        # alphabet, Afghanistan, was silently kept.
+        self.fields["country"].choices = [("", gettext("Select a country/region")), *countries]
         if resellers is None:
             del self.fields["reseller"]
         else:
@@ -91,8 +98,18 @@ class AccountForm(forms.Form):
             {"autocomplete": "off", "spellcheck": "false", "data-suffix": "." + settings.CUSTOMER_DOMAIN_SUFFIX}
         )
 
+    # The shape of the name and the domain is checked with the other fields, so that one submit shows every
+    # error at once; the services check them again, with the rules that need the database.
+    def clean_company_name(self) -> str:
+        if message := company_name_errors(self.cleaned_data["company_name"]):
+            raise forms.ValidationError(message)
+        return self.cleaned_data["company_name"]
+
     def clean_domain_prefix(self) -> str:
-        return self.cleaned_data["domain_prefix"].strip().lower()
+        prefix = self.cleaned_data["domain_prefix"].strip().lower()
+        if message := domain_prefix_error(prefix):
+            raise forms.ValidationError(message)
+        return prefix
 
 
 class AgreementForm(forms.Form):
@@ -115,6 +132,21 @@ class AgreementForm(forms.Form):
     date_agreed = forms.DateField(
         label=_("Date agreed"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def clean(self):
+        """When the partner confirms the customer's acceptance, every missing detail is named at once."""
+        data = super().clean()
+        if data.get("how") != self.ATTEST:
+            return data
+        for name, label in (("first_name", _("first name")), ("last_name", _("last name")), ("email", _("email"))):
+            if name not in self.errors and not (data.get(name) or "").strip():
+                self.add_error(name, gettext("Enter the %(field)s of the person who accepted.") % {"field": label})
+        if "date_agreed" not in self.errors:
+            if data.get("date_agreed") is None:
+                self.add_error("date_agreed", gettext("Enter the date the customer accepted the agreement."))
+            elif data["date_agreed"] > timezone.now().date():
+                self.add_error("date_agreed", gettext("The date agreed can't be in the future."))
+        return data
 
 
 class AttestForm(forms.Form):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from enrollment.models import Program, ProgramEnrollment
@@ -302,7 +303,7 @@ def check_acceptance(*, invitation: PartnershipInvitation, reseller: Organizatio
             % {
                 "reseller": reseller.legal_name,
                 "provider": provider.legal_name,
-                "date": existing.created_at.strftime("%Y-%m-%d"),
+                "date": date_format(existing.created_at),
             },
             code="already_partners",
             relationship=existing,

@@ -268,6 +268,8 @@ def subscription_detail(request, tenant_id, public_id):
             "subscription": subscription,
             "may_manage": may_manage,
             "forms": forms,
+            # "Cancel subscription" opens this question first; only its own button cancels.
+            "confirm_cancel": may_manage and request.GET.get("confirm") == "cancel" and subscription.may_cancel(),
             "order_lines": subscription.order.lines.select_related("offer", "partner_of_record"),
         },
     )

@@ -103,7 +103,12 @@ def account(request):
         ):
             _save(request, reseller=int(reseller_pk))
     state = _state(request)
-    initial = {**state.get("account", {}), "reseller": state.get("reseller")}
+    # A partner's customers are mostly in its own country: that, not the alphabet's first, is the default.
+    initial = {
+        "country": str(request.organization.country),
+        **state.get("account", {}),
+        "reseller": state.get("reseller"),
+    }
     form = AccountForm(posted(request), initial=initial, resellers=resellers)
     if request.method == "POST" and form.is_valid():
         data = {name: value for name, value in form.cleaned_data.items() if name != "reseller"}

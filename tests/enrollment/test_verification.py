@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from enrollment import services
 from enrollment.models import EnrollmentError, ProgramEnrollment, VerificationCase, VerificationDocument
@@ -263,7 +264,7 @@ def test_fix_now_without_a_rejection_changes_nothing(admin_client, in_review):
 
 def test_status_page_shows_steps_sla_and_overdue(admin_client, in_review, time_machine):
     page = admin_client.get("/settings/legal/").content.decode()
-    assert f"Decision expected by {in_review.sla_due_at:%Y-%m-%d}" in page
+    assert f"Decision expected by {date_format(in_review.sla_due_at)}" in page  # "Dec. 11, 2026"
     assert 'data-testid="step-email">Passed<' in page
     assert 'data-testid="step-employment">In progress<' in page
     assert "Waiting for us" in page

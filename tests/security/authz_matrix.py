@@ -127,7 +127,7 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "customers/<uuid:tenant_id>/users/<int:pk>/reset-password/": every((302, 404, 403, 404, 302, 302)),
     "partners/providers/<int:pk>/customers/": every((302, 404, 404, 404, 302, 302)),
     "customer/partners/": every((302, 302, 302, 302, 200, 302)),
-    "customer/partners/<int:pk>/remove-roles/": post_only((302, 302, 302, 302, 404, 302)),
+    "customer/partners/<int:pk>/remove-roles/": every((302, 302, 302, 302, 404, 302)),
     "customer/agreement/accept/": post_only((302, 302, 302, 302, 302, 302)),
     "customer-invitation/<str:token>/": every((404, 404, 404, 404, 404, 404)),
     "": every((302, 200, 200, 200, 302, 302)),

@@ -214,6 +214,8 @@ def sweep(world, mode: str, settings, monkeypatch) -> None:
     assert not Subscription.objects.filter(customer__in=b.customers).exclude(partner=b.provider).exists()
     assert searches == []
     assert [email for email in _emails_since(last_email) if leaks(email)] == []
+    # Every page the sweep rendered is well formed: no nested form, no duplicate id, a label per control.
+    assert sorted(world.page_problems) == []
 
 
 @pytest.fixture

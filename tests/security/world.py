@@ -38,6 +38,7 @@ from relationships import services as relationship_services
 from relationships.models import ProviderListing
 from tests.customers.conftest import make_offer
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.pagecheck import page_problems
 
 TENANTS = ("a", "b")
 # The principals of one tenant, as the matrix names them (plus "anonymous" and "staff", who belong to none).
@@ -73,6 +74,30 @@ class Tenant:
         return [self.provider, self.reseller, *self.customers]
 
 
+# What differs between two renderings of one page and says nothing of its markup: the CSRF token.
+_VOLATILE = re.compile(rb'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]*')
+_CHECKED: dict[bytes, list[str]] = {}
+
+
+class CheckedClient(Client):
+    """A test client that runs every HTML page it receives through tests/pagecheck.py (each distinct page
+    once: html5lib is slow and the sweep renders the same 404 page thousands of times)."""
+
+    def __init__(self, problems: set[str], **defaults):
+        super().__init__(**defaults)
+        self.problems = problems
+
+    def request(self, **request):
+        response = super().request(**request)
+        if not response.streaming and response.get("Content-Type", "").startswith("text/html"):
+            key = hashlib.sha256(_VOLATILE.sub(rb"\1", response.content)).digest()
+            if key not in _CHECKED:
+                _CHECKED[key] = page_problems(response.content)
+            where = f"{request['REQUEST_METHOD']} {request['PATH_INFO']} ({response.status_code})"
+            self.problems.update(f"{where}: {problem}" for problem in _CHECKED[key])
+        return response
+
+
 @dataclass
 class World:
     tenants: dict[str, Tenant]
@@ -83,12 +108,15 @@ class World:
     offers: dict
 
     clients: dict = field(default_factory=dict)
+    # What tests/pagecheck.py found on the HTML pages the clients received (nested forms, duplicate ids,
+    # unlabelled controls), one line per page and problem.
+    page_problems: set[str] = field(default_factory=set)
 
     def client(self, user: User | None) -> Client:
         """The client of `user` (None: anonymous), signed in once; a crash answers its 500 instead of raising."""
         key = user.pk if user is not None else None
         if key not in self.clients:
-            self.clients[key] = Client(raise_request_exception=False)
+            self.clients[key] = CheckedClient(self.page_problems, raise_request_exception=False)
             if user is not None:
                 self.clients[key].force_login(user)
         return self.clients[key]
