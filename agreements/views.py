@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -95,7 +97,10 @@ def agreement_sign(request):
                     messages.info(
                         request,
                         _("The partner agreement was already accepted by %(name)s on %(date)s.")
-                        % {"name": acceptance.signer_name, "date": acceptance.accepted_at.strftime("%Y-%m-%d %H:%M")},
+                        % {
+                            "name": acceptance.signer_name,
+                            "date": date_format(timezone.localtime(acceptance.accepted_at), "DATETIME_FORMAT"),
+                        },
                     )
                 # The Agreements page says they are all set (the CSP welcome page offers to enrol again).
                 return redirect("agreements:list")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -266,7 +267,7 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
             subject=gettext_lazy("Your email address is verified: the review has started"),
             paragraphs=[
                 gettext_lazy("Thank you. We are now verifying your company's details; expect a decision by %(date)s.")
-                % {"date": case.sla_due_at.strftime("%Y-%m-%d")},
+                % {"date": date_format(timezone.localtime(case.sla_due_at))},
             ],
             action_url=legal_info_url(enrollment),
             action_label=gettext_lazy("See the verification status"),

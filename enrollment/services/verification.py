@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -280,7 +281,7 @@ def case_reject_step(
             target=case,
             data={"step": case.step, "reason_code": reason_code, "reason": reason_text},
         )
-        deadline = {"date": case.closes_at.strftime("%Y-%m-%d")}
+        deadline = {"date": date_format(timezone.localtime(case.closes_at))}
         notify_contact(
             case.enrollment,
             subject=gettext_lazy("Action needed: we need more information to verify your company"),
@@ -419,7 +420,7 @@ def case_submit_document(
             subject=gettext_lazy("We received your document"),
             paragraphs=[
                 gettext_lazy("Your document is back in review. Expect a decision by %(date)s.")
-                % {"date": case.sla_due_at.strftime("%Y-%m-%d")}
+                % {"date": date_format(timezone.localtime(case.sla_due_at))}
             ],
             action_url=legal_info_url(case.enrollment),
             action_label=gettext_lazy("See the verification status"),
