@@ -50,6 +50,7 @@ def _run_wizard(client, seller, offers, **account):
     review = client.get("/customers/new/review/").content.decode()
     assert "Fabrikam Solutions LLC" in review
     assert "Business Standard" in review
+    assert "English (United States of America) · English" in review  # names, not en-US · en
     return client.post("/customers/new/review/", {"confirm": "on"})
 
 
