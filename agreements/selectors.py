@@ -101,6 +101,11 @@ class AgreementStanding:
     def in_force(self) -> bool:
         return self.code == ""
 
+    @property
+    def own_reason(self) -> str:
+        """reason(own=True), for templates."""
+        return self.reason(own=True)
+
     def reason(self, *, own: bool = False) -> str:
         """Why it can't transact, said about a reseller (the lookup, the order form) or to the organization
         itself (`own`: its own orders). The same text wherever the rule refuses."""

@@ -249,3 +249,26 @@ def test_the_resellers_list_shows_an_overdue_reseller_as_overdue_with_the_pendin
     assert "Accepted" in row
     assert "version 2026-12" not in row
     assert "Add new customer" in row
+
+
+def test_the_csp_page_says_all_set_only_while_the_agreement_is_in_force(
+    new_version, provider_client, seller, time_machine
+):
+    """The CSP welcome page (enrollment) learns the standing from the agreements template tag: after the
+    deadline it no longer says "all set up to transact", but what must be accepted, by whom, and where."""
+    provider, provider_admin, reseller, reseller_admin = seller
+    assert 'data-testid="mpa-banner"' in provider_client.get("/programs/csp/").content.decode()  # due, not overdue
+
+    time_machine.move_to(new_version.acceptance_deadline + timedelta(minutes=1), tick=True)
+    page = provider_client.get("/programs/csp/").content.decode().replace("&#x27;", "'")
+    assert "all set up to transact" not in page
+    overdue = page.split('data-testid="mpa-overdue">')[1].split("</div>")[0]
+    assert "hasn't accepted version 2026-12 of the partner agreement" in overdue
+    assert "must be accepted by a Global admin:" in overdue
+    assert provider_admin.email in overdue
+    assert 'href="/settings/agreements/"' in overdue
+
+    sign(provider, provider_admin, new_version)
+    page = provider_client.get("/programs/csp/").content.decode()
+    assert 'data-testid="mpa-banner"' in page
+    assert 'data-testid="mpa-overdue"' not in page
