@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, DateTimeField, Exists, Expression, OuterRef, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -101,6 +101,11 @@ class AgreementStanding:
     def in_force(self) -> bool:
         return self.code == ""
 
+    @property
+    def own_reason(self) -> str:
+        """reason(own=True), for templates."""
+        return self.reason(own=True)
+
     def reason(self, *, own: bool = False) -> str:
         """Why it can't transact, said about a reseller (the lookup, the order form) or to the organization
         itself (`own`: its own orders). The same text wherever the rule refuses."""
@@ -152,12 +157,42 @@ def agreement_standing(*, organization: Organization, now=None) -> AgreementStan
 def agreement_in_force_q(*, now=None) -> Q:
     """The same rule as agreement_standing, as a filter on Organization (for lists such as the resellers a
     provider may name): an acceptance for its region, and of the current version once its deadline passed."""
+    return _in_force_q(current_version(), now)
+
+
+def _in_force_q(current: AgreementVersion | None, now) -> Q:
     accepted = AgreementAcceptance.objects.filter(organization=OuterRef("pk"), csp_region=OuterRef("csp_region"))
     condition = Q(Exists(accepted))
-    current = current_version()
     if current is not None and current.deadline_passed(now):
         condition &= Q(Exists(accepted.filter(version=current)))
     return condition
+
+
+def agreement_standing_annotations(*, organization: str, now=None) -> dict[str, Expression]:
+    """agreement_standing for every row of a list, as annotations: one query (the version in force) whatever
+    the rows. `organization` is the path from the listed model to the organization ("reseller").
+
+    `agreement_accepted`: it accepted a version for its region (standing.accepted); `agreement_in_force`:
+    agreement_in_force_q (standing.in_force); `agreement_pending_version` and `agreement_pending_deadline`:
+    the newer version it must still accept and its deadline (standing.pending), else None."""
+    current = current_version()
+    accepted = AgreementAcceptance.objects.filter(
+        organization=OuterRef(organization), csp_region=OuterRef(f"{organization}__csp_region")
+    )
+    in_force = Organization.objects.filter(pk=OuterRef(organization)).filter(_in_force_q(current, now))
+    version, deadline = Value(None, output_field=CharField()), Value(None, output_field=DateTimeField())
+    if current is not None and current.requires_reacceptance:
+        pending = Q(Exists(accepted)) & ~Q(Exists(accepted.filter(version=current)))
+        version = Case(When(pending, then=Value(current.version)), default=version, output_field=CharField())
+        deadline = Case(
+            When(pending, then=Value(current.acceptance_deadline)), default=deadline, output_field=DateTimeField()
+        )
+    return {
+        "agreement_accepted": Exists(accepted),
+        "agreement_in_force": Exists(in_force),
+        "agreement_pending_version": version,
+        "agreement_pending_deadline": deadline,
+    }
 
 
 @dataclass(frozen=True)

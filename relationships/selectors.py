@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from agreements.models import AgreementAcceptance
+from agreements.selectors import agreement_standing_annotations
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Organization, hash_token
 from partnerhub.core import rls
@@ -43,19 +43,21 @@ def change_request_list(*, organization: Organization) -> QuerySet[ListingChange
 
 
 def reseller_list(*, provider: Organization, query: str = "") -> QuerySet[PartnerRelationship]:
-    """The provider's Indirect resellers, with each one's location partner ID and agreement status.
+    """The provider's Indirect resellers, with each one's location partner ID and agreement standing.
 
-    Annotations keep the query count fixed however many resellers there are.
+    Annotations keep the query count fixed however many resellers there are (the standing: one query for the
+    version in force).
     """
     location = PartnerId.objects.filter(organization=OuterRef("reseller"), csp_associated=True).values("number")[:1]
-    accepted = AgreementAcceptance.objects.filter(
-        organization=OuterRef("reseller"), csp_region=OuterRef("reseller__csp_region")
-    )
     relationships = (
         scoped(PartnerRelationship.objects, provider=provider)
         .filter(status=PartnerRelationship.Status.ACTIVE)
         .select_related("reseller")
-        .annotate(location_number=Subquery(location), agreement_accepted=Exists(accepted))
+        .annotate(
+            location_number=Subquery(location),
+            # the one rule (agreements.selectors.agreement_standing): an overdue reseller is not "Accepted"
+            **agreement_standing_annotations(organization="reseller"),
+        )
     )
     if query:
         query = query.strip()

@@ -27,8 +27,9 @@ PAGE_QUERY_BUDGET = {
     # a customer's Partner relationships: + partners, subscriptions (offer, partner, partner of record and
     #   support contact joined), the customer agreement acceptances, the agreement in force
     "partner_relationships": 7,
-    # + program check, count, page, customer counts per reseller (one GROUP BY), enrolment, invitations
-    "reseller_list": 9,
+    # + program check, the partner agreement in force (the resellers' standing is annotated on the page),
+    #   count, page, customer counts per reseller (one GROUP BY), enrolment, invitations
+    "reseller_list": 10,
     # + enrolment check, count, page
     "provider_list": 5,
     # + count, page with roles, pending invitations

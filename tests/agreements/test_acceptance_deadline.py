@@ -6,6 +6,7 @@ orders naming it as reseller, are refused with the reason the status lookup give
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, timedelta
 
@@ -215,3 +216,59 @@ def test_staff_set_the_deadline_in_admin_and_a_new_deadline_rearms_the_reminder(
     assert AuditEvent.objects.filter(code="partnerhub.agreement_version.updated").count() == 1
     agreement_services.sweep_agreement_reminders()
     assert OutboundEmail.objects.filter(template=REMINDER).count() == 2  # not yet due for the new date
+
+
+def _reseller_row(client, reseller) -> str:
+    """The reseller's row of Partners → Indirect resellers, its tags stripped."""
+    table = client.get("/partners/resellers/").content.decode().split('data-testid="reseller-table"')[1]
+    table = table.split("</table>")[0]
+    row = next(row for row in table.split("<tr")[1:] if reseller.legal_name in row)
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+
+def test_the_resellers_list_shows_an_overdue_reseller_as_overdue_with_the_pending_version(
+    new_version, provider_client, seller, time_machine
+):
+    """The list applies the one rule (agreement_in_force_q): before the deadline the reseller is Accepted
+    with version 2026-12 due; after it, Overdue, with no "Add new customer"; accepting lifts it."""
+    provider, provider_admin, reseller, reseller_admin = seller
+    sign(provider, provider_admin, new_version)
+
+    row = _reseller_row(provider_client, reseller)
+    assert "Accepted version 2026-12 due by" in row
+    assert "Add new customer" in row
+
+    time_machine.move_to(new_version.acceptance_deadline + timedelta(minutes=1), tick=True)
+    row = _reseller_row(provider_client, reseller)
+    assert "Accepted" not in row
+    assert "Overdue version 2026-12 overdue since" in row
+    assert "Add new customer" not in row  # the wizard would refuse it (eligible_resellers)
+
+    sign(reseller, reseller_admin, new_version)
+    row = _reseller_row(provider_client, reseller)
+    assert "Accepted" in row
+    assert "version 2026-12" not in row
+    assert "Add new customer" in row
+
+
+def test_the_csp_page_says_all_set_only_while_the_agreement_is_in_force(
+    new_version, provider_client, seller, time_machine
+):
+    """The CSP welcome page (enrollment) learns the standing from the agreements template tag: after the
+    deadline it no longer says "all set up to transact", but what must be accepted, by whom, and where."""
+    provider, provider_admin, reseller, reseller_admin = seller
+    assert 'data-testid="mpa-banner"' in provider_client.get("/programs/csp/").content.decode()  # due, not overdue
+
+    time_machine.move_to(new_version.acceptance_deadline + timedelta(minutes=1), tick=True)
+    page = provider_client.get("/programs/csp/").content.decode().replace("&#x27;", "'")
+    assert "all set up to transact" not in page
+    overdue = page.split('data-testid="mpa-overdue">')[1].split("</div>")[0]
+    assert "hasn't accepted version 2026-12 of the partner agreement" in overdue
+    assert "must be accepted by a Global admin:" in overdue
+    assert provider_admin.email in overdue
+    assert 'href="/settings/agreements/"' in overdue
+
+    sign(provider, provider_admin, new_version)
+    page = provider_client.get("/programs/csp/").content.decode()
+    assert 'data-testid="mpa-banner"' in page
+    assert 'data-testid="mpa-overdue"' not in page
