@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, DateTimeField, Exists, Expression, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -160,8 +173,11 @@ def agreement_in_force_q(*, now=None) -> Q:
     return _in_force_q(current_version(), now)
 
 
-def _in_force_q(current: AgreementVersion | None, now) -> Q:
-    accepted = AgreementAcceptance.objects.filter(organization=OuterRef("pk"), csp_region=OuterRef("csp_region"))
+def _in_force_q(current: AgreementVersion | None, now, accepted: QuerySet | None = None) -> Q:
+    """The rule itself, over `accepted` (the organization's acceptances for its region; by default those of
+    the Organization the filter runs on)."""
+    if accepted is None:
+        accepted = AgreementAcceptance.objects.filter(organization=OuterRef("pk"), csp_region=OuterRef("csp_region"))
     condition = Q(Exists(accepted))
     if current is not None and current.deadline_passed(now):
         condition &= Q(Exists(accepted.filter(version=current)))
@@ -179,7 +195,9 @@ def agreement_standing_annotations(*, organization: str, now=None) -> dict[str, 
     accepted = AgreementAcceptance.objects.filter(
         organization=OuterRef(organization), csp_region=OuterRef(f"{organization}__csp_region")
     )
-    in_force = Organization.objects.filter(pk=OuterRef(organization)).filter(_in_force_q(current, now))
+    # The rule over this row's own acceptances: no subquery over organizations, so each EXISTS is an index
+    # probe on (organization, region) rather than a read of the whole acceptance index.
+    in_force = ExpressionWrapper(_in_force_q(current, now, accepted), output_field=BooleanField())
     version, deadline = Value(None, output_field=CharField()), Value(None, output_field=DateTimeField())
     if current is not None and current.requires_reacceptance:
         pending = Q(Exists(accepted)) & ~Q(Exists(accepted.filter(version=current)))
@@ -189,7 +207,7 @@ def agreement_standing_annotations(*, organization: str, now=None) -> dict[str, 
         )
     return {
         "agreement_accepted": Exists(accepted),
-        "agreement_in_force": Exists(in_force),
+        "agreement_in_force": in_force,
         "agreement_pending_version": version,
         "agreement_pending_deadline": deadline,
     }
