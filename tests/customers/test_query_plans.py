@@ -18,17 +18,15 @@ read: the statistics are then those of this world alone, on every run, alone or 
 from __future__ import annotations
 
 import json
-import os
 import re
 
-import environ
-import psycopg
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from partnerhub.accounts.models import Organization
+from tests.customers.bulk import gather_statistics
 from tests.customers.world import pages
 
 
@@ -80,18 +78,6 @@ def explain(sql: str) -> dict:
         for setting in PRICED_OUT:
             cursor.execute(f"SET LOCAL {setting} = on")
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-
-
-def gather_statistics(tables: set[str]) -> None:
-    """VACUUM ANALYZE the tables as their owner: fresh statistics of the committed rows, no dead tuples left
-    by earlier tests' rolled-back transactions. (The app role the tests run as may not ANALYZE a table it
-    does not own, and VACUUM cannot run inside the test's transaction.)"""
-    # The test database's own connection parameters (host, name), with the owner's role.
-    owner = environ.Env.db_url_config(os.environ.get("DATABASE_OWNER_URL") or os.environ["DATABASE_URL"])
-    params = {**connection.get_connection_params(), "user": owner["USER"], "password": owner["PASSWORD"]}
-    with psycopg.connect(**params, autocommit=True) as owner_connection:
-        for table in sorted(tables):
-            owner_connection.execute(f'VACUUM ANALYZE "{table}"')
 
 
 def test_the_tenant_tables_are_found():
