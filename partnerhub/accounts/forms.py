@@ -127,8 +127,11 @@ class ResetPasswordForm(AllauthResetPasswordForm):
 
     def clean_email(self) -> str:
         email = super().clean_email()
+        # Looked up for every address, known or not: the same queries either way, so the time taken doesn't
+        # tell whether an account exists (tests/security/test_auth_sessions.py).
+        recovered = list(
+            User.objects.filter(recovery_email__iexact=email, recovery_email_verified=True, is_active=True)
+        )
         if not self.users:
-            self.users = list(
-                User.objects.filter(recovery_email__iexact=email, recovery_email_verified=True, is_active=True)
-            )
+            self.users = recovered
         return email

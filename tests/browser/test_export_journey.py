@@ -1,6 +1,6 @@
 """A large export in a real Chromium: the partner clicks Export customers, is told the file will be
 prepared, clicks Prepare the export, watches the progress page, and downloads the complete file when the
-worker is done (the page refreshes itself: no script, CSP-clean)."""
+worker is done (the progress polls itself with htmx, a static script: CSP-clean, no meta refresh)."""
 
 import csv
 import io

@@ -16,9 +16,9 @@ def _entries(po: str):
     """(msgid, msgstr) pairs of a .po file, joining continued lines."""
     entries, current, key = [], {}, None
     for line in [*po.splitlines(), ""]:
-        if line.startswith(("msgid ", "msgstr ", "msgid_plural ", "msgstr[")):
+        if line.startswith(("msgctxt ", "msgid ", "msgstr ", "msgid_plural ", "msgstr[")):
             key, _, value = line.partition(" ")
-            if key == "msgid" and current:
+            if key in ("msgctxt", "msgid") and current and "msgid" in current:
                 entries.append(current)
                 current = {}
             current[key] = value.strip()[1:-1]
@@ -45,10 +45,11 @@ def test_compiled_catalogue_matches_the_source():
     for entry in _entries((LOCALE / "django.po").read_text()):
         if entry["msgid"] and "msgstr" in entry:
             expected = entry["msgstr"].encode().decode("unicode_escape").encode("latin-1").decode()
-            assert (
-                catalogue.gettext(entry["msgid"].encode().decode("unicode_escape").encode("latin-1").decode())
-                == expected
-            )
+            msgid = entry["msgid"].encode().decode("unicode_escape").encode("latin-1").decode()
+            if "msgctxt" in entry:
+                assert catalogue.pgettext(entry["msgctxt"], msgid) == expected
+            else:
+                assert catalogue.gettext(msgid) == expected
 
 
 @pytest.mark.django_db

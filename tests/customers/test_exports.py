@@ -84,14 +84,14 @@ def test_a_large_export_is_prepared_by_the_task_complete_and_emailed(partner, la
     job = _start(client)
     waiting = client.get(f"/exports/{job.public_id}/").content.decode()
     assert "Waiting for a worker" in waiting
-    assert 'http-equiv="refresh"' in waiting  # the page follows the progress by itself
+    assert 'hx-trigger="every 2s"' in waiting  # the page follows the progress by itself (htmx, no meta refresh)
     assert _download(client, job).status_code == 404
 
     assert exports.export_job_run(job_id=job.pk) is True
 
     page = client.get(f"/exports/{job.public_id}/").content.decode()
     assert "Your export is ready: 45 rows." in page
-    assert 'http-equiv="refresh"' not in page
+    assert "hx-trigger" not in page
     download = _download(client, job)
     assert download["Content-Disposition"] == 'attachment; filename="customers.csv"'
     records = _records(b"".join(download.streaming_content))

@@ -9,6 +9,8 @@ from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from agreements.selectors import agreement_status_lookup
 from customers.services.common import CustomersError, eligible_resellers
@@ -99,7 +101,10 @@ def test_recheck_action_needed_keeps_the_partner_active_until_the_deadline(partn
     assert _enrollment(reseller).status == "active"
     assert _provider_may_name(provider, reseller)
     body = OutboundEmail.objects.filter(subject__startswith="Action needed").latest("pk").body_text
-    assert f"Your program stays Active while you answer. Without an answer by {case.closes_at:%Y-%m-%d}" in body
+    assert (
+        f"Your program stays Active while you answer. Without an answer by {date_format(localtime(case.closes_at))}"
+        in body
+    )
 
     services.case_submit_document(
         case=case, actor=user, document_type="municipal_receipt", comment="", upload=SimpleUploadedFile("b.pdf", PDF)

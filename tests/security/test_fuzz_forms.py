@@ -176,6 +176,7 @@ FORMS = {
     "accounts.UserInvitationForm": FormCase(account_forms.UserInvitationForm),
     "accounts.MemberRolesForm": FormCase(account_forms.MemberRolesForm),
     "accounts.OrganizationSwitchForm": FormCase(account_forms.OrganizationSwitchForm),
+    "accounts.ResetPasswordForm": FormCase(account_forms.ResetPasswordForm),
     "enrollment.ProgramChoiceForm": FormCase(enrollment_forms.ProgramChoiceForm),
     "enrollment.EnrollmentForm(reseller)": FormCase(
         enrollment_forms.EnrollmentForm,
@@ -195,6 +196,7 @@ FORMS = {
     "agreements.SignForm": FormCase(agreement_forms.SignForm, lambda c: {"region": "US"}),
     "agreements.LookupForm": FormCase(agreement_forms.LookupForm),
     "agreements.AgreementVersionForm": FormCase(agreement_forms.AgreementVersionForm),
+    "agreements.AgreementVersionChangeForm": FormCase(agreement_forms.AgreementVersionChangeForm),
     "relationships.DirectoryFilterForm": FormCase(relationship_forms.DirectoryFilterForm),
     "relationships.SearchForm": FormCase(relationship_forms.SearchForm),
     "relationships.ChangeRequestForm": FormCase(relationship_forms.ChangeRequestForm),
