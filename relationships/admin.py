@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.postgres.forms import SimpleArrayField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,16 @@ class ProviderListingForm(forms.ModelForm):
             "csp_regions",
             "services",
         ]
+
+    def add_error(self, field, error):
+        """Django's array fields keep an item's params after formatting its error (contrib.postgres
+        `prefix_validation_error`), so rendering formats it twice and a value holding "% d" (as in
+        "{% debug %}") raised TypeError: store those as the plain sentences they already are."""
+        if isinstance(error, forms.ValidationError) and isinstance(self.fields.get(field), SimpleArrayField):
+            error = forms.ValidationError(
+                [str(item.message) if item.params and "nth" in item.params else item for item in error.error_list]
+            )
+        super().add_error(field, error)
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

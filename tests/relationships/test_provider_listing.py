@@ -63,3 +63,14 @@ def test_an_incomplete_listing_cannot_be_published(admin_member, staff):
 
     with pytest.raises(RelationshipsError, match="needs a display name, a contact email"):
         provider_listing_publish(listing=listing, actor=staff)
+
+
+@pytest.mark.django_db
+def test_listing_form_shows_an_array_error_whatever_the_submitted_text():
+    """A region like "{% debug %}" holds "% d": Django formatted the item's error twice and raised TypeError."""
+    from relationships.admin import ProviderListingForm
+
+    form = ProviderListingForm(data={"display_name": "Contoso", "csp_regions": "{{ 7|add:7 }}{% debug %}"})
+
+    assert not form.is_valid()
+    assert "{% debug %} is not one of the available choices" in str(form.errors)
