@@ -172,6 +172,10 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PartnerHub"
+MFA_ADAPTER = "partnerhub.accounts.mfa_adapter.PartnerHubMFAAdapter"
+# TOTP secrets and recovery-code seeds are stored encrypted (Fernet). Comma-separated Fernet keys: the first
+# encrypts, all decrypt; rotation in docs/mfa-secrets.md. Empty: keys derived from SECRET_KEY (and its fallbacks).
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 # Global admins (of any organization) and staff must use two-step verification (partnerhub/accounts/mfa.py).
 MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=True)
 
