@@ -343,6 +343,8 @@ ACTION_NEEDED_CLOSE_DAYS = env.int("ACTION_NEEDED_CLOSE_DAYS", default=30)
 VERIFICATION_MAX_REJECTIONS = env.int("VERIFICATION_MAX_REJECTIONS", default=3)
 CREDIT_CHECK_SLA_BUSINESS_DAYS = env.int("CREDIT_CHECK_SLA_BUSINESS_DAYS", default=5)
 VERIFICATION_DOCUMENT_MAX_BYTES = env.int("VERIFICATION_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# An uploaded image (verification document, directory logo) is decoded whole to check it: at most this many pixels.
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
 # Overdue verification cases are reported here (empty: no email, the admin index still counts them).
 OPERATOR_ALERT_EMAIL = env("OPERATOR_ALERT_EMAIL", default="operations@partnerhub.localhost")
 CELERY_BEAT_SCHEDULE["sweep-verification-deadlines"] = {
