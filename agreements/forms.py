@@ -3,6 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from partnerhub.core.documents import PDF, DocumentRefused, parse_document
+
 from .models import AgreementVersion
 
 MISSING_DEADLINE = _("Set the date by which organizations must accept this version.")
@@ -53,11 +55,14 @@ class AgreementVersionForm(forms.ModelForm):
         return cleaned
 
     def clean_upload(self):
+        """The document must open as a PDF with at least one page (pypdf), not merely start like one."""
         upload = self.cleaned_data["upload"]
-        head = upload.read(5)
+        content = upload.read()
         upload.seek(0)
-        if head != b"%PDF-":
-            raise forms.ValidationError(_("Upload the agreement as a PDF file."))
+        try:
+            parse_document(content, accepted=(PDF,))
+        except DocumentRefused as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
         return upload
 
 

@@ -19,12 +19,11 @@ from enrollment.models import ProgramEnrollment
 from enrollment.services.notify import notify_contact
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.core.context import client_ip
+from partnerhub.core.documents import PDF, DocumentRefused, parse_document
 from partnerhub.core.services import audit_record, notification_create, outbound_email_queue
 
 from . import selectors
 from .models import AgreementAcceptance, AgreementError, AgreementType, AgreementVersion, SignatureRequest
-
-PDF_MAGIC = b"%PDF-"
 
 
 def agreement_version_create(
@@ -39,8 +38,10 @@ def agreement_version_create(
     actor=None,
 ) -> AgreementVersion:
     """Publish a new agreement text; the PDF's SHA-256 is computed here, once."""
-    if not content.startswith(PDF_MAGIC):
-        raise AgreementError(_("Upload the agreement as a PDF file."), field="document")
+    try:
+        parse_document(content, accepted=(PDF,))  # opens in pypdf with at least one page, not just "%PDF-"
+    except DocumentRefused as exc:
+        raise AgreementError(exc.message, code=exc.code, field="document") from None
     _check_deadline(requires_reacceptance, acceptance_deadline)
     with transaction.atomic():
         agreement = AgreementVersion(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.decorators import partner_required
 from partnerhub.accounts.reauth import seconds_since_authentication
+from partnerhub.core.documents import PDF, attachment_response
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
@@ -121,10 +122,12 @@ def agreement_document(request, pk: int):
     if not _is_global_admin(request):
         return _only_global_admins(request)
     version = selectors.version_get(pk=pk)
-    response = FileResponse(
+    # Inline only for the signing page's frame, where the browser's PDF viewer shows it: the text was parsed as
+    # a PDF at upload and is served as application/pdf with nosniff, so it never renders as a page of ours.
+    response = attachment_response(
         version.document.open("rb"),
-        content_type="application/pdf",
-        as_attachment=bool(request.GET.get("download")),
+        content_type=PDF,
+        inline=not request.GET.get("download"),
         filename=f"partnerhub-{version.type}-{version.version}.pdf",
     )
     response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the signing page's frame

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django_ratelimit.decorators import ratelimit
 from partnerhub.accounts.decorators import partner_required, permission_required
 from partnerhub.accounts.selectors import global_admins
 from partnerhub.core import rls
+from partnerhub.core.documents import attachment_response
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
@@ -167,11 +168,9 @@ def case_fix(request, pk: int):
 @partner_required
 def document_download(request, pk: int):
     document = selectors.document_get(organization=request.organization, pk=pk)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
+    # Saved, never shown: the type the upload's parse found, with nosniff (partnerhub/core/documents.py).
+    return attachment_response(
+        document.file.open("rb"), filename=document.original_name, content_type=document.content_type
     )
 
 

@@ -4,12 +4,11 @@ from django.contrib.postgres.forms import SimpleArrayField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core.documents import JPEG, PNG, DocumentRefused, parse_document
 from partnerhub.core.errors import ApplicationError
 
 from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing, ProviderService
 from .services import provider_listing_publish
-
-LOGO_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 class ProviderListingForm(forms.ModelForm):
@@ -43,14 +42,17 @@ class ProviderListingForm(forms.ModelForm):
         super().add_error(field, error)
 
     def clean_logo(self):
+        """A PNG or JPEG that decodes whole (Pillow), not merely one that starts like one."""
         logo = self.cleaned_data.get("logo")
         if logo and hasattr(logo, "read") and getattr(logo, "size", 0):
-            head = logo.read(8)
-            logo.seek(0)
-            if not head.startswith(LOGO_SIGNATURES):
-                raise forms.ValidationError(_("Upload the logo as a PNG or JPEG image."))
             if logo.size > 512 * 1024:
                 raise forms.ValidationError(_("The logo must be 512 KB or smaller."))
+            content = logo.read()
+            logo.seek(0)
+            try:
+                parse_document(content, accepted=(PNG, JPEG))
+            except DocumentRefused as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
         return logo
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -19,6 +20,7 @@ from django_ratelimit.decorators import ratelimit
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.decorators import partner_required
 from partnerhub.core import rls
+from partnerhub.core.documents import DocumentRefused, attachment_response, parse_image
 from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
@@ -64,7 +66,15 @@ def listing_logo(request, pk: int):
     listing = selectors.listing_public(pk=pk)
     if not listing.logo:
         raise Http404
-    return FileResponse(listing.logo.open("rb"))
+    content = listing.logo.read()
+    try:  # the type its content parses as (a logo stored before uploads were parsed may be anything)
+        parsed = parse_image(content)
+    except DocumentRefused:
+        raise Http404 from None
+    # An <img> shows it; opened on its own it is saved, never rendered as a page.
+    return attachment_response(
+        io.BytesIO(content), filename=f"logo-{listing.pk}.{parsed.extension}", content_type=parsed.content_type
+    )
 
 
 @partner_required

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from partnerhub.accounts.models import Membership
 from partnerhub.core.business_days import add_business_days
+from partnerhub.core.documents import DocumentRefused, ParsedDocument, parse_document
 from partnerhub.core.services import audit_record
 
 from ..models import (
@@ -36,14 +37,6 @@ from ..models import (
 )
 from ..signals import enrollment_authorized, enrollment_reinstated
 from .notify import legal_info_url, notify_contact
-
-# Magic numbers of the accepted document formats: the content decides, not the name or the browser.
-SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-}
-EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 def _lock_case(case: VerificationCase) -> VerificationCase:
@@ -347,8 +340,9 @@ def case_reject_final(*, case: VerificationCase, reviewer, reason_code: str, rea
     return case
 
 
-def validate_document(upload) -> tuple[str, bytes]:
-    """The upload's content type, sniffed from its first bytes, and its content; or EnrollmentError."""
+def validate_document(upload) -> tuple[ParsedDocument, bytes]:
+    """The upload parsed as a PDF, PNG or JPEG (the content decides, not the name or the browser), and its
+    content; or EnrollmentError saying what is wrong with it."""
     size = upload.size or 0
     if size == 0:
         raise EnrollmentError(_("The file is empty."), field="file")
@@ -359,10 +353,10 @@ def validate_document(upload) -> tuple[str, bytes]:
             field="file",
         )
     content = upload.read()
-    for content_type, signatures in SIGNATURES.items():
-        if content.startswith(signatures):
-            return content_type, content
-    raise EnrollmentError(_("Upload a PDF, PNG or JPEG file; this file is none of them."), field="file")
+    try:
+        return parse_document(content), content
+    except DocumentRefused as exc:
+        raise EnrollmentError(exc.message, code=exc.code, field="file") from None
 
 
 def case_submit_document(
@@ -371,7 +365,7 @@ def case_submit_document(
     """ "Fix now": the partner answers a rejection with a document; the case goes back to review."""
     if document_type not in DocumentType.values:
         raise EnrollmentError(_("Choose a document type."), field="document_type")
-    content_type, content = validate_document(upload)
+    parsed, content = validate_document(upload)
     with transaction.atomic():
         case = _lock_case(case)
         _require(case, VerificationCase.Status.ACTION_NEEDED)
@@ -381,9 +375,9 @@ def case_submit_document(
             organization=case.organization,
             document_type=document_type,
             comment=(comment or "").strip(),
-            storage_name=f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}",
+            storage_name=f"{uuid.uuid4().hex}.{parsed.extension}",
             original_name=(getattr(upload, "name", "") or "document")[:255],
-            content_type=content_type,
+            content_type=parsed.content_type,
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
             step=case.step,

@@ -172,6 +172,10 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "PartnerHub"
+MFA_ADAPTER = "partnerhub.accounts.mfa_adapter.PartnerHubMFAAdapter"
+# TOTP secrets and recovery-code seeds are stored encrypted (Fernet). Comma-separated Fernet keys: the first
+# encrypts, all decrypt; rotation in docs/mfa-secrets.md. Empty: keys derived from SECRET_KEY (and its fallbacks).
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 # Global admins (of any organization) and staff must use two-step verification (partnerhub/accounts/mfa.py).
 MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=True)
 
@@ -339,6 +343,8 @@ ACTION_NEEDED_CLOSE_DAYS = env.int("ACTION_NEEDED_CLOSE_DAYS", default=30)
 VERIFICATION_MAX_REJECTIONS = env.int("VERIFICATION_MAX_REJECTIONS", default=3)
 CREDIT_CHECK_SLA_BUSINESS_DAYS = env.int("CREDIT_CHECK_SLA_BUSINESS_DAYS", default=5)
 VERIFICATION_DOCUMENT_MAX_BYTES = env.int("VERIFICATION_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# An uploaded image (verification document, directory logo) is decoded whole to check it: at most this many pixels.
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
 # Overdue verification cases are reported here (empty: no email, the admin index still counts them).
 OPERATOR_ALERT_EMAIL = env("OPERATOR_ALERT_EMAIL", default="operations@partnerhub.localhost")
 CELERY_BEAT_SCHEDULE["sweep-verification-deadlines"] = {

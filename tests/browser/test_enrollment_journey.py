@@ -6,14 +6,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from enrollment.models import VerificationDocument
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import OutboundEmail
 from tests.browser.helpers import shot, sign_in_on, watched
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.uploads import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _review(staff, base, action, reason_code="", reason_text=""):
@@ -76,6 +76,20 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     partner.get_by_role("link", name="Fix now").click()
     partner.locator("#id_document_type").select_option("business_registration")
     partner.locator("#id_comment").fill("Certificate attached.")
+    # First a file that only starts like a PDF (HTML behind "%PDF-"): refused with the reason, nothing stored.
+    partner.locator("#id_file").set_input_files(
+        {
+            "name": "certificate.pdf",
+            "mimeType": "application/pdf",
+            "buffer": b"%PDF-1.4\n<html><script>alert(1)</script>",
+        }
+    )
+    partner.get_by_role("button", name="Upload").click()
+    expect(
+        partner.get_by_text("This PDF can't be read: it is damaged, incomplete or not really a PDF.")
+    ).to_be_visible()
+    assert not VerificationDocument.objects.exists()
+    partner.locator("#id_document_type").select_option("business_registration")
     partner.locator("#id_file").set_input_files(
         {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )

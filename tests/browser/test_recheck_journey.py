@@ -20,10 +20,9 @@ from tests.browser.helpers import sign_in
 from tests.enrollment.conftest import ENROLLMENT_DATA
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.relationships.conftest import sign
+from tests.uploads import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _partner(name, email, program, staff, mpa):

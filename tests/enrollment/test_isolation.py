@@ -5,8 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enrollment import services
 from enrollment.models import PartnerId, ProgramEnrollment, VerificationCase, VerificationDocument
-
-PDF = b"%PDF-1.7\n%%EOF\n"
+from tests.uploads import PDF
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from enrollment.models import PartnerId, ProgramEnrollment, VerificationCase
 from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
 from relationships import services as relationship_services
 from tests.relationships.conftest import active_provider, make_reseller, mpa  # noqa: F401
-
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.uploads import PDF
 
 
 @pytest.fixture(autouse=True)

@@ -12,11 +12,9 @@ from enrollment import services
 from enrollment.models import EnrollmentError, ProgramEnrollment, VerificationCase, VerificationDocument
 from partnerhub.core.models import AuditEvent, OutboundEmail
 from tests.budgets import PAGE_QUERY_BUDGET
+from tests.uploads import PDF, PNG
 
 from .conftest import verification_link
-
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _mails(to="pat.lee@contoso.example"):
