@@ -56,7 +56,7 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     @admin.display(description=_("Message (links that may carry a secret are cut short)"))
     def readable_body(self, obj):
         if isinstance(obj.body_text, UnreadableBody):
-            return format_html("<p>{}</p>", obj.body_text)
+            return format_html("<p>{}</p>", _("This body was sealed with a key that is not in OUTBOX_ENCRYPTION_KEYS."))
         # urlize escapes the text around the links it makes (autoescape=True); a masked link stays text.
         linked = mark_safe(  # noqa: S308
             "".join(

@@ -96,11 +96,12 @@ def _links(message: Message) -> list[str]:
 
 
 def _tokens(link: str) -> set[str]:
-    """The parts of a link that could be a secret: path segments and query values that aren't plain words."""
+    """The parts of a link that could be a secret: long path segments and query values with a digit or a capital
+    (a token; not a word such as `indirect_reseller`)."""
     parts = urlsplit(link.rstrip(".,;:!?)"))
     candidates = [unquote(segment) for segment in parts.path.split("/")]
     candidates += [value for _, value in parse_qsl(parts.query)]
-    return {value for value in candidates if len(value) >= 10 and re.search(r"[0-9A-Z_:]", value)}
+    return {value for value in candidates if len(value) >= 10 and re.search(r"[0-9A-Z]", value)}
 
 
 def _raw_rows() -> str:
