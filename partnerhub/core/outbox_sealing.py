@@ -128,11 +128,11 @@ class SealedTextField(models.TextField):
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
-        if value is None or (isinstance(value, str) and value.startswith(PREFIX)):
+        if value is None:
             return value
         if isinstance(value, UnreadableBody):
             raise ValueError("An unreadable sealed body cannot be stored again.")
-        return seal(value)
+        return seal(value)  # whatever it starts with: a body that reads "fernet:…" is sealed like any other
 
 
 # --- redaction ----------------------------------------------------------------------------------
@@ -153,8 +153,16 @@ def _is_plain_page(parts) -> bool:
     """A link of this site to a page that takes no argument and no query: it carries nothing secret."""
     if parts.query or parts.netloc.lower() != _site_netloc():
         return False
+    segments = [segment for segment in parts.path.split("/") if segment]
+    # A segment that is not a plain word (a token, a number) is an argument: no need to ask the resolver,
+    # which costs milliseconds for a path it does not know.
+    return all(_WORD_SEGMENT.fullmatch(segment) for segment in segments) and _resolves_without_arguments(parts.path)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolves_without_arguments(path: str) -> bool:
     try:
-        match = resolve(parts.path or "/")
+        match = resolve(path or "/")
     except Resolver404:
         return False
     return not match.args and not match.kwargs

@@ -368,3 +368,13 @@ def test_a_link_to_a_page_without_arguments_is_kept_whole(settings):
     assert outbox_sealing.redact_text("Sign in at https://portal.example/accounts/login/") == (
         "Sign in at https://portal.example/accounts/login/"
     )
+
+
+def test_a_body_that_looks_sealed_is_sealed_all_the_same(smtp_server):
+    email = _queue(body="fernet:gAAAA http://testserver/invitations/Zx9kqTT12abc/ is what I typed")
+
+    text, _ = _stored(email.pk)
+    assert text.startswith("fernet:gAAAAA")
+    assert "Zx9kqTT12abc" not in text
+    assert outbound_email_send(email_id=email.pk) is True
+    assert "fernet:gAAAA http://testserver/invitations/Zx9kqTT12abc/" in smtp_server.messages[0].as_string()
