@@ -2,11 +2,12 @@
 
 from django.contrib import admin, messages
 from django.utils import timezone
-from django.utils.html import format_html, urlize
+from django.utils.html import escape, format_html, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, Notification, OutboundEmail
+from .outbox_sealing import UnreadableBody, redact_text, split_masked_links
 from .services import _enqueue_send
 
 
@@ -32,7 +33,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
-    """Every email PartnerHub sends, readable with its links (the demo's mailbox)."""
+    """Every email PartnerHub sends, readable with its links cut short.
+
+    The stored bodies are encrypted (and redacted once sent); staff read a redacted rendering only,
+    never a live reset key or invitation link, whether the email is sent yet or not."""
 
     list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status", "template"]
@@ -45,10 +49,21 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     ]  # fmt: skip
     readonly_fields = fields
 
-    @admin.display(description=_("Message"))
+    def get_queryset(self, request):
+        # The list needs no body: no decryption per row. The detail page loads them when it shows one.
+        return super().get_queryset(request).defer("body_text", "body_html")
+
+    @admin.display(description=_("Message (links that may carry a secret are cut short)"))
     def readable_body(self, obj):
-        # urlize escapes the text around the links it makes (autoescape=True).
-        linked = mark_safe(urlize(obj.body_text, nofollow=True, autoescape=True))  # noqa: S308
+        if isinstance(obj.body_text, UnreadableBody):
+            return format_html("<p>{}</p>", _("This body was sealed with a key that is not in OUTBOX_ENCRYPTION_KEYS."))
+        # urlize escapes the text around the links it makes (autoescape=True); a masked link stays text.
+        linked = mark_safe(  # noqa: S308
+            "".join(
+                escape(part) if masked else urlize(part, nofollow=True, autoescape=True)
+                for part, masked in split_masked_links(redact_text(obj.body_text))
+            )
+        )
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', linked)
 
     def has_change_permission(self, request, obj=None):

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .outbox_sealing import SealedTextField
+
 
 class PostalAddress(models.Model):
     """The street address fields a company, a location or an enrolment carries."""
@@ -58,6 +60,9 @@ class AuditEvent(models.Model):
 class OutboundEmail(models.Model):
     """An email waiting to be sent, being sent, sent or given up on.
 
+    The bodies carry live secrets (reset keys, invitation links): they are stored encrypted, and
+    replaced by a redacted copy (links cut short) once the email is sent; see `outbox_sealing`.
+
     Services create rows inside their own transaction; `send_outbound_email_task` sends each one
     after commit under a row lock. A batch (`send_outbound_email_batch_task`, used by the sweep for
     backlogs and retries) claims its rows by moving `send_after` forward instead, and records each
@@ -77,8 +82,9 @@ class OutboundEmail(models.Model):
     to = models.EmailField(_("to"))
     template = models.CharField(_("template"), max_length=100)
     subject = models.CharField(_("subject"), max_length=255)
-    body_text = models.TextField(_("text body"))
-    body_html = models.TextField(_("HTML body"), blank=True)
+    # Encrypted at rest while the email may still be sent; a redacted copy once it is (outbox_sealing).
+    body_text = SealedTextField(_("text body"))
+    body_html = SealedTextField(_("HTML body"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DatabaseError, models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -22,6 +23,7 @@ from django.utils import timezone, translation
 from . import rls
 from .context import client_ip
 from .models import AuditEvent, Notification, OutboundEmail
+from .outbox_sealing import UnreadableBody, redact_html, redact_text
 
 logger = logging.getLogger(__name__)
 
@@ -161,13 +163,20 @@ def _outbound_email_deliver(email: OutboundEmail, *, connection, lease: datetime
 
     The caller has made the row its own: locked it (the single send) or leased it (a batch, which
     passes its `lease`). A failure leaves the row queued with a backoff, or failed after
-    OUTBOX_MAX_ATTEMPTS, with the error for staff to read. `connection` is opened here if it is not
+    OUTBOX_MAX_ATTEMPTS, with the error for staff to read; its bodies stay sealed, so staff can send
+    it again from the admin. A sent row keeps only redacted bodies. `connection` is opened here if it is not
     open yet; the caller closes it.
     """
-    message = _outbound_email_message(email, connection=connection)
     attempts = email.attempts + 1
-    outcome = _Delivery.UNREACHABLE
+    outcome = _Delivery.REFUSED  # a message that cannot be built fails its own row only
     try:
+        if isinstance(email.body_text, UnreadableBody) or isinstance(email.body_html, UnreadableBody):
+            # Retried like any failure: the key may come back with the next deploy.
+            raise ImproperlyConfigured(
+                "the body cannot be decrypted: the key it was sealed with is not in OUTBOX_ENCRYPTION_KEYS"
+            )
+        message = _outbound_email_message(email, connection=connection)
+        outcome = _Delivery.UNREACHABLE
         connection.open()  # a no-op on an open connection
         outcome = _Delivery.BROKEN
         message.send()
@@ -187,6 +196,9 @@ def _outbound_email_deliver(email: OutboundEmail, *, connection, lease: datetime
         "sent_at": timezone.now(),
         "esp_message_id": str(getattr(status, "message_id", "") or "")[:255],
         "last_error": "",
+        # The secrets have reached the recipient: the row keeps only a copy with its links cut short.
+        "body_text": redact_text(email.body_text),
+        "body_html": redact_html(email.body_html),
     }
     _outbound_email_record(email, sent)  # sent is sent, even if the row lost its lease meanwhile
     return _Delivery.SENT

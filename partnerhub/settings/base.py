@@ -242,6 +242,10 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
 # A batch owns the rows it claimed this long and starts no send after half of it; the rows of a batch
 # whose worker died are due again when it ends.
 OUTBOX_BATCH_CLAIM_SECONDS = env.int("OUTBOX_BATCH_CLAIM_SECONDS", default=180)
+# Fernet keys the outbox seals email bodies with (reset keys and invitation links inside): the first
+# encrypts, every one decrypts. "derived" stands for keys derived from SECRET_KEY and its fallbacks,
+# the default. Rotation: docs/outbox-secrets.md.
+OUTBOX_ENCRYPTION_KEYS = env.list("OUTBOX_ENCRYPTION_KEYS", default=["derived"])
 
 # SECTION: Celery
 
