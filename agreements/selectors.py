@@ -217,9 +217,11 @@ def agreement_standing_annotations(*, organization: str, now=None) -> dict[str, 
 class AgreementStatus:
     """The answer of the status lookup; `code` follows Partner Center's agreementstatus errors.
 
-    Each fact is reported on its own: the program (`program_code`: "" or 800039), the partner agreement
-    (`agreement_code`: "", 2203 or mpa_version_overdue) and the region (`region_code`: "" or 2201). `code`
-    and `message` are the first that stops the reseller being named; `reasons` lists every one."""
+    It names the organization (`organization`, `country`, `region`) only on success: a failure says why in
+    a code and a message that name no one, so a partner ID typed at random tells nothing about whose it is.
+    For a reseller of the caller's region each fact is reported on its own: the program (`program_code`: ""
+    or 800039) and the partner agreement (`agreement_code`: "", 2203 or mpa_version_overdue). `code` and
+    `message` are the first that stops the reseller being named; `reasons` lists every one."""
 
     ok: bool
     code: str
@@ -252,14 +254,34 @@ def _agreement_status_text(standing: AgreementStanding) -> str:
     return accepted + " · " + _("version %(version)s overdue since %(deadline)s") % values
 
 
-@rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
-def agreement_status_lookup(*, number: str, provider_region: str | None = None) -> AgreementStatus:
-    """Is this partner ID a location of an enrolled indirect reseller that accepted the partner agreement
-    for its CSP region (and, for a provider, in the provider's region)? With the precise reason if not.
+def _agreement_reason(standing: AgreementStanding, number: str) -> str:
+    """Why the reseller behind `number` can't be named as to its partner agreement, naming no one."""
+    if standing.code == NOT_ACCEPTED:
+        return _(
+            "Partner ID %(number)s has not accepted the partner agreement for its CSP region. "
+            "Ask the reseller to accept it to continue."
+        ) % {"number": number}
+    return _(
+        "Partner ID %(number)s hasn't accepted version %(version)s of the partner agreement, required since "
+        "%(deadline)s: it can't be named as reseller until its Global admin accepts it."
+    ) % {
+        "number": number,
+        "version": standing.pending.version,
+        "deadline": deadline_display(standing.pending.acceptance_deadline),
+    }
 
-    Codes: 2000 malformed, 2200 unknown, 2202 global rather than location, 2204 not an indirect reseller;
-    then, each checked independently of the others: 800039 program not authorized, 2203 agreement not
-    accepted, mpa_version_overdue a required new version not accepted by its deadline, 2201 region mismatch.
+
+@rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
+def agreement_status_lookup(*, number: str, provider_region: str) -> AgreementStatus:
+    """May a provider of `provider_region` name this partner ID as reseller? With the reason if not.
+
+    It answers only for the location partner ID of an enrolled indirect reseller of the provider's own CSP
+    region, and names that reseller (legal name, country) only when it may be named. Every failure is a code
+    and a message naming no one: 2000 malformed, 2200 unknown, 2202 global rather than location, 2204 not an
+    indirect reseller's associated location, 2201 another CSP region (nothing more is said about it); then,
+    for a reseller of the provider's region, each checked independently of the other: 800039 program not
+    authorized, 2203 agreement not accepted, mpa_version_overdue a required new version not accepted by its
+    deadline.
     """
     text = str(number).strip()
     if not (text.isascii() and text.isdigit()) or len(text) > 12:  # '²'.isdigit(), but int('²') fails
@@ -269,13 +291,6 @@ def agreement_status_lookup(*, number: str, provider_region: str | None = None) 
         return AgreementStatus(
             False, "2200", _("Partner ID %(number)s is either invalid or does not exist.") % {"number": text}
         )
-    organization = partner_id.organization
-    base = {
-        "number": partner_id.number,
-        "organization": organization.legal_name,
-        "country": str(organization.country.name),
-        "region": str(CspRegion(organization.csp_region).label),
-    }
     if partner_id.kind != PartnerId.Kind.LOCATION:
         return AgreementStatus(
             False,
@@ -285,8 +300,8 @@ def agreement_status_lookup(*, number: str, provider_region: str | None = None) 
                 "associated with its CSP account."
             )
             % {"number": text},
-            **base,
         )
+    organization = partner_id.organization
     enrollment = (
         ProgramEnrollment.objects.filter(
             organization=organization, program=Program.INDIRECT_RESELLER, closed_at=None
@@ -303,7 +318,17 @@ def agreement_status_lookup(*, number: str, provider_region: str | None = None) 
                 "to enrol as an indirect reseller and associate this partner ID."
             )
             % {"number": text},
-            **base,
+        )
+    if provider_region != organization.csp_region:
+        return AgreementStatus(
+            False,
+            "2201",
+            _(
+                "The CSP region of partner ID %(number)s doesn't match your CSP region, %(ours)s: you can only "
+                "name resellers of your own CSP region."
+            )
+            % {"number": text, "ours": CspRegion(provider_region).label},
+            region_code="2201",
         )
     reasons: list[tuple[str, str]] = []
     # The program: its status is reported whatever the agreement says, and the other way round.
@@ -319,41 +344,26 @@ def agreement_status_lookup(*, number: str, provider_region: str | None = None) 
         )
     # The partner agreement: the one rule every transaction path applies.
     standing = agreement_standing(organization=organization)
-    if standing.code == NOT_ACCEPTED:
-        reasons.append(
-            (
-                NOT_ACCEPTED,
-                _(
-                    "Partner ID %(number)s has not accepted the partner agreement for its CSP region. "
-                    "Ask the reseller to accept it to continue."
-                )
-                % {"number": text},
-            )
-        )
-    elif standing.code:
-        reasons.append((standing.code, standing.reason()))
-    region_code = ""
-    if provider_region and provider_region != organization.csp_region:
-        region_code = "2201"
-        reasons.append(
-            (
-                region_code,
-                _("The CSP region of partner ID %(number)s is %(theirs)s and doesn't match your CSP region, %(ours)s.")
-                % {"number": text, "theirs": base["region"], "ours": CspRegion(provider_region).label},
-            )
-        )
+    if standing.code:
+        reasons.append((standing.code, _agreement_reason(standing, text)))
     facts = {
+        "number": partner_id.number,
         "program_status": enrollment.get_status_display(),
         "program_code": program_code,
         "agreement_accepted": standing.accepted is not None,
         "agreement_code": standing.code,
         "agreement_status": _agreement_status_text(standing),
-        "region_code": region_code,
         "reasons": tuple(reasons),
     }
     if reasons:
         code, message = reasons[0]
-        return AgreementStatus(False, code, message, **base, **facts)
+        return AgreementStatus(False, code, message, **facts)
     return AgreementStatus(
-        True, "", _("Partner ID %(number)s may be used: the agreement is accepted.") % {"number": text}, **base, **facts
+        True,
+        "",
+        _("Partner ID %(number)s may be used: the agreement is accepted.") % {"number": text},
+        organization=organization.legal_name,
+        country=str(organization.country.name),
+        region=str(CspRegion(organization.csp_region).label),
+        **facts,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -167,15 +166,24 @@ def request_signature(request):
     return redirect("agreements:list")
 
 
+def _may_look_up(organization) -> bool:
+    """Only an active indirect provider or direct-bill partner names resellers, so only it may look them up
+    (an enrolment still waiting for email verification, review or reinstatement may not)."""
+    return ProgramEnrollment.objects.filter(
+        organization=organization,
+        program__in=[Program.INDIRECT_PROVIDER, Program.DIRECT_BILL],
+        closed_at=None,
+        status=ProgramEnrollment.Status.ACTIVE,
+    ).exists()
+
+
 @partner_required
 def status_lookup(request):
-    """For providers: may this partner ID be named as reseller? With the precise reason if not."""
+    """For active providers: may this partner ID be named as reseller? It names the reseller only when it
+    may be named, and gives the reason (a code, naming no one) when it may not."""
     organization = request.organization
-    is_provider = ProgramEnrollment.objects.filter(
-        organization=organization, program__in=[Program.INDIRECT_PROVIDER, Program.DIRECT_BILL], closed_at=None
-    ).exists()
-    if not is_provider:
-        raise PermissionDenied
+    if not _may_look_up(organization):
+        return render(request, "agreements/status_lookup_forbidden.html", status=403)
     form = LookupForm(request.GET or None)
     result = None
     if form.is_valid():

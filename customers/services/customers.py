@@ -24,6 +24,7 @@ from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion, MarketUnavailable, market_for
 from partnerhub.core.registration import registration_label, registration_required
 from partnerhub.core.services import audit_record, outbound_email_queue
+from relationships.models import PartnerRelationship
 
 from ..models import Customer, CustomerRelationship, Subscription
 from ..selectors import has_active_subscriptions
@@ -154,6 +155,12 @@ def check_reseller(partner: Organization, reseller: Organization | None) -> None
     if require_seller(partner) != Program.INDIRECT_PROVIDER:
         raise CustomersError(_("Only indirect providers associate customers with a reseller."), field="reseller")
     if not eligible_resellers(partner).filter(pk=reseller.pk).exists():
+        # Named only to a provider it has (or had) a partnership with: anyone else learns nothing of it.
+        known = PartnerRelationship.objects.filter(provider=partner, reseller=reseller).exists()
+        if not known:
+            raise CustomersError(
+                _("This reseller isn't available to you: choose one of the resellers listed."), field="reseller"
+            )
         standing = agreement_standing(organization=reseller)
         if standing.code == VERSION_OVERDUE:  # the precise reason, as the status lookup and the order form say
             raise CustomersError(standing.reason(), field="reseller", code=standing.code)

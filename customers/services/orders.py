@@ -35,7 +35,8 @@ class LineInput:
 
 @rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
 def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:
-    """The location partner ID a seller may record on a sale, or CustomersError with the exact reason."""
+    """The location partner ID a seller may record on a sale, or CustomersError with the exact reason (the
+    status lookup's, naming no one: only the number the seller typed)."""
     status = agreement_status_lookup(number=number, provider_region=partner.csp_region)
     if not status.ok:
         reasons = {
@@ -55,10 +56,13 @@ def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:
     partnered = PartnerRelationship.objects.filter(
         provider=partner, reseller=partner_id.organization_id, status=PartnerRelationship.Status.ACTIVE
     ).exists()
-    if not partnered:
+    if not partnered:  # the number is all the seller typed: the reseller behind it stays unnamed
         raise CustomersError(
-            _("%(reseller)s has no active partnership with you: ask it to authorize you as its indirect provider.")
-            % {"reseller": partner_id.organization.legal_name},
+            _(
+                "The reseller with partner ID %(number)s has no active partnership with you: ask it to authorize "
+                "you as its indirect provider."
+            )
+            % {"number": partner_id.number},
             field="partner_of_record",
             code="no_partnership",
         )

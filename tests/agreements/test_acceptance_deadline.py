@@ -135,7 +135,9 @@ def test_after_the_deadline_orders_naming_the_reseller_are_refused_with_the_look
     assert (lookup.ok, lookup.code, lookup.agreement_code) == (False, "mpa_version_overdue", "mpa_version_overdue")
     assert lookup.agreement_accepted  # it did accept 2026-01: the lookup says which, and what is overdue
     assert "overdue since" in lookup.agreement_status
-    assert lookup.message.startswith("Fabrikam Solutions LLC hasn't accepted version 2026-12")
+    # The lookup names no one on a refusal (issue 15): only the number the provider typed.
+    assert lookup.message.startswith(f"Partner ID {_location(reseller)} hasn't accepted version 2026-12")
+    assert reseller.legal_name not in lookup.message
 
     before = Subscription.objects.count()
     response = _order(provider_client, customer.organization, offers["plan"], quantity=1,
@@ -148,7 +150,9 @@ def test_after_the_deadline_orders_naming_the_reseller_are_refused_with_the_look
     assert reseller not in services.eligible_resellers(provider)  # the wizard no longer offers it
     with pytest.raises(services.CustomersError) as refused:  # nor accepts it, with the same reason
         services.check_reseller(provider, reseller)
-    assert (refused.value.code, refused.value.message) == ("mpa_version_overdue", lookup.message)
+    # The picker lists the provider's own partners: there the reseller may be named.
+    assert refused.value.code == "mpa_version_overdue"
+    assert refused.value.message.startswith(f"{reseller.legal_name} hasn't accepted version 2026-12")
     page = provider_client.get(f"/programs/csp/agreement-status/?number={_location(reseller)}").content.decode()
     assert "mpa_version_overdue" in page
 

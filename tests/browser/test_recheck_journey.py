@@ -66,11 +66,20 @@ def test_active_reseller_corrects_its_address_and_stays_orderable(live_server, s
 
     # The provider can still name the reseller: the status lookup and the order path agree.
     provider = sign_in(browser, base, "megan@contoso.example")
-    provider.goto(f"{base}/programs/csp/agreement-status/")
+    provider.goto(f"{base}/partners/resellers/")
+    provider.get_by_role("link", name="Verify a partner ID").click()
     provider.get_by_label("Partner ID").fill(number)
     provider.get_by_role("button", name="Verify").click()
     expect(provider.get_by_test_id("lookup-result")).to_contain_text("may be used")
     expect(provider.get_by_test_id("lookup-result")).to_contain_text("Active")
+    expect(provider.get_by_test_id("lookup-name")).to_have_text("Fabrikam LLC")
+    # Issue 15: its global ID (or any number that is not such a location ID) names no one.
+    global_number = str(enrollment_services.partner_id_issue_global(organization=reseller_org).number)
+    provider.get_by_label("Partner ID").fill(global_number)
+    provider.get_by_role("button", name="Verify").click()
+    expect(provider.get_by_test_id("lookup-result")).to_contain_text("2202")
+    expect(provider.get_by_test_id("lookup-result")).not_to_contain_text("Fabrikam")
+    expect(provider.get_by_test_id("lookup-name")).to_have_count(0)
     provider.goto(f"{base}/partners/resellers/")
     provider.get_by_test_id("reseller-table").get_by_role("row", name=re.compile("Fabrikam LLC")).get_by_role(
         "link", name="Add new customer"

@@ -68,12 +68,17 @@ def _refusal(client, customer, offers, number) -> str:
 
 def test_preflight_no_active_partnership(provider_client, customer, offers, make_reseller):
     stranger, _ = make_reseller("Stranger LLC")
-    assert "has no active partnership with you" in _refusal(provider_client, customer, offers, _location(stranger))
+    refusal = _refusal(provider_client, customer, offers, _location(stranger))
+    assert "has no active partnership with you" in refusal
+    assert "Stranger" not in refusal  # issue 15: the error named any reseller whose number was typed
 
 
 def test_preflight_other_region(provider_client, customer, offers, make_reseller):
     french, _ = make_reseller("Litware SAS", country="FR", csp_region="europe")
-    assert "doesn't match your CSP region" in _refusal(provider_client, customer, offers, _location(french))
+    refusal = _refusal(provider_client, customer, offers, _location(french))
+    assert "doesn't match your CSP region" in refusal
+    assert "Litware" not in refusal
+    assert "Europe" not in refusal
 
 
 def test_preflight_agreement_not_accepted(provider_client, customer, offers, make_reseller):

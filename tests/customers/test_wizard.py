@@ -203,6 +203,17 @@ def test_a_reseller_without_agreement_cant_be_associated(seller):
         services.check_reseller(provider, reseller)
 
 
+def test_a_reseller_never_in_partnership_is_not_named(seller, make_reseller):
+    """Issue 15: the refusal named any organization whose id reached it; a stranger stays unnamed."""
+    provider = seller[0]
+    stranger, _ = make_reseller("Not A Partner LLC")
+
+    with pytest.raises(services.CustomersError) as refused:
+        services.check_reseller(provider, stranger)
+
+    assert refused.value.message == "This reseller isn't available to you: choose one of the resellers listed."
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
