@@ -397,7 +397,9 @@ class Bench:
     # -- principals and endpoints --
 
     def sign_in_all(self, manifest: dict) -> dict[str, client.Principal]:
-        wanted = {spec.get("principal") for spec in manifest["endpoints"]} | {"provider"}
+        only = set(self.args.endpoints or [])
+        wanted = {spec.get("principal") for spec in manifest["endpoints"] if not only or spec["name"] in only}
+        wanted |= {"provider"}  # the ceiling's
         principals = {}
         for name in sorted(p for p in wanted if p):
             spec = manifest["principals"][name]
@@ -879,6 +881,7 @@ class Bench:
             "shuffle_seed": self.args.seed,
             "settings": self.args.settings,
         }
+        self.out_json.parent.mkdir(parents=True, exist_ok=True)
         self.start_redis()
         self.report["environment"]["redis"] = _redis_version(self.redis_url)
         self.manage(["collectstatic", "--noinput"], "postgres://unused@127.0.0.1:1/unused")

@@ -260,7 +260,7 @@ class Chaos:
         for old in LOGS.glob("*.log"):
             old.unlink()
         self.pg.start()
-        log(f"PostgreSQL on 127.0.0.1:{self.pg.port}")
+        log(f"PostgreSQL: {self.admin_url.split('@', 1)[-1]}")
         self.redis.start()
         self.sink.start()
         self.prepare_database()
@@ -775,7 +775,7 @@ class Chaos:
         scenarios = {
             "F1": ("Celery worker SIGKILL ×5", self.f1_worker_sigkill),
             "F2": ("Celery worker SIGTERM mid-batch", self.f2_worker_sigterm),
-            "F3": ("Redis down 30 s, back empty", self.f3_redis_outage),
+            "F3": (f"Redis down {self.args.f3_outage:.0f} s, back empty", self.f3_redis_outage),
             "F4": ("SMTP down 90 s", self.f4_smtp_down),
             "F5": ("SMTP drops 5% before 250", self.f5_smtp_drops),
             "F6": ("pg_ctl restart -m fast under load", self.f6_postgres_restart),
