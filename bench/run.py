@@ -881,6 +881,8 @@ class Bench:
             "shuffle_seed": self.args.seed,
             "settings": self.args.settings,
         }
+        if self.args.note:
+            self.report["note"] = self.args.note
         self.out_json.parent.mkdir(parents=True, exist_ok=True)
         self.start_redis()
         self.report["environment"]["redis"] = _redis_version(self.redis_url)
@@ -890,6 +892,7 @@ class Bench:
                 self.run_scale(scale)
                 report.write(self.out_json, self.out_md, self.report)
         finally:
+            self.report["environment"]["load_average_end"] = load_average()
             if self.report["scales"]:
                 report.write(self.out_json, self.out_md, self.report)
         misses = [row for row in self.report["targets"] if row["status"] == "miss"]
@@ -968,6 +971,12 @@ def _redis_version(url: str) -> str:
     return "?"
 
 
+def load_average() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "?"
+
+
 def environment() -> dict:
     from importlib.metadata import version
 
@@ -988,6 +997,7 @@ def environment() -> dict:
         commit += " (with uncommitted changes)" if dirty else ""
     wrk_version = subprocess.run([throughput.wrk_binary(), "-v"], capture_output=True, text=True, check=False)  # noqa: S603
     return {
+        "load_average": load_average(),
         "cpu_model": first("/proc/cpuinfo", "model name"),
         "cpus": os.cpu_count(),
         "memory_gib": round(int(mem_kib) / 1024 / 1024, 1) if mem_kib.isdigit() else "?",
@@ -1024,6 +1034,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=20260101, help="seed of the per-round shuffles")
     parser.add_argument("--output-dir", default=str(ROOT / "bench"), help="where report.json and report.md go")
+    parser.add_argument("--note", help="a paragraph for the top of the report (why this configuration, say)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration <= 0:
         parser.error("--rounds must be ≥ 1 and --duration > 0")

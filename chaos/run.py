@@ -770,6 +770,7 @@ class Chaos:
 
     def run(self) -> int:
         started = datetime.now(UTC)
+        self.load_start = _load_average()
         self.start()
         baseline = self.consistency()
         scenarios = {
@@ -815,16 +816,28 @@ class Chaos:
     def write_report(self, started: datetime) -> None:
         report = {
             "started_at": started.isoformat(timespec="seconds"),
-            "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+            "machine": {
+                "cores": os.cpu_count(),
+                "python": sys.version.split()[0],
+                "load_average_start": self.load_start,
+                "load_average_now": _load_average(),
+            },
+            **({"note": self.args.note} if self.args.note else {}),
             "settings": {"module": "chaos.settings (partnerhub.settings.production)", **RUN_SETTINGS},
             "database": self.database_info,
-            "arguments": {k: v for k, v in vars(self.args).items() if k not in {"report_dir"}},
+            "arguments": {k: v for k, v in vars(self.args).items() if k not in {"report_dir", "note"}},
             "scenarios": self.results,
             "ok": all(r["pass"] for r in self.results),
         }
         self.report_json.parent.mkdir(parents=True, exist_ok=True)
         self.report_json.write_text(json.dumps(report, indent=2, default=str) + "\n")
         self.report_md.write_text(markdown(report))
+
+
+def _load_average() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "?"
 
 
 def _count_in_log(path: Path, needle: str) -> int:
@@ -864,7 +877,9 @@ def markdown(report: dict) -> str:
         "# Fault injection: `make chaos`",
         "",
         f"Run started {report['started_at']} on {report['machine']['cores']} cores (Python "
-        f"{report['machine']['python']}); `chaos/run.py`, see chaos/README.md. Settings: "
+        f"{report['machine']['python']}; load average {report['machine'].get('load_average_start', '?')} at the "
+        f"start, {report['machine'].get('load_average_now', '?')} at the end, other work on the machine); "
+        "`chaos/run.py`, see chaos/README.md. Settings: "
         + ", ".join(f"`{k}={v}`" for k, v in report["settings"].items())
         + ".",
         "",
@@ -914,6 +929,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--f3-outage", type=float, default=30.0, help="seconds Redis stays down in F3 (30)")
     parser.add_argument("--f7-accepts", type=int, default=100, help="F7's partnership accepts (100)")
     parser.add_argument("--f7-kills", type=int, default=10, help="F7's gunicorn worker kills, at most (10)")
+    parser.add_argument("--note", help="a paragraph for the top of the report")
     parser.add_argument("--report-dir", default=str(ROOT / "chaos"), help="where report.json and report.md go")
     args = parser.parse_args(argv)
     return args
