@@ -1,13 +1,21 @@
 """A plain HTTP client for the harness's own requests: signing in, resolving URLs, the sequential DB-truth pass.
 
 Standard library only (http.client): the load itself comes from wrk and from loadgen.py.
+
+The principals are Global admins and sign in as production asks them to: password, then the two-step code of
+their authenticator app, computed here from the secret the seed gave it (RFC 6238, as allauth checks it).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import html
 import http.client
 import re
+import struct
+import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urljoin, urlparse
@@ -97,30 +105,108 @@ class SignInError(RuntimeError):
     pass
 
 
-def sign_in(port: int, *, name: str, email: str, password: str, organization_id: int | None = None) -> Principal:
-    """Through the real allauth form (CSRF and all), then act for `organization_id` if given."""
-    principal = Principal(name=name, email=email, organization_id=organization_id)
-    page = principal.get(port, "/accounts/login/")
-    if page.status != 200:
-        raise SignInError(f"{name}: GET /accounts/login/ answered {page.status}")
+class UnexpectedResponse(RuntimeError):
+    """An answer the harness did not ask for: a non-2xx, or a redirect that is not the page requested."""
+
+    def __init__(self, what: str, method: str, path: str, status: int, location: str = "") -> None:
+        self.method, self.path, self.status, self.location = method, path, status, location
+        where = f" → Location: {location}" if location else ""
+        super().__init__(f"{what}: {method} {path} answered {status}{where}")
+
+
+def expect(response: Response, what: str, method: str, path: str, *, redirect_to: str | None = None) -> Response:
+    """`response` must be a 2xx, or (when `redirect_to` is given) a 302/303 to that path (prefix); else raise."""
+    if redirect_to is None:
+        if 200 <= response.status < 300:
+            return response
+    elif response.status in (302, 303) and urlparse(response.location).path.startswith(redirect_to):
+        return response
+    raise UnexpectedResponse(what, method, path, response.status, response.location)
+
+
+# --- two-step verification ----------------------------------------------------------------------------------
+
+TOTP_PERIOD = 30  # allauth's MFA_TOTP_PERIOD and MFA_TOTP_DIGITS defaults, which the project keeps
+TOTP_DIGITS = 6
+_last_counter: dict[str, int] = {}  # per email: a code signs a user in once (allauth's replay protection)
+
+
+def totp_code(secret: str, counter: int, digits: int = TOTP_DIGITS) -> str:
+    """RFC 6238 / 4226 with SHA-1: what an authenticator app shows for `counter` (= unix time // period)."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
+
+
+def fresh_totp(email: str, secret: str, period: int = TOTP_PERIOD) -> str:
+    """The current code, unless this user already signed in with it: then wait for the next one."""
+    counter = int(time.time()) // period
+    if counter <= _last_counter.get(email, -1):
+        time.sleep((counter + 1) * period - time.time() + 0.05)
+        counter = int(time.time()) // period
+    _last_counter[email] = counter
+    return totp_code(secret, counter)
+
+
+LOGIN = "/accounts/login/"
+TWO_STEP = "/accounts/2fa/authenticate/"
+HOME = "/"
+
+
+def _form_errors(text: str) -> str:
+    errors = re.findall(r'class="[^"]*(?:invalid|error|alert)[^"]*"[^>]*>([^<]+)', text)
+    return re.sub(r"\s+", " ", " ".join(errors))[:300]
+
+
+def _csrf(page: Response, who: str, path: str) -> str:
     match = _CSRF_INPUT.search(page.text)
     if not match:
-        raise SignInError(f"{name}: no csrfmiddlewaretoken on the sign-in page")
-    token = match.group(1) or match.group(2)
-    done = principal.post(
-        port, "/accounts/login/", {"csrfmiddlewaretoken": token, "login": email, "password": password}
-    )
-    if done.status != 302 or "sessionid" not in principal.cookies:
-        hint = re.sub(
-            r"\s+", " ", " ".join(re.findall(r'class="[^"]*(?:invalid|error|alert)[^"]*"[^>]*>([^<]+)', done.text))
-        )
-        raise SignInError(f"{name} ({email}): sign-in answered {done.status} {done.location} {hint[:300]}".rstrip())
-    if urlparse(done.location).path.startswith(("/accounts/confirm-email", "/accounts/2fa", "/accounts/password")):
-        raise SignInError(f"{name} ({email}): sign-in stopped at {done.location}")
+        raise SignInError(f"{who}: no csrfmiddlewaretoken on {path}")
+    return match.group(1) or match.group(2)
+
+
+def sign_in(
+    port: int, *, name: str, email: str, password: str, organization_id: int | None = None,
+    totp_secret: str | None = None,
+) -> Principal:  # fmt: skip
+    """Through the real allauth forms (CSRF and all): password, then the authenticator app's code when
+    `totp_secret` is given; then act for `organization_id` if given. Every step must answer what a person
+    signing in would see, and the home page must then open (200): anything else raises, naming the step."""
+    who = f"{name} ({email})"
+    principal = Principal(name=name, email=email, organization_id=organization_id)
+    page = principal.get(port, LOGIN)
+    if page.status != 200:
+        raise SignInError(f"{who}: GET {LOGIN} answered {page.status} {page.location}".rstrip())
+    done = principal.post(port, LOGIN, {"csrfmiddlewaretoken": _csrf(page, who, LOGIN), "login": email,
+                                        "password": password})  # fmt: skip
+    step = urlparse(done.location).path if done.status in (302, 303) else ""
+    if not step:
+        raise SignInError(f"{who}: POST {LOGIN} answered {done.status} {_form_errors(done.text)}".rstrip())
+    if totp_secret:
+        if step != TWO_STEP:
+            raise SignInError(f"{who}: POST {LOGIN} → {done.status} {done.location}, expected the two-step step "
+                              f"{TWO_STEP} (has the seed given this user an authenticator?)")  # fmt: skip
+        form = principal.get(port, TWO_STEP)
+        if form.status != 200:
+            raise SignInError(f"{who}: GET {TWO_STEP} answered {form.status} {form.location}".rstrip())
+        code = fresh_totp(email, totp_secret)
+        done = principal.post(port, TWO_STEP, {"csrfmiddlewaretoken": _csrf(form, who, TWO_STEP), "code": code})
+        if done.status not in (302, 303):
+            raise SignInError(f"{who}: POST {TWO_STEP} (code {code}) answered {done.status} "
+                              f"{_form_errors(done.text)}".rstrip())  # fmt: skip
+        step = urlparse(done.location).path
+    if "sessionid" not in principal.cookies or step.startswith(("/accounts/", "/settings/security")):
+        raise SignInError(f"{who}: sign-in stopped at {done.status} {done.location}")
     if organization_id is not None:
         switched = principal.post(port, "/organization/switch/", {"organization": str(organization_id)})
-        if switched.status != 302:
-            raise SignInError(f"{name}: switching to organization {organization_id} answered {switched.status}")
+        if switched.status not in (302, 303) or urlparse(switched.location).path.startswith("/accounts/"):
+            raise SignInError(f"{name}: switching to organization {organization_id} answered {switched.status} "
+                              f"{switched.location}".rstrip())  # fmt: skip
+    home = principal.get(port, HOME)
+    if home.status != 200:
+        raise SignInError(f"{who}: signed in, but GET {HOME} answered {home.status} {home.location}".rstrip())
     return principal
 
 

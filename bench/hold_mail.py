@@ -31,6 +31,15 @@ def main() -> int:
     import django
 
     django.setup()
+    from partnerhub.core import rls
+
+    # The app role, under row-level security: this stands in for many web requests, and runs as the platform
+    # does outside a request (a management command, a Celery task).
+    with rls.system("bench hold mailer"):
+        return _queue(args)
+
+
+def _queue(args: argparse.Namespace) -> int:
     from partnerhub.accounts.models import Membership
     from partnerhub.core.models import OutboundEmail
     from relationships import services

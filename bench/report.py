@@ -106,26 +106,56 @@ def evaluate_targets(scales: dict[str, dict]) -> list[dict]:
     return rows
 
 
+def _ran_as(report: dict) -> str:
+    parts = []
+    for scale, data in report["scales"].items():
+        database = data.get("database") or {}
+        roles = ", ".join(
+            f"`{name}` ({v['connections']} connections, BYPASSRLS {'yes' if v['bypasses_rls'] else 'no'})"
+            for name, v in (database.get("connections") or {}).items()
+        )
+        parts.append(f"scale {scale}: gunicorn as {roles or '?'}, principals signed in with {database.get('sign_in')}")
+    return "; ".join(parts) + " (migrations and seed as the owner)"
+
+
 def write(path_json: Path, path_md: Path, report: dict) -> None:
     report["targets"] = evaluate_targets(report["scales"])
     path_json.write_text(json.dumps(report, indent=2, default=str) + "\n")
     path_md.write_text(markdown(report))
 
 
+# `make bench`'s configuration: a run with less of anything says so at the top of its report.
+FULL_RUN = {"rounds": 5, "duration": 20, "latency_duration": 60, "warmup": 30, "db_requests": 100}
+
+
+def shortened(config: dict) -> list[str]:
+    return [
+        f"{key} {config.get(key)} (full: {value})"
+        for key, value in FULL_RUN.items()
+        if config.get(key) is not None and config.get(key) < value
+    ]
+
+
 def markdown(report: dict) -> str:
     env, config = report["environment"], report["config"]
+    short = shortened(config)
     lines = [
         "# Benchmark report",
         "",
         f"Generated {report['generated_at']} by `bench/run.py` (see bench/README.md for how to read it). "
         "Ratios are throughput ÷ the ceiling's in the same round; absolute rps depend on the machine.",
         "",
+        *([f"**A shortened run, not the full `make bench` configuration**: {', '.join(short)}.", ""] if short else []),
+        *([report["note"], ""] if report.get("note") else []),
         f"- **Machine**: {env.get('cpu_model')} × {env.get('cpus')} CPUs, {env.get('memory_gib')} GiB; "
         f"{env.get('kernel')}",
         f"- **Software**: Python {env.get('python')}, Django {env.get('django')}, PostgreSQL "
         f"{env.get('postgresql')}, Redis {env.get('redis')}, gunicorn {env.get('gunicorn')}, psycopg "
         f"{env.get('psycopg')}, {env.get('wrk')}",
         f"- **Commit**: {env.get('commit')}",
+        f"- **Load average** (1/5/15 min, other work on the machine): {env.get('load_average', '?')} at the start, "
+        f"{env.get('load_average_end', '?')} at the end",
+        f"- **Ran as**: {_ran_as(report)}",
         f"- **Server**: {config.get('worker_config')}; PostgreSQL: {config.get('postgres')}",
         f"- **Method**: warm-up {config.get('warmup')} s; {config.get('rounds')} rounds × {config.get('duration')} s "
         f"per endpoint (`wrk -t2 -c16`), round 1 discarded; latency: open loop at 60% of each endpoint's median "

@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import random
-import secrets
 import shutil
 import signal
 import statistics
@@ -97,6 +96,7 @@ class Endpoint:
     path: str | None = None
     pool: Pool | None = None
     form: dict[str, str] = field(default_factory=dict)
+    expect_redirect: str | None = None  # a POST's answer: a redirect to this page; a GET's: 200
     port: int = 0
     context_only: bool = False  # hello: reported, never a target
     status: int | None = None
@@ -123,6 +123,16 @@ class Endpoint:
             return None
         headers |= self.principal.headers(self.port) | {"Content-Type": "application/x-www-form-urlencoded"}
         return loadgen.Request("POST", path, headers, urlencode(self.form).encode())
+
+    def accepts(self, status: int, location: str = "") -> bool:
+        """The answer the harness asked for: a GET's page (200), or a POST's redirect to `expect_redirect`."""
+        if self.expect_redirect is None:
+            return status == 200
+        return status in (302, 303) and urlparse(location).path.startswith(self.expect_redirect)
+
+    def check(self, what: str, method: str, path: str, status: int, location: str = "") -> None:
+        if not self.accepts(status, location):
+            raise client.UnexpectedResponse(f"{self.name} ({what})", method, path, status, location)
 
     def describe(self) -> dict:
         out = {"method": self.method, "principal": self.principal.name if self.principal else None}
@@ -155,7 +165,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace, processes: stack.Processes):
         self.args = args
         self.processes = processes
-        self.secret_key = secrets.token_urlsafe(50)
+        self.secret_key = stack.secret_key(DATA)
         self.port = stack.free_port()
         self.redis_url = os.environ.get("REDIS_URL", "")
         self.own_redis = not self.redis_url
@@ -176,7 +186,8 @@ class Bench:
     def app_env(self, database_url: str, **extra: str) -> dict[str, str]:
         """Production settings, loopback-only, plain HTTP, emails kept in memory; everything set explicitly so a
         developer's .env or .data/embedded.env cannot point the app elsewhere."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+        skip = ("DJANGO_", "CELERY_", "DATABASE_OWNER_URL")  # the app never gets the owner's URL
+        env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
         base = _redis_base(self.redis_url)
         env |= {
             "DJANGO_SETTINGS_MODULE": self.args.settings,
@@ -203,15 +214,15 @@ class Bench:
         return env | extra
 
     def manage(self, argv: list[str], database_url: str, *, live: bool = False, timeout: float | None = None) -> str:
+        """A management command as the tables' owner (`database_url`), as `make migrate` / `make seed` run them."""
         LOGS.mkdir(parents=True, exist_ok=True)
         command = [PYTHON, str(ROOT / "manage.py"), *argv]
+        env = self.app_env(database_url, DATABASE_OWNER_URL=database_url)
         log(" ".join(["manage.py", *argv]))
         if live:
-            subprocess.run(command, env=self.app_env(database_url), cwd=ROOT, check=True, timeout=timeout)  # noqa: S603
+            subprocess.run(command, env=env, cwd=ROOT, check=True, timeout=timeout)  # noqa: S603
             return ""
-        done = subprocess.run(  # noqa: S603
-            command, env=self.app_env(database_url), cwd=ROOT, capture_output=True, text=True, timeout=timeout
-        )
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)  # noqa: S603
         (LOGS / f"manage-{argv[0]}.log").write_text(done.stdout + done.stderr)
         if done.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(argv)} failed:\n{(done.stdout + done.stderr)[-3000:]}")
@@ -286,11 +297,13 @@ class Bench:
 
     # -- data --
 
-    def prepare_database(self, scale: str) -> tuple[str, pgstats.StatStatements | None, dict, list[str]]:
-        """The database to serve (a fresh copy of the seeded one), its pg_stat_statements, the manifest."""
+    def prepare_database(self, scale: str) -> tuple[str, str, pgstats.StatStatements | None, dict, list[str]]:
+        """The database to serve (a fresh copy of the seeded one) as its owner's URL and as the app role's, its
+        pg_stat_statements, the manifest."""
         warnings: list[str] = []
         external = os.environ.get("BENCH_DATABASE_URL")
         if external:
+            app = os.environ.get("BENCH_APP_DATABASE_URL") or stack.as_role(external, stack.APP_ROLE)
             database = urlparse(external).path.lstrip("/")
             self.manage(["migrate", "--noinput"], external)
             manifest_path = DATA / f"external-{scale}.manifest.json"
@@ -300,7 +313,7 @@ class Bench:
             if not stats.available():
                 warnings.append("pg_stat_statements is not available on BENCH_DATABASE_URL: no queries per request")
                 stats = None
-            return external, stats, self.load_manifest(manifest_path, seconds), warnings
+            return external, app, stats, self.load_manifest(manifest_path, seconds), warnings
 
         key = f"pg-{scale}" + (f"-f{self.args.seed_factor:g}" if self.args.seed_factor is not None else "")
         cluster = stack.Postgres(DATA / key, self.processes)
@@ -316,7 +329,11 @@ class Bench:
         manifest_path = DATA / f"{key}.manifest.json"
         seeded = cluster.execute("postgres", "SELECT 1 FROM pg_database WHERE datname = %s", (SEEDED_DB,))
         seeded_url = cluster.url(SEEDED_DB)
-        if self.args.reseed or not seeded or not marker.exists() or not manifest_path.exists():
+        fingerprint = stack.key_fingerprint(self.secret_key)
+        stale = marker.exists() and json.loads(marker.read_text()).get("secret_key") != fingerprint
+        if stale:
+            log("the seeded database was made under another SECRET_KEY (what it encrypted would not read): reseeding")
+        if self.args.reseed or not seeded or not marker.exists() or not manifest_path.exists() or stale:
             cluster.execute("postgres", f"DROP DATABASE IF EXISTS {SEEDED_DB} WITH (FORCE)")
             cluster.execute("postgres", f"CREATE DATABASE {SEEDED_DB}")
             self.manage(["migrate", "--noinput"], seeded_url)
@@ -324,7 +341,8 @@ class Bench:
             log("VACUUM ANALYZE")
             cluster.execute(SEEDED_DB, "VACUUM ANALYZE")
             marker.write_text(json.dumps({"scale": scale, "factor": self.args.seed_factor, "seconds": seconds,
-                                          "at": datetime.now(UTC).isoformat(timespec="seconds")}))  # fmt: skip
+                                          "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                          "secret_key": fingerprint}))  # fmt: skip
         else:
             seconds = json.loads(marker.read_text()).get("seconds")
             out = self.manage(["migrate", "--noinput"], seeded_url)
@@ -343,7 +361,7 @@ class Bench:
         stats = pgstats.StatStatements(cluster.url("postgres"), RUN_DB) if cluster.stat_statements else None
         if stats is None:
             warnings.append("pg_stat_statements is not installed for this PostgreSQL: no queries per request")
-        return cluster.url(RUN_DB), stats, self.load_manifest(manifest_path, seconds), warnings
+        return cluster.url(RUN_DB), cluster.app_url(RUN_DB), stats, self.load_manifest(manifest_path, seconds), warnings
 
     def seed(self, scale: str, database_url: str, manifest_path: Path, pool_prefix: str = "external") -> float:
         started = time.monotonic()
@@ -379,16 +397,19 @@ class Bench:
     # -- principals and endpoints --
 
     def sign_in_all(self, manifest: dict) -> dict[str, client.Principal]:
-        wanted = {spec.get("principal") for spec in manifest["endpoints"]} | {"provider"}
+        only = set(self.args.endpoints or [])
+        wanted = {spec.get("principal") for spec in manifest["endpoints"] if not only or spec["name"] in only}
+        wanted |= {"provider"}  # the ceiling's
         principals = {}
         for name in sorted(p for p in wanted if p):
             spec = manifest["principals"][name]
             started = time.monotonic()
             principals[name] = client.sign_in(
                 self.port, name=name, email=spec["email"], password=manifest["password"],
-                organization_id=spec.get("organization_id"),
+                organization_id=spec.get("organization_id"), totp_secret=manifest.get("totp_secret"),
             )  # fmt: skip
-            log(f"signed in {name} ({spec['email']}) in {time.monotonic() - started:.2f}s")
+            two_step = " with password and two-step code" if manifest.get("totp_secret") else " with password only"
+            log(f"signed in {name} ({spec['email']}){two_step} in {time.monotonic() - started:.2f}s")
         return principals
 
     def resolve(self, manifest: dict, principals: dict[str, client.Principal], warnings: list[str]) -> list[Endpoint]:
@@ -406,22 +427,20 @@ class Bench:
                 endpoint.path = path
                 response = principal.get(self.port, path) if principal else client.fetch(self.port, "GET", path)
                 endpoint.status, endpoint.bytes = response.status, len(response.body)
-                if client.looks_like_sign_in(response):
-                    raise RuntimeError(f"{spec['name']}: {path} sends {spec.get('principal')} to the sign-in page")
-                if response.status != 200:
-                    warnings.append(f"{spec['name']}: GET {path} answered {response.status} before the run")
             else:
                 endpoint.pool = Pool.load(Path(spec["paths_file"]))
                 endpoint.form = {k: str(v) for k, v in (spec.get("form") or {}).items()}
+                if not spec.get("expect_redirect"):
+                    raise RuntimeError(f"{spec['name']}: the manifest names no expect_redirect for the POST (reseed)")
+                endpoint.expect_redirect = spec["expect_redirect"]
                 probe = endpoint.request()
-                assert probe is not None, f"{spec['name']}: the pool {spec['paths_file']} is empty"
+                if probe is None:
+                    raise RuntimeError(f"{spec['name']}: the pool {spec['paths_file']} is empty")
+                path = probe.path
                 response = client.fetch(self.port, "POST", probe.path, headers=probe.headers, body=probe.body)
                 endpoint.status, endpoint.bytes = response.status, len(response.body)
-                if response.status not in (302, 303):
-                    warnings.append(
-                        f"{spec['name']}: the probe POST {probe.path} answered {response.status} (expected a "
-                        "redirect): every request of this endpoint will probably count as an error"
-                    )
+            # Before anything is measured: the page asked for, or the run stops here, naming what came back.
+            endpoint.check("before the run", endpoint.method, path, response.status, response.location)
             endpoints.append(endpoint)
             log(f"{endpoint.name}: {endpoint.method} {endpoint.path or endpoint.pool.source} → {endpoint.status}")
         return endpoints
@@ -430,6 +449,7 @@ class Bench:
         current = path
         for hop in range(hops):
             response = principal.get(self.port, current) if principal else client.fetch(self.port, "GET", current)
+            client.expect(response, f"{name} (following rel=next)", "GET", current)
             following = client.next_link(response.text, current)
             if following is None:
                 if hop == 0:
@@ -453,6 +473,7 @@ class Bench:
     def _wrk(self, endpoint: Endpoint, seconds: float, *, tag: str, budget: int | None = None) -> dict:
         if endpoint.pool is None:
             result = throughput.run_get(self.port, endpoint.path, cookie=endpoint.cookie, seconds=seconds)
+            self.check_wrk(endpoint, result, "GET", endpoint.path, tag)
             return {"rps": result.rps, "requests": result.requests, "seconds": result.seconds,
                     "errors": result.errors, "latency_ms": result.latency_ms}  # fmt: skip
         take = min(budget or len(endpoint.pool.remaining), len(endpoint.pool.remaining))
@@ -464,9 +485,10 @@ class Bench:
             seconds = min(seconds, max(2.0, 1.5 * take / endpoint.last_rps))
         result = throughput.run_pool(
             self.port, pool_file, cookie=endpoint.cookie, csrf=endpoint.principal.csrftoken,
-            body=urlencode(endpoint.form), seconds=seconds, filler=HELLO_PATH,
+            body=urlencode(endpoint.form), seconds=seconds, filler=HELLO_PATH, expect_redirect=endpoint.expect_redirect,
         )  # fmt: skip
         spent = endpoint.pool.consume(lines, result.pool, throughput.THREADS)
+        self.check_wrk(endpoint, result, "POST", lines[0].rstrip("/").rsplit("/", 1)[0] + "/… (single-use)", tag)
         pool_file.unlink(missing_ok=True)
         answered = int(sum(row["ok"] + row["bad"] for row in result.pool))
         bad = int(sum(row["bad"] for row in result.pool))
@@ -490,6 +512,21 @@ class Bench:
             out["note"] = f"pool slice of {take} used up after {window:.1f}s of {requested:.0f}s"
         return out
 
+    @staticmethod
+    def check_wrk(endpoint: Endpoint, result: throughput.WrkResult, method: str, path: str, tag: str) -> None:
+        """wrk counts redirects as successes: the Lua scripts count what was not the page asked for; any stops
+        the run, naming the first answer."""
+        if not result.checks:
+            raise RuntimeError(f"{endpoint.name} ({tag}): wrk printed no CHECK lines; the Lua script failed?\n"
+                               f"{result.output[-2000:]}")  # fmt: skip
+        first = result.first_unexpected
+        if first is not None:
+            status, location = first
+            raise client.UnexpectedResponse(
+                f"{endpoint.name} ({tag}: {result.unexpected} of {sum(c['answered'] for c in result.checks)} answers "
+                "were not the page asked for; the first)", method, path, status, location,
+            )  # fmt: skip
+
     def db_truth(self, endpoint: Endpoint, stats: pgstats.StatStatements | None, requests: int) -> dict:
         """`requests` sequential requests between a reset and a read of pg_stat_statements."""
         if endpoint.pool is not None:
@@ -506,6 +543,7 @@ class Bench:
             sent += 1
             statuses[response.status] = statuses.get(response.status, 0) + 1
             errors += response.status >= 400
+            endpoint.check("DB-truth pass", request.method, request.path, response.status, response.location)
         out: dict = {"requests": sent, "errors": errors, "statuses": statuses}
         if stats is not None and sent:
             time.sleep(0.2)  # pg_stat_statements is updated when the statement ends; the response can be quicker
@@ -517,7 +555,10 @@ class Bench:
         log(f"=== scale {scale} ===")
         result: dict = {"warnings": []}
         self.report["scales"][scale] = result
-        database_url, stats, manifest, warnings = self.prepare_database(scale)
+        owner_url, database_url, stats, manifest, warnings = self.prepare_database(scale)
+        if not manifest.get("totp_secret"):
+            raise RuntimeError("the manifest has no totp_secret: seeded before the principals had two-step sign-in; "
+                               "run again with --reseed")  # fmt: skip
         result["warnings"] += warnings
         result["manifest"] = {k: manifest.get(k) for k in ("scale", "factor", "seconds", "counts")}
         if self.own_redis:
@@ -530,6 +571,14 @@ class Bench:
         memory = {"start": self.memory()}
         principals = self.sign_in_all(manifest)
         endpoints = self.resolve(manifest, principals, result["warnings"])
+        # gunicorn's connections (kept between requests, CONN_MAX_AGE) must all be the app role's, under RLS.
+        database = urlparse(database_url).path.lstrip("/")
+        result["database"] = {
+            "app_url_role": urlparse(database_url).username,
+            "connections": stack.check_app_role(owner_url, database, what=f"scale {scale}"),
+            "sign_in": "password + two-step code (TOTP)",
+        }
+        log(f"connected to {database} as {result['database']['connections']}")
         ceiling = Endpoint("ceiling", principal=principals["provider"], path=CEILING_PATH, port=self.port)
         hello = Endpoint("hello", path=HELLO_PATH, port=self.port, context_only=True)  # anonymous: no DB at all
         everything = [ceiling, hello, *endpoints]
@@ -617,9 +666,10 @@ class Bench:
                 limit = None
                 if endpoint.pool is not None:
                     limit = int(len(endpoint.pool.remaining) * (0.6 if args.hold else 1.0))
-                stream = loadgen.Stream(endpoint.name, rate, self._limited(endpoint, limit))
+                stream = loadgen.Stream(endpoint.name, rate, self._limited(endpoint, limit), endpoint.accepts)
                 loadgen.run([stream], port=self.port, seconds=args.latency_duration)
                 self.quiesce()
+                check_stream(stream, "latency")
                 summary = stream.summary()
                 measured[endpoint.name]["latency"] = summary
                 measured[endpoint.name] |= {k: summary[k] for k in ("p50_ms", "p95_ms", "p99_ms")}
@@ -730,7 +780,9 @@ class Bench:
                 e for e in everything if not e.context_only and e.name != "ceiling" and measured[e.name]["rps_median"]
             ]
             streams = [
-                loadgen.Stream(e.name, measured[e.name]["rps_median"] * LOAD_PCT / 100 / len(pages), e.request)
+                loadgen.Stream(
+                    e.name, measured[e.name]["rps_median"] * LOAD_PCT / 100 / len(pages), e.request, e.accepts
+                )  # fmt: skip
                 for e in pages
             ]
             out["total_rps"] = round(sum(s.rate for s in streams), 1)
@@ -767,6 +819,8 @@ class Bench:
             )
             out["workers_replaced"] = rss_start["pids"] != rss_end["pids"]
             out["rss_samples"] = samples
+            for stream in streams:
+                check_stream(stream, "hold")
             mailer.wait(timeout=max(60, args.hold))
             out["mail"] = self.count_mail(mail_out, sink)
         finally:
@@ -827,6 +881,9 @@ class Bench:
             "shuffle_seed": self.args.seed,
             "settings": self.args.settings,
         }
+        if self.args.note:
+            self.report["note"] = self.args.note
+        self.out_json.parent.mkdir(parents=True, exist_ok=True)
         self.start_redis()
         self.report["environment"]["redis"] = _redis_version(self.redis_url)
         self.manage(["collectstatic", "--noinput"], "postgres://unused@127.0.0.1:1/unused")
@@ -835,6 +892,7 @@ class Bench:
                 self.run_scale(scale)
                 report.write(self.out_json, self.out_md, self.report)
         finally:
+            self.report["environment"]["load_average_end"] = load_average()
             if self.report["scales"]:
                 report.write(self.out_json, self.out_md, self.report)
         misses = [row for row in self.report["targets"] if row["status"] == "miss"]
@@ -851,6 +909,16 @@ class Bench:
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+
+
+def check_stream(stream: loadgen.Stream, what: str) -> None:
+    """Every answer of an open-loop stream was the page asked for; else stop the run, naming the first."""
+    if stream.unexpected:
+        method, path, status, location = stream.unexpected[0]
+        raise client.UnexpectedResponse(
+            f"{stream.name} ({what}: {stream.unexpected_count} answers were not the page asked for; the first)",
+            method, path, status, location,
+        )  # fmt: skip
 
 
 def _smtp_sink_class():
@@ -903,6 +971,12 @@ def _redis_version(url: str) -> str:
     return "?"
 
 
+def load_average() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "?"
+
+
 def environment() -> dict:
     from importlib.metadata import version
 
@@ -923,6 +997,7 @@ def environment() -> dict:
         commit += " (with uncommitted changes)" if dirty else ""
     wrk_version = subprocess.run([throughput.wrk_binary(), "-v"], capture_output=True, text=True, check=False)  # noqa: S603
     return {
+        "load_average": load_average(),
         "cpu_model": first("/proc/cpuinfo", "model name"),
         "cpus": os.cpu_count(),
         "memory_gib": round(int(mem_kib) / 1024 / 1024, 1) if mem_kib.isdigit() else "?",
@@ -959,6 +1034,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=20260101, help="seed of the per-round shuffles")
     parser.add_argument("--output-dir", default=str(ROOT / "bench"), help="where report.json and report.md go")
+    parser.add_argument("--note", help="a paragraph for the top of the report (why this configuration, say)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration <= 0:
         parser.error("--rounds must be ≥ 1 and --duration > 0")

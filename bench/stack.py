@@ -22,7 +22,72 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-DATA = ROOT / ".data" / "bench"
+# BENCH_DATA_DIR: another place for the clusters, manifests, logs and key (the smoke test in `make test` uses its own).
+DATA = Path(os.environ.get("BENCH_DATA_DIR") or ROOT / ".data" / "bench")
+
+
+# The app's own database role (partnerhub/embedded.py, settings.DATABASE_APP_ROLE): owns no table, is no
+# superuser, cannot bypass row-level security. The harness's servers connect as it, as `make run` does; the
+# migrations and the seed run as the owner (the cluster's superuser), which the migrations need.
+APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "partnerhub_app")
+
+
+def as_role(url: str, role: str) -> str:
+    """The same database as `role`: postgres://owner@host:port/db → postgres://role@host:port/db (no password;
+    local connections are trusted in the harness's clusters)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{role}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def secret_key(data_dir: Path) -> str:
+    """The app's SECRET_KEY for a harness's data directory: HARNESS_SECRET_KEY, else one made once and kept in
+    `data_dir/secret-key`. Kept because the seeded template databases are reused from run to run, and what the
+    app encrypts or signs with its key (two-step secrets, say) must still read in the next run."""
+    import secrets as _secrets
+
+    if os.environ.get("HARNESS_SECRET_KEY"):
+        return os.environ["HARNESS_SECRET_KEY"]
+    path = data_dir / "secret-key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(_secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def key_fingerprint(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def database_roles(owner_url: str, database: str) -> dict:
+    """Who is connected to `database` besides us (pg_stat_activity), and whether any of them can skip
+    row-level security (superuser or BYPASSRLS): what the run reports as "ran as"."""
+    import psycopg
+
+    with psycopg.connect(owner_url, autocommit=True, connect_timeout=5) as conn:
+        rows = conn.execute(
+            "SELECT a.usename, count(*), bool_or(r.rolsuper OR r.rolbypassrls) FROM pg_stat_activity a "
+            "JOIN pg_roles r ON r.rolname = a.usename WHERE a.datname = %s AND a.pid <> pg_backend_pid() "
+            "GROUP BY a.usename ORDER BY a.usename",
+            (database,),
+        ).fetchall()
+    return {name: {"connections": count, "bypasses_rls": bool(bypass)} for name, count, bypass in rows}
+
+
+def check_app_role(owner_url: str, database: str, *, what: str) -> dict:
+    """The servers' connections to `database` are all the app role's, which cannot bypass row-level security;
+    raise otherwise. Returns what was seen."""
+    seen = database_roles(owner_url, database)
+    if not seen:
+        raise RuntimeError(f"{what}: no connection to {database} to check the role of")
+    if set(seen) != {APP_ROLE} or any(v["bypasses_rls"] for v in seen.values()):
+        raise RuntimeError(f"{what}: {database} is used by {seen}; expected only {APP_ROLE}, without BYPASSRLS")
+    return seen
 
 
 def log(message: str) -> None:
@@ -209,7 +274,12 @@ class Postgres:
         return _server_user()
 
     def url(self, database: str) -> str:
+        """The owner (the cluster's superuser): migrations, the seed, pg_stat_statements."""
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def app_url(self, database: str) -> str:
+        """The app's own role, under row-level security: what gunicorn and Celery connect as."""
+        return as_role(self.url(database), APP_ROLE)
 
     def _run(self, argv: list[str]) -> None:
         subprocess.run(argv, check=True, user=self.user, capture_output=True, text=True)  # noqa: S603

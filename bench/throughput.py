@@ -38,11 +38,24 @@ class WrkResult:
     socket_errors: dict[str, int] = field(default_factory=dict)
     latency_ms: dict[str, float] = field(default_factory=dict)  # "50" "75" "90" "99"
     pool: list[dict[str, float]] = field(default_factory=list)  # pool.lua, per thread: counts, start and end times
+    checks: list[dict] = field(default_factory=list)  # per thread: answered, bad (not the page asked for), first bad
     output: str = ""
 
     @property
     def errors(self) -> int:
         return self.non_2xx_3xx + sum(self.socket_errors.values())
+
+    @property
+    def unexpected(self) -> int:
+        """Answers that were not the page asked for (a GET's 200, a POST's redirect to its page), 3xx included."""
+        return sum(check["bad"] for check in self.checks)
+
+    @property
+    def first_unexpected(self) -> tuple[int, str] | None:
+        for check in self.checks:
+            if check["bad"]:
+                return check["first_bad"], check["location"]
+        return None
 
 
 def parse(output: str) -> WrkResult:
@@ -58,6 +71,11 @@ def parse(output: str) -> WrkResult:
         result.socket_errors = dict(zip(("connect", "read", "write", "timeout"), map(int, match.groups()), strict=True))
     for percent, value in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)\s*$", output, re.MULTILINE):
         result.latency_ms[percent] = round(_duration_ms(value), 3)
+    for thread, answered, bad, first_bad, location in re.findall(
+        r"^CHECK thread=(\d+) answered=(\d+) bad=(\d+) first_bad=(\d+) location=(.*)$", output, re.MULTILINE
+    ):
+        result.checks.append({"thread": int(thread), "answered": int(answered), "bad": int(bad),
+                              "first_bad": int(first_bad), "location": location.strip()})  # fmt: skip
     for line in re.findall(r"^POOL (.*)$", output, re.MULTILINE):
         result.pool.append({key: float(value) for key, value in (item.split("=") for item in line.split())})
     return result
@@ -69,10 +87,13 @@ def run_get(port: int, path: str, *, cookie: str, seconds: float, timeout_s: int
 
 
 def run_pool(
-    port: int, pool_file: Path, *, cookie: str, csrf: str, body: str, seconds: float, filler: str, timeout_s: int = 10
-) -> WrkResult:
-    """`seconds` of POSTs, each to the next unused path of `pool_file`; ends early when the pool runs out."""
-    return _run(port, seconds, LUA / "pool.lua", [str(pool_file), str(THREADS), cookie, csrf, body, filler], timeout_s)
+    port: int, pool_file: Path, *, cookie: str, csrf: str, body: str, seconds: float, filler: str, expect_redirect: str,
+    timeout_s: int = 10,
+) -> WrkResult:  # fmt: skip
+    """`seconds` of POSTs, each to the next unused path of `pool_file`; ends early when the pool runs out. A POST
+    is answered as asked only by a redirect to `expect_redirect`."""
+    args = [str(pool_file), str(THREADS), cookie, csrf, body, filler, expect_redirect]
+    return _run(port, seconds, LUA / "pool.lua", args, timeout_s)
 
 
 def _run(port: int, seconds: float, script: Path, args: list[str], timeout_s: int) -> WrkResult:

@@ -1,11 +1,14 @@
 """The Django side of the chaos run: load made through the real services, in a process of its own.
 
-Run by chaos/run.py with the app's environment (production settings, the app's DATABASE_URL):
+Run by chaos/run.py with the app's environment (production settings, the app's DATABASE_URL: its own role,
+under row-level security). Each command stands in for many web requests and runs as the platform does outside a
+request, in `rls.system()` (as a management command or a Celery task does):
 
     python chaos/fixtures.py mail --provider <email> --count 2000 --tag f1 [--batch]
         N partnership invitations created and sent through the services (the outbox), one transaction
         each, like a web worker would. --batch: the rows are handed to `send_outbound_email_batch_task`
-        (one task per OUTBOX_BATCH_SIZE rows) instead of one task per email, so batches are in flight.
+        (one task per OUTBOX_BATCH_SIZE rows) instead of one task per email, so batches are in flight: the
+        per-email tasks this process publishes are routed (Celery's task_routes) to a queue no worker reads.
         A failed transaction (PostgreSQL restarting) is counted and the next one tried: what a user
         would see as an error page. Prints a JSON line {"created": n, "errors": n}.
     python chaos/fixtures.py cases --count 40 --tag f8
@@ -31,7 +34,7 @@ def _mail(args: argparse.Namespace) -> dict:
     from django.db import DatabaseError, connections
 
     from partnerhub.accounts.models import Membership
-    from partnerhub.core import services as core_services
+    from partnerhub.celery import app
     from partnerhub.core import tasks
     from relationships import services
 
@@ -43,8 +46,8 @@ def _mail(args: argparse.Namespace) -> dict:
     )
     if membership is None:
         raise SystemExit(f"{args.provider} is not a member of any organization")
-    if args.batch:
-        core_services._enqueue_send = lambda email_id: None  # the batches below send them instead
+    if args.batch:  # the batches below send them instead (a public Celery setting, no private name patched)
+        app.conf.task_routes = {tasks.send_outbound_email_task.name: {"queue": f"chaos-{args.tag}-parked"}}
     domain = f"{args.tag}.chaos.example"
     created = errors = 0
     for n in range(args.count):
@@ -135,7 +138,10 @@ def main() -> int:
     import django
 
     django.setup()
-    result = _mail(args) if args.command == "mail" else _cases(args)
+    from partnerhub.core import rls
+
+    with rls.system(f"chaos fixtures {args.command} {args.tag}"):
+        result = _mail(args) if args.command == "mail" else _cases(args)
     print(json.dumps(result), flush=True)
     return 0
 

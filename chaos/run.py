@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -34,16 +33,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import client  # noqa: E402
-from bench.stack import Processes, free_port  # noqa: E402
+from bench import stack as bench_stack  # noqa: E402
+from bench.stack import APP_ROLE, Processes, as_role, free_port  # noqa: E402
 from chaos.sink import ChaosSink  # noqa: E402
-from chaos.stack import DATA, LOGS, Postgres, Redis, Services, log  # noqa: E402
+from chaos.stack import DATA, LOGS, ExternalPostgres, Postgres, Redis, Services, log  # noqa: E402
 
 PYTHON = sys.executable
 SEEDED_DB = "chaos_seeded"  # migrated and seeded once, never served
 RUN_DB = "partnerhub_chaos"  # a fresh copy per run: the single-use invitation links are all unused again
-SEED_FACTOR = "0.06"  # seed_bench's accept pool: 120 pending partnership links for the reseller principal
-REPORT_JSON = ROOT / "chaos" / "report.json"
-REPORT_MD = ROOT / "chaos" / "report.md"
+SEED_FACTOR = "0.06"  # seed_bench's accept pool: 120 pending partnership links for the reseller (--seed-factor)
+ACCEPTED = "/partners/providers/"  # where an accepted partnership invitation takes the reseller
 SCENARIOS = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"]
 # What the run changes from the production defaults (also in the report).
 RUN_SETTINGS = {
@@ -52,6 +51,8 @@ RUN_SETTINGS = {
     "OUTBOX_STALE_AFTER_SECONDS": "30",  # a queued row the sweep re-queues (production: 120)
     "OUTBOX_BATCH_CLAIM_SECONDS": "60",  # a batch's lease on its rows (production: 180)
 }
+# Each can be set in the environment instead (the smoke run in `make test` shortens the sweeps); the report says.
+RUN_SETTINGS = {key: os.environ.get(key, value) for key, value in RUN_SETTINGS.items()}
 
 
 class Failure(RuntimeError):
@@ -65,15 +66,22 @@ class Http:
     def __init__(self, port: int) -> None:
         self.port = port
         self.lock = threading.Lock()
-        self.statuses: Counter = Counter()
-        self.errors: Counter = Counter()
-        self.server_errors: list[float] = []
+        self.tolerate_5xx = False  # F6 only: a database restart may cost 5xx, within its window (its criterion)
+        self.reset()
 
     def reset(self) -> None:
         with self.lock:
             self.statuses, self.errors, self.server_errors = Counter(), Counter(), []
+            self.unexpected: list[dict] = []  # answers that are not the page asked for: the first few
+            self.unexpected_count = 0
 
-    def request(self, principal: client.Principal | None, method: str, path: str, form: dict | None = None):
+    def request(
+        self, principal: client.Principal | None, method: str, path: str, form: dict | None = None,
+        *, redirect_to: str | None = None,
+    ):  # fmt: skip
+        """One request; its answer must be the page asked for: a GET's 200, a POST's redirect to `redirect_to`
+        (a path prefix). Anything else is recorded as unexpected and fails the scenario (a 5xx in F6 is counted
+        against F6's own window instead). A connection error (a killed worker) returns None."""
         headers = {"X-Forwarded-For": f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}"}  # noqa: S311
         body = None
         if principal is not None:
@@ -87,10 +95,21 @@ class Http:
             with self.lock:
                 self.errors[type(exc).__name__] += 1
             return None
+        if redirect_to is None:
+            asked_for = response.status == 200
+        else:
+            asked_for = response.status in (302, 303) and urlparse(response.location).path.startswith(redirect_to)
         with self.lock:
             self.statuses[response.status] += 1
             if response.status >= 500:
                 self.server_errors.append(time.monotonic())
+            if not asked_for and not (self.tolerate_5xx and response.status >= 500):
+                self.unexpected_count += 1
+                if len(self.unexpected) < 5:
+                    self.unexpected.append(
+                        {"method": method, "path": path, "status": response.status, "location": response.location}
+                    )
+                log(f"UNEXPECTED: {method} {path} answered {response.status} {response.location}".rstrip())
         return response
 
     @property
@@ -104,6 +123,8 @@ class Http:
             "connection_errors": dict(self.errors),
             "5xx": self.count_5xx,
             "5xx_window_s": round(window, 2),
+            "unexpected": self.unexpected_count,
+            "unexpected_sample": list(self.unexpected),
         }
 
 
@@ -111,12 +132,18 @@ class Chaos:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.processes = Processes()
-        self.pg = Postgres(DATA / "pg")
+        external = os.environ.get("CHAOS_DATABASE_URL")
+        # CHAOS_DATABASE_URL (its owner's URL): serve that database, migrated and seeded in place; no restart (F6).
+        self.pg = ExternalPostgres(external) if external else Postgres(DATA / "pg")
+        self.run_db = self.pg.database if external else RUN_DB
+        self.report_json = Path(args.report_dir) / "report.json"
+        self.report_md = Path(args.report_dir) / "report.md"
+        self.database_info: dict = {}
         self.redis = Redis(self.processes)
         self.sink = ChaosSink()
         self.http_port = free_port()
         self.http = Http(self.http_port)
-        self.secret_key = secrets.token_urlsafe(50)
+        self.secret_key = bench_stack.secret_key(DATA)
         self.services: Services | None = None
         self.results: list[dict] = []
 
@@ -124,21 +151,22 @@ class Chaos:
 
     @property
     def admin_url(self) -> str:
-        """Migrations, seeding and the ledger's own reads: the cluster's owner."""
-        return self.pg.url(RUN_DB)
+        """Migrations, seeding and the ledger's own reads: the owner of the tables (the cluster's superuser)."""
+        return self.pg.url(self.run_db)
 
     @property
     def app_url(self) -> str:
-        """What gunicorn, Celery and the fixtures connect with. For now the same role as `admin_url`;
-        with row-level security it becomes the app's own role (not owner, not superuser)."""
-        return self.pg.url(RUN_DB)
+        """What gunicorn, Celery and the fixtures connect with: the app's own role, which owns nothing, is no
+        superuser and cannot bypass row-level security, as `make run` connects (DATABASE_URL)."""
+        return os.environ.get("CHAOS_APP_DATABASE_URL") or as_role(self.admin_url, APP_ROLE)
 
     def sql(self, query: str, params: tuple | list = ()) -> list[tuple]:
-        return self.pg.execute(RUN_DB, query, params)
+        return self.pg.execute(self.run_db, query, params)
 
     def env(self, database_url: str, **extra: str) -> dict[str, str]:
         """Production settings (chaos.settings) over plain HTTP on loopback, email to the sink."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "OUTBOX_"))}
+        skip = ("DJANGO_", "CELERY_", "OUTBOX_", "DATABASE_OWNER_URL")  # the app never gets the owner's URL
+        env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
         base = self.redis.url.rsplit("/", 1)[0]
         env |= {
             "DJANGO_SETTINGS_MODULE": "chaos.settings",
@@ -167,11 +195,14 @@ class Chaos:
         }
         return env | extra
 
-    def manage(self, *argv: str, timeout: float = 900) -> str:
+    def manage(self, *argv: str, url: str | None = None, timeout: float = 900) -> str:
+        """A management command as the tables' owner (the template database unless `url`), as `make migrate`
+        and `make seed` run them."""
+        url = url or self.pg.url(SEEDED_DB)
         log("manage.py " + " ".join(argv))
         done = subprocess.run(  # noqa: S603 - our own command line
             [PYTHON, str(ROOT / "manage.py"), *argv],
-            env=self.env(self.pg.url(SEEDED_DB)),
+            env=self.env(url, DATABASE_OWNER_URL=url),
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -184,19 +215,41 @@ class Chaos:
         return done.stdout
 
     def prepare_database(self) -> None:
+        if isinstance(self.pg, ExternalPostgres):
+            self.manage("migrate", "--noinput", url=self.admin_url)
+            self.manage(
+                "seed_bench", "--scale", "1", "--factor", self.args.seed_factor, "--manifest",
+                str(DATA / "manifest.json"), url=self.admin_url,
+            )  # fmt: skip
+            self._read_manifest()
+            return
         seeded = self.pg.execute("postgres", "SELECT 1 FROM pg_database WHERE datname = %s", [SEEDED_DB])
         marker = DATA / "seeded.json"
-        if not seeded or not marker.exists() or self.args.reseed:
+        key = bench_stack.key_fingerprint(self.secret_key)
+        previous = json.loads(marker.read_text()) if marker.exists() else {}
+        stale = previous.get("secret_key") != key or previous.get("factor") != self.args.seed_factor
+        if not seeded or not marker.exists() or self.args.reseed or stale:
             self.pg.execute("postgres", f'DROP DATABASE IF EXISTS "{SEEDED_DB}" WITH (FORCE)')
             self.pg.execute("postgres", f'CREATE DATABASE "{SEEDED_DB}"')
             self.manage("migrate", "--noinput")
             self.manage(
-                "seed_bench", "--scale", "1", "--factor", SEED_FACTOR, "--manifest", str(DATA / "manifest.json")
+                "seed_bench",
+                "--scale",
+                "1",
+                "--factor",
+                self.args.seed_factor,
+                "--manifest",
+                str(DATA / "manifest.json"),
             )
-            marker.write_text(json.dumps({"factor": SEED_FACTOR, "at": time.time()}))
+            marker.write_text(json.dumps({"factor": self.args.seed_factor, "at": time.time(), "secret_key": key}))
         self.pg.execute("postgres", f'DROP DATABASE IF EXISTS "{RUN_DB}" WITH (FORCE)')
         self.pg.execute("postgres", f'CREATE DATABASE "{RUN_DB}" TEMPLATE "{SEEDED_DB}"')
+        self._read_manifest()
+
+    def _read_manifest(self) -> None:
         self.manifest = json.loads((DATA / "manifest.json").read_text())
+        if not self.manifest.get("totp_secret"):
+            raise Failure("the manifest has no totp_secret (seeded before two-step sign-in): run with --reseed")
         paths = DATA / "manifest-accept-paths.txt"
         self.accept_paths = [line.strip() for line in paths.read_text().splitlines() if line.strip()]
 
@@ -207,7 +260,7 @@ class Chaos:
         for old in LOGS.glob("*.log"):
             old.unlink()
         self.pg.start()
-        log(f"PostgreSQL on 127.0.0.1:{self.pg.port}")
+        log(f"PostgreSQL: {self.admin_url.split('@', 1)[-1]}")
         self.redis.start()
         self.sink.start()
         self.prepare_database()
@@ -218,16 +271,25 @@ class Chaos:
         self.services.start_beat()
         self.services.wait_worker_pool()
         log(f"gunicorn on 127.0.0.1:{self.http_port}, Redis {self.redis.url}, SMTP sink on {self.sink.port}")
-        password = self.manifest["password"]
+        password, secret = self.manifest["password"], self.manifest["totp_secret"]
         principals = self.manifest["principals"]
+        # Global admins: password, then the authenticator app's code, through the real allauth forms.
         self.provider = client.sign_in(
             self.http_port, name="provider", email=principals["provider"]["email"], password=password,
-            organization_id=principals["provider"]["organization_id"],
+            organization_id=principals["provider"]["organization_id"], totp_secret=secret,
         )  # fmt: skip
         self.reseller = client.sign_in(
             self.http_port, name="reseller", email=principals["reseller"]["email"], password=password,
-            organization_id=principals["reseller"]["organization_id"],
+            organization_id=principals["reseller"]["organization_id"], totp_secret=secret,
         )  # fmt: skip
+        # Every connection the servers hold to the run's database is the app role's (no superuser, no BYPASSRLS).
+        self.database_info = {
+            "app_url_role": urlparse(self.app_url).username,
+            "connections": bench_stack.check_app_role(self.admin_url, self.run_db, what="chaos"),
+            "sign_in": "password + two-step code (TOTP)",
+        }
+        log(f"signed in provider and reseller with two-step codes; {self.run_db} used by "
+            f"{self.database_info['connections']}")  # fmt: skip
 
     def ensure_up(self) -> None:
         """Whatever the previous scenario left stopped comes back before the next one starts."""
@@ -395,16 +457,18 @@ class Chaos:
 
     def create_invitation_over_http(self, n: int, tag: str) -> bool:
         """Request a partnership and send it from PartnerHub: two POSTs, as the provider's admin does."""
-        created = self.http.request(self.provider, "POST", "/partners/resellers/invitations/new/", {})
+        created = self.http.request(
+            self.provider, "POST", "/partners/resellers/invitations/new/", {}, redirect_to="/partners/resellers/"
+        )
         if created is None or created.status != 302 or "/draft/" not in created.location:
             return False
         draft = urlparse(created.location).path
         form = {"email": f"reseller{n}@{tag}.chaos.example", "message": "Hello from the chaos run."}
-        sent = self.http.request(self.provider, "POST", draft, form)
-        return sent is not None and sent.status == 302
+        sent = self.http.request(self.provider, "POST", draft, form, redirect_to="/partners/resellers/")
+        return sent is not None and sent.status == 302 and urlparse(sent.location).path == "/partners/resellers/"
 
     def f3_redis_outage(self) -> dict:
-        n, outage = 200, 30.0
+        n, outage = self.args.f3_invitations, self.args.f3_outage
         since = self.watermark()
         self.http.reset()
         results: list[bool] = []
@@ -437,7 +501,8 @@ class Chaos:
             and ledger["lost"] == 0
             and ledger["duplicates"] == 0
             and drained is not None
-            and (time.monotonic() - back) <= 60 + 5,
+            and (time.monotonic() - back) <= 60 + 5
+            and http["unexpected"] == 0,
             "criteria": "HTTP success 100%, lost 0, duplicates 0, drained ≤ 60 s after Redis returns",
         }
 
@@ -500,6 +565,7 @@ class Chaos:
     def f6_postgres_restart(self) -> dict:
         path, seconds = "/customers/", self.args.pg_load_seconds
         self.http.reset()
+        self.http.tolerate_5xx = True  # counted against the ≤ 5 s window below instead
         rate = max(2.0, 0.5 * self.capacity(path))
         self.http.reset()
         since = self.watermark()
@@ -523,6 +589,7 @@ class Chaos:
                 pool.submit(self.http.request, self.provider, "GET", path)
                 i += 1
         faulter.join()
+        self.http.tolerate_5xx = False
         made = self.producer_result(producer)
         ledger, drained = self.wait_drained(since, timeout=300, expect_at_least=made["created"])
         http = self.http.summary()
@@ -544,7 +611,8 @@ class Chaos:
         }
 
     def f7_gunicorn_kill(self) -> dict:
-        paths = self.accept_paths[:100]
+        paths = self.accept_paths[: self.args.f7_accepts]
+        max_kills = self.args.f7_kills
         tokens = [p.rstrip("/").rsplit("/", 1)[-1] for p in paths]
         since = self.watermark()
         self.http.reset()
@@ -554,7 +622,7 @@ class Chaos:
         def killer() -> None:
             """Ten kills, each of a worker that has served a while, the next only once both are up again."""
             nonlocal kills
-            while not stop.is_set() and kills < 10:
+            while not stop.is_set() and kills < max_kills:
                 time.sleep(random.uniform(0.5, 1.5))  # noqa: S311
                 workers = self.services.gunicorn_workers()
                 if len(workers) == 2 and not stop.is_set():
@@ -569,7 +637,8 @@ class Chaos:
         thread.start()
         form = {"authorize": "on"}
         with ThreadPoolExecutor(4) as pool:
-            responses = list(pool.map(lambda p: self.http.request(self.reseller, "POST", p, form), paths))
+            responses = list(pool.map(lambda p: self.http.request(self.reseller, "POST", p, form, redirect_to=ACCEPTED),
+                                      paths))  # fmt: skip
         stop.set()
         thread.join()
         time.sleep(2)  # requests the harness gave up on may still be in gunicorn's backlog
@@ -579,7 +648,7 @@ class Chaos:
         # Every link left pending must still work: accept it again now that nothing is killed.
         retried = [p for p, t in zip(paths, tokens, strict=True) if states[t] == "pending"]
         for p in retried:
-            self.http.request(self.reseller, "POST", p, form)
+            self.http.request(self.reseller, "POST", p, form, redirect_to=ACCEPTED)
         after = self._accept_states(tokens)
         ledger, drained = self.wait_drained(since, timeout=180)
         http = self.http.summary()
@@ -595,7 +664,8 @@ class Chaos:
             and all(state == "accepted" for state in after.values())
             and ledger["lost"] == 0
             and ledger["duplicates"] == 0
-            and http["5xx"] == 0,
+            and http["5xx"] == 0
+            and http["unexpected"] == 0,
             "criteria": "each accept fully done (accepted_at and relationship) or fully pending; pending ones "
             "accepted on retry; no 5xx",
         }
@@ -700,12 +770,13 @@ class Chaos:
 
     def run(self) -> int:
         started = datetime.now(UTC)
+        self.load_start = _load_average()
         self.start()
         baseline = self.consistency()
         scenarios = {
             "F1": ("Celery worker SIGKILL ×5", self.f1_worker_sigkill),
             "F2": ("Celery worker SIGTERM mid-batch", self.f2_worker_sigterm),
-            "F3": ("Redis down 30 s, back empty", self.f3_redis_outage),
+            "F3": (f"Redis down {self.args.f3_outage:.0f} s, back empty", self.f3_redis_outage),
             "F4": ("SMTP down 90 s", self.f4_smtp_down),
             "F5": ("SMTP drops 5% before 250", self.f5_smtp_drops),
             "F6": ("pg_ctl restart -m fast under load", self.f6_postgres_restart),
@@ -725,6 +796,11 @@ class Chaos:
                 log(f"{key} broke: {type(exc).__name__}: {exc}")
                 result = {"pass": False, "error": f"{type(exc).__name__}: {exc}", "ledger": {}}
             result.setdefault("http", self.http.summary())
+            if result["http"].get("unexpected"):
+                result["pass"] = False
+                first = result["http"]["unexpected_sample"][0]
+                log(f"{key}: FAIL: {result['http']['unexpected']} answers were not the page asked for; the first: "
+                    f"{first['method']} {first['path']} → {first['status']} {first['location']}".rstrip())  # fmt: skip
             consistency = self.consistency()
             result["consistency"] = {k: consistency[k] - baseline[k] for k in consistency}
             if any(result["consistency"].values()):
@@ -740,13 +816,28 @@ class Chaos:
     def write_report(self, started: datetime) -> None:
         report = {
             "started_at": started.isoformat(timespec="seconds"),
-            "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+            "machine": {
+                "cores": os.cpu_count(),
+                "python": sys.version.split()[0],
+                "load_average_start": self.load_start,
+                "load_average_now": _load_average(),
+            },
+            **({"note": self.args.note} if self.args.note else {}),
             "settings": {"module": "chaos.settings (partnerhub.settings.production)", **RUN_SETTINGS},
+            "database": self.database_info,
+            "arguments": {k: v for k, v in vars(self.args).items() if k not in {"report_dir", "note"}},
             "scenarios": self.results,
             "ok": all(r["pass"] for r in self.results),
         }
-        REPORT_JSON.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        REPORT_MD.write_text(markdown(report))
+        self.report_json.parent.mkdir(parents=True, exist_ok=True)
+        self.report_json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+        self.report_md.write_text(markdown(report))
+
+
+def _load_average() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "?"
 
 
 def _count_in_log(path: Path, needle: str) -> int:
@@ -786,10 +877,13 @@ def markdown(report: dict) -> str:
         "# Fault injection: `make chaos`",
         "",
         f"Run started {report['started_at']} on {report['machine']['cores']} cores (Python "
-        f"{report['machine']['python']}); `chaos/run.py`, see chaos/README.md. Settings: "
+        f"{report['machine']['python']}; load average {report['machine'].get('load_average_start', '?')} at the "
+        f"start, {report['machine'].get('load_average_now', '?')} at the end, other work on the machine); "
+        "`chaos/run.py`, see chaos/README.md. Settings: "
         + ", ".join(f"`{k}={v}`" for k, v in report["settings"].items())
         + ".",
         "",
+        *(_ran_as(report.get("database") or {}), ""),
         *([report["note"], ""] if report.get("note") else []),
         "| " + " | ".join(HEADERS) + " |",
         "|" + "---|" * len(HEADERS),
@@ -813,6 +907,16 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _ran_as(database: dict) -> str:
+    connections = database.get("connections") or {}
+    roles = ", ".join(f"`{name}` ({v['connections']} connections, BYPASSRLS {'yes' if v['bypasses_rls'] else 'no'})"
+                      for name, v in connections.items())  # fmt: skip
+    return (
+        f"gunicorn, the Celery worker and beat connected as {roles or '?'}: the app's own role, through row-level "
+        f"security; migrations and the seed ran as the owner. Principals signed in with {database.get('sign_in', '?')}."
+    )
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="chaos/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, type=str.upper, help="run these scenarios only")
@@ -820,6 +924,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--beat-outage", type=float, default=75.0, help="seconds beat stays dead in F8 (75)")
     parser.add_argument("--pg-load-seconds", type=float, default=90.0, help="F6's load duration (90)")
     parser.add_argument("--reseed", action="store_true", help="migrate and seed the template database again")
+    parser.add_argument("--seed-factor", default=SEED_FACTOR, help=f"seed_bench --factor ({SEED_FACTOR})")
+    parser.add_argument("--f3-invitations", type=int, default=200, help="F3's invitations created over HTTP (200)")
+    parser.add_argument("--f3-outage", type=float, default=30.0, help="seconds Redis stays down in F3 (30)")
+    parser.add_argument("--f7-accepts", type=int, default=100, help="F7's partnership accepts (100)")
+    parser.add_argument("--f7-kills", type=int, default=10, help="F7's gunicorn worker kills, at most (10)")
+    parser.add_argument("--note", help="a paragraph for the top of the report")
+    parser.add_argument("--report-dir", default=str(ROOT / "chaos"), help="where report.json and report.md go")
     args = parser.parse_args(argv)
     return args
 

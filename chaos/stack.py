@@ -20,7 +20,8 @@ from bench import client
 from bench import stack as bench_stack
 from bench.stack import ROOT, Processes, free_port, wait_for_port
 
-DATA = ROOT / ".data" / "chaos"
+# CHAOS_DATA_DIR: another place for the run's cluster, logs and key (the smoke test in `make test` uses its own).
+DATA = Path(os.environ.get("CHAOS_DATA_DIR") or ROOT / ".data" / "chaos")
 LOGS = DATA / "logs"
 VENV_BIN = Path(sys.executable).parent
 
@@ -55,6 +56,7 @@ class Postgres:
         return bench_stack._server_user()
 
     def url(self, database: str) -> str:
+        """The owner (the cluster's superuser): migrations, the seed, the ledger's reads."""
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     @property
@@ -125,6 +127,45 @@ class Postgres:
 
             entry = pwd.getpwnam(self.user)
             os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def execute(self, database: str, sql: str, params: tuple | list = ()) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as conn:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+
+@dataclass
+class ExternalPostgres:
+    """A server the run does not own (CHAOS_DATABASE_URL: its owner's URL): nothing is started or restarted, so
+    F6 cannot run; the run's databases are made on it like on its own cluster."""
+
+    owner_url: str
+
+    def url(self, database: str) -> str:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(self.owner_url)
+        return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+    @property
+    def database(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.owner_url).path.lstrip("/")
+
+    def start(self) -> None:
+        self.wait_ready()
+
+    def stop(self) -> None:
+        pass
+
+    def restart_fast(self) -> float:
+        raise RuntimeError("CHAOS_DATABASE_URL: the run does not own this PostgreSQL and cannot restart it")
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        self.execute(self.database, "SELECT 1")
 
     def execute(self, database: str, sql: str, params: tuple | list = ()) -> list[tuple]:
         import psycopg

@@ -2,6 +2,8 @@
 -- Each request carries its own X-Forwarded-For (10.<thread>.<n>) so that per-IP rate limits (the invitation
 -- landing page allows 30/min per IP) see many visitors, as in real life, when the app reads the client IP
 -- from that header (RATELIMIT_IP_META_KEY). Every endpoint, the ceiling included, pays the same Lua cost.
+-- Every answer must be 200, the page asked for: wrk itself counts a redirect (to the sign-in or the two-step
+-- page, say) as a success, so response() counts the others and done() prints them for the harness (CHECK).
 
 local threads = {}
 
@@ -14,6 +16,7 @@ function init(args)
   path = args[1]
   cookie = args[2] or ""
   n = 0
+  answered, bad, first_bad, first_location = 0, 0, 0, ""
 end
 
 function request()
@@ -23,4 +26,22 @@ function request()
     headers["Cookie"] = cookie
   end
   return wrk.format("GET", path, headers)
+end
+
+function response(status, headers, body)
+  answered = answered + 1
+  if status ~= 200 then
+    bad = bad + 1
+    if first_bad == 0 then
+      first_bad = status
+      first_location = headers["Location"] or headers["location"] or ""
+    end
+  end
+end
+
+function done(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    io.write(string.format("CHECK thread=%d answered=%d bad=%d first_bad=%d location=%s\n", t:get("id"),
+      t:get("answered"), t:get("bad"), t:get("first_bad"), t:get("first_location")))
+  end
 end

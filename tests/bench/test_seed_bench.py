@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Count
@@ -39,11 +42,16 @@ def manifest(db, tmp_path) -> dict:
 
 
 def signed_in(manifest: dict, principal: str) -> Client:
-    """A client signed in through allauth's form, as the load test does."""
+    """A client signed in through allauth's forms, as the load test does: password, then the two-step code of
+    the authenticator app the seed gave the principal (a Global admin)."""
     client = Client()
     email = manifest["principals"][principal]["email"]
     response = client.post(reverse("account_login"), {"login": email, "password": manifest["password"]})
     assert response.status_code == 302, f"{principal} could not sign in"
+    assert response["Location"] == reverse("mfa_authenticate"), f"{principal} was not asked for a two-step code"
+    code = format_hotp_value(hotp_value(manifest["totp_secret"], int(time.time()) // 30))
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302, f"{principal}: the two-step code was refused"
     assert response["Location"] == reverse("core:dashboard")
     return client
 
@@ -105,7 +113,9 @@ def test_every_customer_has_its_relationships_and_its_own_domain(manifest):
 
 
 def test_manifest_names_every_endpoint_and_principal(manifest):
-    assert set(manifest) == {"scale", "factor", "seconds", "counts", "password", "principals", "endpoints"}
+    assert set(manifest) == {
+        "scale", "factor", "seconds", "counts", "password", "totp_secret", "principals", "endpoints",
+    }  # fmt: skip
     assert manifest["scale"] == "1"
     assert manifest["factor"] == FACTOR
     assert {endpoint["name"] for endpoint in manifest["endpoints"]} == ENDPOINTS
@@ -114,6 +124,17 @@ def test_manifest_names_every_endpoint_and_principal(manifest):
     paths = Path(accept["paths_file"]).read_text().splitlines()
     assert Path(accept["paths_file"]).is_absolute()
     assert len(paths) == len(set(paths)) == manifest["counts"]["accept_pool"]
+    assert accept["expect_redirect"] == reverse("relationships:provider-list")
+
+
+def test_every_principal_signs_in_with_two_steps(manifest):
+    """Global admins must use two-step sign-in in production: the load test's principals have it set up."""
+    emails = [principal["email"] for principal in manifest["principals"].values()]
+    assert Authenticator.objects.filter(user__email__in=emails, type=Authenticator.Type.TOTP).count() == 3
+    password_only = Client()
+    email = manifest["principals"]["provider"]["email"]
+    password_only.post(reverse("account_login"), {"login": email, "password": manifest["password"]})
+    assert password_only.get(reverse("core:dashboard"))["Location"].startswith(reverse("account_login"))
 
 
 def test_every_endpoint_answers_200_for_its_principal(manifest):

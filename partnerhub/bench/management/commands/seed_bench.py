@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from partnerhub.accounts.models import Organization
 from partnerhub.bench.seed import (
     BENCH_PASSWORD,
+    BENCH_TOTP_SECRET,
     COUNTED_MODELS,
     SCALES,
     WorldSeeder,
@@ -115,6 +116,8 @@ class Command(BaseCommand):
             "seconds": seconds,
             "counts": counts,
             "password": BENCH_PASSWORD,
+            # Every principal is a Global admin with an authenticator app: the sign-in asks for its code.
+            "totp_secret": BENCH_TOTP_SECRET,
             "principals": {
                 key: {"email": principal.user.email, "organization_id": principal.organization.pk}
                 for key, principal in principals.items()
@@ -162,6 +165,7 @@ class Command(BaseCommand):
                 "method": "POST",
                 "paths_file": str(paths_file),
                 "form": {"authorize": "on"},
+                "expect_redirect": reverse("relationships:provider-list"),  # accepted: the reseller's providers
             },
             get("enrollment_status", "provider", reverse("enrollment:legal-info")),
         ]
