@@ -114,7 +114,8 @@ def sign(reason: str, conn=None) -> str:
     if not reason:
         return ""
     conn = conn or connection
-    conn.ensure_connection()
+    if conn.connection is None:
+        conn.ensure_connection()
     pid, started = _identity(conn)
     signature = hmac.new(context_key(), f"{reason}|{pid}|{started}".encode(), hashlib.sha256).hexdigest()
     return f"{reason}:{signature}"
@@ -404,7 +405,10 @@ def policy_operation(table: str, condition: str | None = None, *, read: str | No
     if read is None or write is None:
         raise TypeError("policy_operation needs read= and write= conditions.")
     if "partnerhub_related" in write or any("partnerhub_related" in str(c) for c in (insert, update, delete)):
-        raise ValueError("A write condition must not follow relationships (partnerhub_related): related organizations read, never write.")  # fmt: skip
+        raise ValueError(
+            "A write condition must not follow relationships (partnerhub_related): related organizations read, "
+            "never write."
+        )
     spec = {"read": read, "write": write}
     spec.update({key: value for key, value in (("insert", insert), ("update", update), ("delete", delete)) if value})
     return migrations.RunSQL(
@@ -457,7 +461,8 @@ def sync_keys(using: str = "default", *, check: bool = True) -> int | None:
         return None
     with conn.cursor() as cursor:
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s AND pg_has_role(current_user, nspowner, 'USAGE'))",  # fmt: skip
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace"
+            " WHERE nspname = %s AND pg_has_role(current_user, nspowner, 'USAGE'))",
             [PRIVATE_SCHEMA],
         )
         if not cursor.fetchone()[0]:
@@ -465,7 +470,10 @@ def sync_keys(using: str = "default", *, check: bool = True) -> int | None:
     keys = [padded_keys(key) for key in verification_keys()]
     with transaction.atomic(using=using), conn.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {PRIVATE_SCHEMA}.context_key IN EXCLUSIVE MODE")
-        cursor.execute(f"DELETE FROM {PRIVATE_SCHEMA}.context_key WHERE NOT (k_ipad = ANY(%s))", [[k[0] for k in keys]])
+        cursor.execute(
+            f"DELETE FROM {PRIVATE_SCHEMA}.context_key WHERE NOT (k_ipad = ANY(%s))",  # noqa: S608 - a constant
+            [[k[0] for k in keys]],
+        )
         for ipad, opad in keys:
             cursor.execute(
                 f"INSERT INTO {PRIVATE_SCHEMA}.context_key (k_ipad, k_opad) VALUES (%s, %s) ON CONFLICT (k_ipad) DO NOTHING",  # noqa: S608, E501

@@ -151,9 +151,7 @@ def test_every_table_of_the_schema_is_classified_and_matches_its_class():
 
     assert sorted(set(state) - set(TABLE_CLASSES)) == []  # classify a new table here, with one line why
     assert sorted(set(TABLE_CLASSES) - set(state)) == []  # a table that no longer exists
-    wrong = {
-        table: _mismatch(kind, state[table]) for table, (kind, _) in TABLE_CLASSES.items() if kind != USER
-    }
+    wrong = {table: _mismatch(kind, state[table]) for table, (kind, _) in TABLE_CLASSES.items() if kind != USER}
     assert {table: why for table, why in wrong.items() if why} == {}
 
 
@@ -162,7 +160,11 @@ def test_identity_tables_have_forced_row_level_security():
     """The identity tables' policies come with issue 15's accounts migration (another branch): this test
     fails until that is merged."""
     state = _catalogue_state()
-    wrong = {table: _mismatch(USER, state[table]) for table, (kind, _) in TABLE_CLASSES.items() if kind == USER and table in state}  # noqa: E501
+    wrong = {
+        table: _mismatch(USER, state[table])
+        for table, (kind, _) in TABLE_CLASSES.items()
+        if kind == USER and table in state
+    }  # noqa: E501
     assert {table: why for table, why in wrong.items() if why} == {}
 
 
@@ -328,13 +330,17 @@ def test_the_app_role_cannot_read_the_keys_nor_change_what_checks_them():
         (owner,) = cursor.fetchone()
 
     assert "permission denied for schema" in _denied("SELECT * FROM partnerhub_private.context_key")
-    replace = _denied("CREATE OR REPLACE FUNCTION partnerhub_bypass() RETURNS boolean LANGUAGE sql AS $$ SELECT true $$")
+    replace = _denied(
+        "CREATE OR REPLACE FUNCTION partnerhub_bypass() RETURNS boolean LANGUAGE sql AS $$ SELECT true $$"
+    )
     assert "must be owner" in replace or "permission denied for schema" in replace
     assert "must be owner" in _denied("ALTER FUNCTION partnerhub_bypass() SECURITY INVOKER")
     assert "permission denied" in _denied(f"SET ROLE {connection.ops.quote_name(owner)}")
     assert "permission denied" in _denied(f"SET SESSION AUTHORIZATION {connection.ops.quote_name(owner)}")
     # no object of its own in the app's schema (a function shadowing ours), nor in the private one
-    assert "permission denied for schema" in _denied("CREATE FUNCTION partnerhub_org2() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$")  # noqa: E501
+    assert "permission denied for schema" in _denied(
+        "CREATE FUNCTION partnerhub_org2() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"
+    )  # noqa: E501
     assert "permission denied for schema" in _denied("CREATE TABLE partnerhub_private.context_key2 (k bytea)")
     with connection.cursor() as cursor:
         cursor.execute("SELECT has_schema_privilege(current_user, current_schema(), 'CREATE')")

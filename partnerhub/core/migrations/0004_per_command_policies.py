@@ -164,29 +164,36 @@ PLATFORM_TABLES = ("django_admin_log",)
 # owner (SECURITY DEFINER) to read the key table; search_path pinned to pg_catalog so that nothing the
 # caller creates (pg_temp is searched last and never for functions) can stand in for what it calls.
 BYPASS_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION partnerhub_bypass() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+CREATE OR REPLACE FUNCTION partnerhub_bypass() RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER
     PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp
     AS $$
-        WITH context AS (
-            SELECT pg_catalog.current_setting('partnerhub.bypass', true) AS value
-        ), signed AS (
-            SELECT pg_catalog.left(value, -65) AS reason, pg_catalog.right(value, 64) AS signature
-            FROM context
-            WHERE pg_catalog.length(value) > 65 AND pg_catalog.substr(value, pg_catalog.length(value) - 64, 1) = ':'
-        ), message AS (
-            SELECT pg_catalog.convert_to(
-                       s.reason || '|' || pg_catalog.pg_backend_pid()::text || '|'
-                       || (EXTRACT(epoch FROM a.backend_start) * 1000000)::bigint::text,
-                       'UTF8') AS body,
-                   s.signature
-            FROM signed s, pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a
-        )
-        SELECT COALESCE(bool_or(pg_catalog.encode(
-                   pg_catalog.sha256(k.k_opad || pg_catalog.sha256(k.k_ipad || m.body)), 'hex') = m.signature), false)
-        FROM message m, {PRIVATE}.context_key k
+    DECLARE
+        value text := pg_catalog.current_setting('partnerhub.bypass', true);
+        body bytea;
+    BEGIN
+        -- a tenant context (no bypass) returns at once: one InitPlan of ~10 µs per table per statement
+        IF value IS NULL OR pg_catalog.length(value) <= 65
+           OR pg_catalog.substr(value, pg_catalog.length(value) - 64, 1) <> ':' THEN
+            RETURN false;
+        END IF;
+        SELECT pg_catalog.convert_to(
+                   pg_catalog.left(value, -65) || '|' || pg_catalog.pg_backend_pid()::text || '|'
+                   || (EXTRACT(epoch FROM a.backend_start) * 1000000)::bigint::text, 'UTF8')
+          INTO body
+          FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid()) a;
+        IF body IS NULL THEN
+            RETURN false;
+        END IF;
+        RETURN EXISTS (
+            SELECT 1 FROM {PRIVATE}.context_key k
+            WHERE pg_catalog.encode(pg_catalog.sha256(k.k_opad || pg_catalog.sha256(k.k_ipad || body)), 'hex')
+                  = pg_catalog.right(value, 64)
+        );
+    END
     $$;
 REVOKE ALL ON FUNCTION partnerhub_bypass() FROM PUBLIC;
 """
+
 
 def policy_sql(table: str, spec: dict, quote) -> str:
     """The four policies of one table (rls.policy_operation builds the same for later migrations)."""

@@ -10,7 +10,10 @@ from partnerhub.core import rls
 
 
 class Command(BaseCommand):
-    help = "Store RLS_CONTEXT_KEY and RLS_CONTEXT_KEYS_FALLBACK where partnerhub_bypass() verifies the bypass (run as the owner)."
+    help = (
+        "Store RLS_CONTEXT_KEY and RLS_CONTEXT_KEYS_FALLBACK where partnerhub_bypass() verifies the bypass "
+        "(run as the owner)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--database", default="default")
@@ -25,4 +28,6 @@ class Command(BaseCommand):
                 f"This role does not own the schema {rls.PRIVATE_SCHEMA} (or core migration 0004 has not run): "
                 'run as the owner, e.g. DATABASE_URL="$DATABASE_OWNER_URL" python manage.py rls_sync_keys'
             )
-        self.stdout.write(f"{stored} key(s) stored; a bypass signed with RLS_CONTEXT_KEY verifies, a forged one does not.")
+        self.stdout.write(
+            f"{stored} key(s) stored; a bypass signed with RLS_CONTEXT_KEY verifies, a forged one does not."
+        )
