@@ -422,3 +422,19 @@ def test_the_keys_are_synchronised_only_by_the_owner():
 
     with pytest.raises(CommandError, match="does not own the schema partnerhub_private"):
         call_command("rls_sync_keys")
+
+
+def test_a_new_tables_policies_are_per_command_and_never_write_through_a_relationship():
+    read = "organization_id = (SELECT partnerhub_org()) OR partnerhub_related(organization_id)"
+    sql = rls.policy_operation("t", read=read, write="organization_id = (SELECT partnerhub_org())").sql
+
+    assert f"FOR SELECT USING ((SELECT partnerhub_bypass()) OR ({read}))" in sql
+    assert all(
+        f"CREATE POLICY tenant_{command.lower()} ON t FOR {command}" in sql
+        for command in ("INSERT", "UPDATE", "DELETE")
+    )  # noqa: E501
+    assert sql.count("partnerhub_related") == 1  # in the read policy only
+    with pytest.raises(ValueError, match="related organizations read, never write"):
+        rls.policy_operation("t", read="true", write="partnerhub_related(organization_id)")
+    # the form of the migrations written before core 0004 still builds (one FOR ALL policy, replaced by 0004)
+    assert "CREATE POLICY tenant_isolation ON t USING" in rls.policy_operation("t", "true").sql
