@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +15,5 @@ class CoreConfig(AppConfig):
         )
 
         rls.connect_celery_signals()
+        # The row-level security context keys, written as the owner after every migrate (rls.sync_keys).
+        post_migrate.connect(rls._sync_keys_after_migrate, sender=self, dispatch_uid="partnerhub.rls.sync_keys")

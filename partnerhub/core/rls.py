@@ -7,8 +7,15 @@ lets a row through only when it belongs to the *context* of the current transact
 - `partnerhub.org_id`: the acting organization, honoured only while the user holds a seat in it
   (`partnerhub_org()` checks the membership in SQL, so a wrong id set by the app opens nothing);
 - `partnerhub.token_hash`: the SHA-256 of an invitation link being opened (the link is the capability);
-- `partnerhub.bypass`: a reason, set only by the platform's own work: staff in the admin, Celery tasks,
-  management commands, and the ledgers every tenant writes to (audit, outbox, notifications).
+- `partnerhub.bypass`: a reason *signed* for this connection, set only by the platform's own work: staff in
+  the admin, Celery tasks, management commands, and the ledgers every tenant writes to (audit, outbox,
+  notifications). The value is `<reason>:<HMAC-SHA256 hex>` over `reason|backend pid|backend start (µs)`
+  with `RLS_CONTEXT_KEY`; `partnerhub_bypass()` (core migration 0004) checks it against the keys stored in
+  `partnerhub_private.context_key`, which the app's role cannot read, so SQL run as that role cannot forge
+  a bypass, nor replay one read from another connection (`sync_keys()` stores the keys).
+
+Policies are per command (core migration 0004): reads may follow relationships (`partnerhub_related()`),
+writes reach only the acting organization's own rows and the few capability paths the app uses.
 
 Requests run in one transaction (`TenantContextMiddleware`) and set their context with
 `set_config(…, true)`: transaction-local, so it cannot leak to the next request on a kept-alive or pooled
@@ -20,12 +27,15 @@ table, is not a superuser and has no BYPASSRLS (`DATABASE_URL`); migrations run 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from http import HTTPStatus
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.urls import reverse
@@ -48,16 +58,93 @@ _READ = ", ".join(f"current_setting('{name}', true)" for name in SETTINGS)
 _system_reason: ContextVar[str] = ContextVar("partnerhub_rls_system", default="")
 
 
-def _values(*, user_id=None, organization_id=None, token_hash="", bypass="") -> list[str]:
+# --- the signed bypass ----------------------------------------------------------------------------------
+
+# This backend's identity: what a signature is bound to, so that one read from another connection (in
+# pg_stat_activity's query text, a log) verifies nowhere else. The start time in microseconds since the epoch,
+# computed by PostgreSQL exactly as partnerhub_bypass() computes it.
+_IDENTITY_SQL = (
+    "SELECT pg_backend_pid(), (extract(epoch FROM a.backend_start) * 1000000)::bigint"
+    " FROM pg_stat_get_activity(pg_backend_pid()) a"
+)
+_KEY_SALT = "partnerhub.core.rls.context-key"
+_HMAC_BLOCK = 64  # SHA-256's block size
+
+
+def context_key() -> bytes:
+    """The key the app signs with: RLS_CONTEXT_KEY, or one derived from SECRET_KEY (no new required secret)."""
+    from django.utils.crypto import salted_hmac
+
+    configured = getattr(settings, "RLS_CONTEXT_KEY", "")
+    if configured:
+        return configured.encode()
+    return salted_hmac(_KEY_SALT, "bypass", algorithm="sha256").hexdigest().encode()
+
+
+def verification_keys() -> list[bytes]:
+    """Every key the database should accept: the current one first, then RLS_CONTEXT_KEYS_FALLBACK."""
+    keys = [context_key()]
+    for fallback in getattr(settings, "RLS_CONTEXT_KEYS_FALLBACK", []):
+        if fallback and fallback.encode() not in keys:
+            keys.append(fallback.encode())
+    return keys
+
+
+def padded_keys(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer padded keys (RFC 2104): hmac = sha256(k_opad || sha256(k_ipad || message))."""
+    if len(key) > _HMAC_BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_HMAC_BLOCK, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def _identity(conn, *, refresh: bool = False) -> tuple[int, int]:
+    """(pid, backend start µs) of the wrapper's open connection: fetched once per connection, on the
+    driver's connection (outside Django's query log), cached on the wrapper."""
+    identity = getattr(conn, "_partnerhub_identity", None)
+    if identity is None or refresh or identity[0] != id(conn.connection):
+        row = conn.connection.execute(_IDENTITY_SQL).fetchone()
+        identity = (id(conn.connection), (int(row[0]), int(row[1])))
+        conn._partnerhub_identity = identity
+    return identity[1]
+
+
+def sign(reason: str, conn=None) -> str:
+    """The bypass value for `reason` on this connection: `<reason>:<signature>`; "" stays ""."""
+    if not reason:
+        return ""
+    conn = conn or connection
+    if conn.connection is None:
+        conn.ensure_connection()
+    pid, started = _identity(conn)
+    signature = hmac.new(context_key(), f"{reason}|{pid}|{started}".encode(), hashlib.sha256).hexdigest()
+    return f"{reason}:{signature}"
+
+
+def _moved(conn, pid: int, reason: str) -> None:
+    """Behind a transaction pooler a client's transactions may run on another server connection than the one
+    the identity was fetched on: the signature just set was made for the wrong backend. Sign again for this
+    one (the driver's connection, outside the query log; never taken on a direct connection)."""
+    if pid != _identity(conn)[0]:
+        _identity(conn, refresh=True)
+        conn.connection.execute("SELECT set_config(%s, %s, true)", [BYPASS, sign(reason, conn)])
+
+
+def _values(*, user_id=None, organization_id=None, token_hash="", bypass="", conn=None) -> list[str]:
     return ["" if user_id is None else str(user_id), "" if organization_id is None else str(organization_id),
-            token_hash or "", bypass or ""]  # fmt: skip
+            token_hash or "", sign(bypass, conn)]  # fmt: skip
 
 
 def set_context(*, user_id=None, organization_id=None, token_hash="", bypass="") -> None:
-    """Set the whole context for the rest of this transaction (one statement)."""
+    """Set the whole context for the rest of this transaction (one statement); a bypass reason is signed."""
     values = _values(user_id=user_id, organization_id=organization_id, token_hash=token_hash, bypass=bypass)
     with connection.cursor() as cursor:
-        cursor.execute(_SET_LOCAL, values)
+        if not bypass:
+            cursor.execute(_SET_LOCAL, values)
+            return
+        cursor.execute(f"{_SET_LOCAL}, pg_backend_pid()", values)
+        pid = cursor.fetchone()[-1]
+    _moved(connection, pid, bypass)
 
 
 def set_value(name: str, value) -> None:
@@ -76,8 +163,13 @@ def elevated(reason: str) -> Iterator[None]:
     check a global registry. Opens a transaction if there is none, so the bypass is transaction-local."""
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT current_setting('{BYPASS}', true), set_config('{BYPASS}', %s, true)", [reason])
-            previous = cursor.fetchone()[0] or ""
+            cursor.execute(
+                f"SELECT current_setting('{BYPASS}', true), set_config('{BYPASS}', %s, true), pg_backend_pid()",
+                [sign(reason)],
+            )
+            previous, _, pid = cursor.fetchone()
+            previous = previous or ""
+        _moved(connection, pid, reason)
         try:
             yield
         finally:
@@ -91,7 +183,7 @@ def _apply_session(conn, reason: str) -> None:
     On the driver's connection, outside Django's query log: only system contexts and tests take this path."""
     if conn.connection is None or conn.connection.closed or conn.needs_rollback:
         return
-    conn.connection.execute(_SET_SESSION, _values(bypass=reason))
+    conn.connection.execute(_SET_SESSION, _values(bypass=reason, conn=conn))
 
 
 @contextlib.contextmanager
@@ -119,8 +211,11 @@ def enter_system(reason: str):
 
 @receiver(connection_created)
 def _connection_created(sender, connection, **kwargs) -> None:
+    if connection.vendor != "postgresql":
+        return
+    _identity(connection, refresh=True)  # once per connection, before anything is signed for it
     reason = _system_reason.get()
-    if reason and connection.vendor == "postgresql":
+    if reason:
         _apply_session(connection, reason)
 
 
@@ -277,20 +372,128 @@ def acting_as(*, user, organization) -> Iterator[None]:
                     cursor.execute(_SET_LOCAL, previous)
 
 
-# --- migrations: the policy of a table added after core migration 0002 ------------------------------------
+# --- migrations: the policies of a table added after core migration 0004 ------------------------------------
 
 
-def policy_operation(table: str, condition: str):
-    """A migration operation giving `table` forced row-level security and the tenant policy: the platform
-    bypass, or `condition` (in the terms of core migration 0002: `(SELECT partnerhub_org())` is the acting
-    organization, `(SELECT partnerhub_user())` the signed-in user). Same policy for reads and writes."""
+def policy_operation(table: str, condition: str | None = None, *, read: str | None = None, write: str | None = None,
+                     insert: str | None = None, update=None, delete: str | None = None):  # fmt: skip
+    """A migration operation giving `table` forced row-level security and its tenant policies.
+
+    `policy_operation(table, read=…, write=…)`: `read` for SELECT (may follow relationships), `write` for
+    INSERT, UPDATE and DELETE (the acting organization's own rows: never `partnerhub_related()`); `insert`,
+    `update` (one condition, or a (USING, WITH CHECK) pair) and `delete` override `write` for one command.
+    Each is OR-ed with the verified platform bypass. In the terms of core migrations 0002/0004:
+    `(SELECT partnerhub_org())` is the acting organization, `(SELECT partnerhub_user())` the signed-in user.
+
+    `policy_operation(table, condition)` is the form of the migrations written before 0004 (customers 0002,
+    0003): one `FOR ALL` policy, same condition for reads and writes, which core 0004 replaces. Do not use it
+    for a new table: tests/security/test_rls.py fails on a tenant table without per-command policies.
+    """
     from django.db import migrations
 
-    using = f"(SELECT partnerhub_bypass()) OR {condition}"
+    if condition is not None:
+        if read is not None or write is not None:
+            raise TypeError("policy_operation: give either the old single condition or read= and write=.")
+        using = f"(SELECT partnerhub_bypass()) OR {condition}"
+        return migrations.RunSQL(
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY;"
+            f" DROP POLICY IF EXISTS tenant_isolation ON {table};"
+            f" CREATE POLICY tenant_isolation ON {table} USING ({using}) WITH CHECK ({using});",
+            f"DROP POLICY IF EXISTS tenant_isolation ON {table}; ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;"
+            f" ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;",
+        )
+    if read is None or write is None:
+        raise TypeError("policy_operation needs read= and write= conditions.")
+    if "partnerhub_related" in write or any("partnerhub_related" in str(c) for c in (insert, update, delete)):
+        raise ValueError(
+            "A write condition must not follow relationships (partnerhub_related): related organizations read, "
+            "never write."
+        )
+    spec = {"read": read, "write": write}
+    spec.update({key: value for key, value in (("insert", insert), ("update", update), ("delete", delete)) if value})
     return migrations.RunSQL(
-        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY;"
-        f" DROP POLICY IF EXISTS tenant_isolation ON {table};"
-        f" CREATE POLICY tenant_isolation ON {table} USING ({using}) WITH CHECK ({using});",
-        f"DROP POLICY IF EXISTS tenant_isolation ON {table}; ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;"
-        f" ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;",
+        policy_sql(table, spec),
+        f"DROP POLICY IF EXISTS tenant_read ON {table}; DROP POLICY IF EXISTS tenant_insert ON {table};"
+        f" DROP POLICY IF EXISTS tenant_update ON {table}; DROP POLICY IF EXISTS tenant_delete ON {table};"
+        f" ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;",
     )
+
+
+def policy_sql(table: str, spec: dict) -> str:
+    """The SQL of a table's four policies (core migration 0004 applies it to the tables it covers)."""
+    bypass = "(SELECT partnerhub_bypass())"
+    write = spec["write"]
+    update = spec.get("update", write)
+    update_using, update_check = update if isinstance(update, tuple) else (update, update)
+    insert, delete = spec.get("insert", write), spec.get("delete", write)
+    drops = " ".join(
+        f"DROP POLICY IF EXISTS {name} ON {table};"
+        for name in ("tenant_isolation", "tenant_read", "tenant_insert", "tenant_update", "tenant_delete")
+    )
+    return (
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY; {drops}"
+        f" CREATE POLICY tenant_read ON {table} FOR SELECT USING ({bypass} OR ({spec['read']}));"
+        f" CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK ({bypass} OR ({insert}));"
+        f" CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({bypass} OR ({update_using}))"
+        f" WITH CHECK ({bypass} OR ({update_check}));"
+        f" CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({bypass} OR ({delete}));"
+    )
+
+
+# --- the key rows: written as the owner of partnerhub_private (after migrate, and by rls_sync_keys) ----------
+
+PRIVATE_SCHEMA = "partnerhub_private"
+
+
+class KeySyncError(RuntimeError):
+    pass
+
+
+def sync_keys(using: str = "default", *, check: bool = True) -> int | None:
+    """Make `partnerhub_private.context_key` hold exactly the keys of verification_keys(); return how many.
+
+    Must run as the owner (migrate, `manage.py rls_sync_keys` with DATABASE_OWNER_URL). Returns None, doing
+    nothing, where the schema does not exist yet or this role does not own it (the app's role: a test's
+    flush sends post_migrate too). With `check`, proves the result: a value signed for this connection must
+    verify in partnerhub_bypass(), a forged one must not."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return None
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace"
+            " WHERE nspname = %s AND pg_has_role(current_user, nspowner, 'USAGE'))",
+            [PRIVATE_SCHEMA],
+        )
+        if not cursor.fetchone()[0]:
+            return None
+    keys = [padded_keys(key) for key in verification_keys()]
+    with transaction.atomic(using=using), conn.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {PRIVATE_SCHEMA}.context_key IN EXCLUSIVE MODE")
+        cursor.execute(
+            f"DELETE FROM {PRIVATE_SCHEMA}.context_key WHERE NOT (k_ipad = ANY(%s))",  # noqa: S608 - a constant
+            [[k[0] for k in keys]],
+        )
+        for ipad, opad in keys:
+            cursor.execute(
+                f"INSERT INTO {PRIVATE_SCHEMA}.context_key (k_ipad, k_opad) VALUES (%s, %s) ON CONFLICT (k_ipad) DO NOTHING",  # noqa: S608, E501
+                [ipad, opad],
+            )
+    if check:
+        with transaction.atomic(using=using), conn.cursor() as cursor:
+            cursor.execute(f"SELECT set_config('{BYPASS}', %s, true), partnerhub_bypass()", [sign("rls:check", conn)])
+            signed_ok = cursor.fetchone()[1]
+            cursor.execute(f"SELECT set_config('{BYPASS}', 'rls:check', true), partnerhub_bypass()")
+            forged_ok = cursor.fetchone()[1]
+            cursor.execute(f"SELECT set_config('{BYPASS}', '', true)")
+        if not signed_ok or forged_ok:
+            raise KeySyncError(
+                "partnerhub_bypass() does not verify this app's signature: is migrate running as the owner "
+                "(superuser, or a role that may read pg_stat_activity of the app's role)?"
+            )
+    security_log.info("row-level security context keys synchronised: %s key(s)", len(keys))
+    return len(keys)
+
+
+def _sync_keys_after_migrate(sender, using="default", **kwargs) -> None:
+    sync_keys(using)

@@ -348,7 +348,8 @@ def notification_create(*, user, title: str, body: str = "", url: str = "", orga
         notification = Notification.objects.create(
             user=user, organization=organization, title=title, body=body, url=url
         )
-    get_user_model().objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
+        # another user's badge, as the platform too (the identity tables have their own row-level security)
+        get_user_model().objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
     return notification
 
 

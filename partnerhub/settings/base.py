@@ -105,6 +105,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Row-level security (partnerhub/core/rls.py): DATABASE_URL is the app's own role, which owns no table; the
 # migrations run as the owner (DATABASE_OWNER_URL, defaulting to DATABASE_URL) and grant this role the data.
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="partnerhub_app")
+# The key that signs the platform's row-level security bypass (rls.sign); the database keeps its HMAC pads
+# where the app's role cannot read them. Empty: derived from SECRET_KEY (salted_hmac, fixed salt) when used.
+# Rotation: the new key here, the old one in the fallback list, `manage.py rls_sync_keys` as the owner,
+# restart, later drop the old one and sync again (README, Tenant isolation).
+RLS_CONTEXT_KEY = env("RLS_CONTEXT_KEY", default="")
+RLS_CONTEXT_KEYS_FALLBACK = env.list("RLS_CONTEXT_KEYS_FALLBACK", default=[])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # SECTION: cache and broker (one Redis: db 0 = Celery broker, db 1 = cache)
