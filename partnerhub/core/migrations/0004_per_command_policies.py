@@ -295,7 +295,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0002_row_level_security"),
+        ("core", "0003_outbox_sealed"),
         ("accounts", "0004_user_recovery_email"),
         ("admin", "0003_logentry_add_action_flag_choices"),
         ("agreements", "0003_acceptance_deadline"),
