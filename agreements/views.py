@@ -19,6 +19,7 @@ from partnerhub.accounts.decorators import partner_required
 from partnerhub.accounts.reauth import seconds_since_authentication
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.throttle import throttle, throttle_submission
 
 from . import selectors, services
 from .forms import LookupForm, SignForm
@@ -61,6 +62,7 @@ def agreement_list(request):
 
 
 @partner_required
+@throttle("enrollment_change")
 def agreement_sign(request):
     """View the partner agreement and accept it (Global admins; recently signed in)."""
     if not _is_global_admin(request):
@@ -152,6 +154,7 @@ def acceptance_record(request, pk: int):
 
 @require_POST
 @partner_required
+@throttle("reminder_email")
 def request_signature(request):
     """Someone who can't sign asks the Global admins to (at most once a day)."""
     if _is_global_admin(request):
@@ -165,6 +168,7 @@ def request_signature(request):
 
 
 @partner_required
+@throttle("partner_id_lookup", methods=("GET", "POST"), only_if=throttle_submission)
 def status_lookup(request):
     """For providers: may this partner ID be named as reseller? With the precise reason if not."""
     organization = request.organization

@@ -18,6 +18,7 @@ from partnerhub.accounts.selectors import global_admins
 from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.throttle import throttle
 
 from . import selectors, services
 from .forms import (
@@ -60,6 +61,7 @@ def welcome(request):
 
 
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def enroll(request, program: str):
     """The enrolment form: legal business profile, primary contact, customer support → Enroll now."""
     if program not in Program.values:
@@ -126,6 +128,7 @@ def legal_info(request):
 
 @require_POST
 @permission_required("enrollment.manage_verification", partners_only=True)
+@throttle("reminder_email")
 def contact_resend(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     try:
@@ -140,6 +143,7 @@ def contact_resend(request, pk: int):
 
 
 @permission_required("enrollment.manage_verification", partners_only=True)
+@throttle("enrollment_change")
 def case_fix(request, pk: int):
     """ "Fix now": answer a rejection with a document and a comment."""
     case = selectors.case_get(organization=request.organization, pk=pk)
@@ -176,6 +180,7 @@ def document_download(request, pk: int):
 
 
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def legal_details_update(request, pk: int):
     """Change legal details, primary contact or support; changes are verified again."""
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
@@ -221,6 +226,7 @@ def legal_details_update(request, pk: int):
 
 @require_POST
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def support_plan_purchase(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     form = SupportPlanForm(request.POST)
@@ -240,6 +246,7 @@ def support_plan_purchase(request, pk: int):
 
 @require_POST
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def transition_request(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     try:
@@ -274,6 +281,7 @@ def contact_verify(request, token: str):
 
 
 @partner_required
+@throttle("enrollment_change")
 def identifiers(request):
     """Identifiers: the partner IDs, and the CSP account's associated location partner ID."""
     organization = request.organization
@@ -313,6 +321,7 @@ def identifiers(request):
 
 
 @permission_required("enrollment.add_location", partners_only=True)
+@throttle("location_add")
 def location_add(request):
     """ "Add location": a business location and its new location partner ID."""
     organization = request.organization
