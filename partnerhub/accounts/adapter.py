@@ -90,6 +90,8 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request, **credentials) -> None:
         """Past a sign-in limit, 429 Too Many Requests naming the wait, before the password is even checked."""
         self._sign_in_usages = []
+        if settings.ACCOUNT_RATE_LIMITS is False:  # allauth's switch for all its limits turns these off too
+            return
         try:
             for action, scope in self._sign_in_scopes(request, credentials):
                 self._sign_in_usages.append(throttle.hit(action, scope))

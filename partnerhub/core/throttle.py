@@ -171,9 +171,11 @@ def _increment(key: str, seconds: int) -> int | None:
 
 def hit(action: str, scope: str) -> Usage:
     """Count one hit of `action` for `scope` in every step; raise Throttled (having counted nothing) when a step
-    is full. `scope` names who is counted ("org:12", "user:7", "ip:203.0.113.9|account:…")."""
+    is full, with the wait until every full step has room again. `scope` names who is counted ("org:12",
+    "user:7", "ip:203.0.113.9|account:…")."""
     now = time.time()
     taken = Usage(keys=[])
+    waits = []
     for step in rate_of(action):
         window = int(now // step.seconds)
         key = _key(action, scope, step, window)
@@ -182,19 +184,23 @@ def hit(action: str, scope: str) -> Usage:
             continue
         taken.keys.append(key)
         if count > step.amount:
-            taken.rollback()
-            raise Throttled(action, max(1, math.ceil((window + 1) * step.seconds - now)))
+            waits.append(math.ceil((window + 1) * step.seconds - now))
+    if waits:
+        taken.rollback()
+        raise Throttled(action, max(1, *waits))
     return taken
 
 
 def check(action: str, scope: str) -> None:
     """Raise Throttled if `action` is refused for `scope` now, counting nothing."""
     now = time.time()
+    waits = []
     for step in rate_of(action):
         window = int(now // step.seconds)
-        count = cache.get(_key(action, scope, step, window)) or 0
-        if count >= step.amount:
-            raise Throttled(action, max(1, math.ceil((window + 1) * step.seconds - now)))
+        if (cache.get(_key(action, scope, step, window)) or 0) >= step.amount:
+            waits.append(math.ceil((window + 1) * step.seconds - now))
+    if waits:
+        raise Throttled(action, max(1, *waits))
 
 
 def clear(action: str, scope: str) -> None:

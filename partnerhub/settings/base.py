@@ -169,6 +169,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PartnerHub] "
 #   a day; only someone who has the password gets there, and guessing 6 digits stays hopeless.
 # - login: every sign-in POST from one address, a flood guard well above an office's morning.
 # - signup as before; allauth's other defaults apply (reset_password 20/m/ip,5/m/key).
+# ACCOUNT_RATE_LIMITS = False turns the adapter's sign-in limits off with allauth's (timing tests only).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/key,30/d/key",
     "login": "120/m/ip",
