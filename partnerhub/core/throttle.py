@@ -34,8 +34,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -84,23 +83,24 @@ RATES: dict[str, str] = {
     "sign_in_failed_account": "50/h,200/d",
 }
 
-# What the 429 page says was limited: "You've reached the limit for %(what)s."
+# What the 429 page says was limited: "You've reached the limit for %(what)s." (context: these phrases
+# stand inside that sentence, unlike the same words as model names).
 LABELS = {
-    "partner_email_send": _("emails sent from PartnerHub"),
-    "location_add": _("new locations"),
-    "partner_id_lookup": _("partner ID lookups"),
-    "invitation_create": _("invitations"),
-    "customer_create": _("new customers"),
-    "order_submit": _("orders"),
-    "subscription_change": _("subscription changes"),
-    "export": _("exports"),
-    "customer_password_reset": _("password resets"),
-    "reminder_email": _("reminder emails"),
-    "enrollment_change": _("enrolment changes"),
-    "organization_create": _("new company accounts"),
-    "sign_in_failed_ip_account": _("sign-in attempts"),
-    "sign_in_failed_ip": _("sign-in attempts"),
-    "sign_in_failed_account": _("sign-in attempts"),
+    "partner_email_send": pgettext_lazy("throttled", "emails sent from PartnerHub"),
+    "location_add": pgettext_lazy("throttled", "new locations"),
+    "partner_id_lookup": pgettext_lazy("throttled", "partner ID lookups"),
+    "invitation_create": pgettext_lazy("throttled", "invitations"),
+    "customer_create": pgettext_lazy("throttled", "new customers"),
+    "order_submit": pgettext_lazy("throttled", "orders"),
+    "subscription_change": pgettext_lazy("throttled", "subscription changes"),
+    "export": pgettext_lazy("throttled", "exports"),
+    "customer_password_reset": pgettext_lazy("throttled", "password resets"),
+    "reminder_email": pgettext_lazy("throttled", "reminder emails"),
+    "enrollment_change": pgettext_lazy("throttled", "enrolment changes"),
+    "organization_create": pgettext_lazy("throttled", "new company accounts"),
+    "sign_in_failed_ip_account": pgettext_lazy("throttled", "sign-in attempts"),
+    "sign_in_failed_ip": pgettext_lazy("throttled", "sign-in attempts"),
+    "sign_in_failed_account": pgettext_lazy("throttled", "sign-in attempts"),
 }
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
