@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (fixtures imported from other conftests are redefined as arguments)
 """Per-organization throttles (partnerhub/core/throttle.py): the N+1th request of a window gets the 429 page
 naming what was limited and when to try again, with Retry-After, creates no row and queues no email; another
 organization is not affected. Real Redis cache; the clock is time-machine's (no sleeps)."""
