@@ -19,6 +19,7 @@ from partnerhub.accounts.reauth import seconds_since_authentication
 from partnerhub.core.documents import PDF, attachment_response
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.throttle import throttle, throttle_submission
 
 from . import selectors, services
 from .forms import LookupForm, SignForm
@@ -61,6 +62,7 @@ def agreement_list(request):
 
 
 @partner_required
+@throttle("enrollment_change")
 def agreement_sign(request):
     """View the partner agreement and accept it (Global admins; recently signed in)."""
     if not _is_global_admin(request):
@@ -154,6 +156,7 @@ def acceptance_record(request, pk: int):
 
 @require_POST
 @partner_required
+@throttle("reminder_email")
 def request_signature(request):
     """Someone who can't sign asks the Global admins to (at most once a day)."""
     if _is_global_admin(request):
@@ -178,6 +181,7 @@ def _may_look_up(organization) -> bool:
 
 
 @partner_required
+@throttle("partner_id_lookup", methods=("GET", "POST"), only_if=throttle_submission)
 def status_lookup(request):
     """For active providers: may this partner ID be named as reseller? It names the reseller only when it
     may be named, and gives the reason (a code, naming no one) when it may not."""

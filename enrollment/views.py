@@ -19,6 +19,7 @@ from partnerhub.core import rls
 from partnerhub.core.documents import attachment_response
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.throttle import throttle
 
 from . import selectors, services
 from .forms import (
@@ -61,6 +62,7 @@ def welcome(request):
 
 
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def enroll(request, program: str):
     """The enrolment form: legal business profile, primary contact, customer support → Enroll now."""
     if program not in Program.values:
@@ -127,6 +129,7 @@ def legal_info(request):
 
 @require_POST
 @permission_required("enrollment.manage_verification", partners_only=True)
+@throttle("reminder_email")
 def contact_resend(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     try:
@@ -141,6 +144,7 @@ def contact_resend(request, pk: int):
 
 
 @permission_required("enrollment.manage_verification", partners_only=True)
+@throttle("enrollment_change")
 def case_fix(request, pk: int):
     """ "Fix now": answer a rejection with a document and a comment."""
     case = selectors.case_get(organization=request.organization, pk=pk)
@@ -175,6 +179,7 @@ def document_download(request, pk: int):
 
 
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def legal_details_update(request, pk: int):
     """Change legal details, primary contact or support; changes are verified again."""
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
@@ -220,6 +225,7 @@ def legal_details_update(request, pk: int):
 
 @require_POST
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def support_plan_purchase(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     form = SupportPlanForm(request.POST)
@@ -239,6 +245,7 @@ def support_plan_purchase(request, pk: int):
 
 @require_POST
 @permission_required("enrollment.enroll", partners_only=True)
+@throttle("enrollment_change")
 def transition_request(request, pk: int):
     enrollment = selectors.enrollment_get(organization=request.organization, pk=pk)
     try:
@@ -273,6 +280,7 @@ def contact_verify(request, token: str):
 
 
 @partner_required
+@throttle("enrollment_change")
 def identifiers(request):
     """Identifiers: the partner IDs, and the CSP account's associated location partner ID."""
     organization = request.organization
@@ -312,6 +320,7 @@ def identifiers(request):
 
 
 @permission_required("enrollment.add_location", partners_only=True)
+@throttle("location_add")
 def location_add(request):
     """ "Add location": a business location and its new location partner ID."""
     organization = request.organization

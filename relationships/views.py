@@ -24,6 +24,7 @@ from partnerhub.core.documents import DocumentRefused, attachment_response, pars
 from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.throttle import throttle
 
 from . import selectors, services
 from .forms import AuthorizeForm, ChangeRequestForm, DirectoryFilterForm, SearchForm, SendInvitationForm
@@ -78,6 +79,7 @@ def listing_logo(request, pk: int):
 
 
 @partner_required
+@throttle("enrollment_change")
 def my_listing(request):
     """A provider's own listing, and a change request for staff."""
     listing = selectors.listing_own(organization=request.organization)
@@ -137,6 +139,7 @@ def reseller_list(request):
 
 @require_POST
 @partner_required
+@throttle("invitation_create")
 def invitation_create(request):
     """ "Request a partnership": a new personal link, shown once on the draft page."""
     _require(request, "relationships.request_partnership")
@@ -158,6 +161,7 @@ def _default_message(request, link: str) -> str:
 
 
 @partner_required
+@throttle("partner_email_send")
 def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     _require(request, "relationships.request_partnership")
@@ -190,6 +194,7 @@ def invitation_draft(request, pk: int):
 
 @require_POST
 @partner_required
+@throttle("invitation_create")
 def invitation_resend(request, pk: int):
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)

@@ -19,6 +19,7 @@ from partnerhub.core import rls
 from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.throttle import throttle
 from relationships import selectors as relationship_selectors
 
 from .. import selectors, services
@@ -30,6 +31,7 @@ DRAFTS_SESSION_KEY = "customer_invitation_drafts"
 
 @require_POST
 @partner_required
+@throttle("invitation_create")
 def invitation_create(request):
     """ "Request a reseller relationship" (a seller), or "Invite new customers" (a reseller, for itself
     and the provider of `relationship`)."""
@@ -75,6 +77,7 @@ def _default_message(request, invitation, link: str) -> str:
 
 
 @partner_required
+@throttle("partner_email_send")
 def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     require_perm(request, "customers.add_customer")
@@ -122,6 +125,7 @@ def invitation_list(request):
 
 @require_POST
 @partner_required
+@throttle("invitation_create")
 def invitation_resend(request, pk: int):
     """A new link for the same request (the old one stops working), shown on the draft page."""
     require_perm(request, "customers.add_customer")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 from partnerhub.core.pagination import keyset_page, row_url
+from partnerhub.core.throttle import throttle
 
 from .. import selectors, services
 from ..forms import (
@@ -73,6 +74,7 @@ def _without_cursor(params) -> str:
 
 
 @partner_required
+@throttle("export")
 def customer_export(request):
     """Export customers: Tenant ID, Company name, Primary domain name, Relationship, Indirect reseller.
 
@@ -111,6 +113,7 @@ def customer_detail(request, tenant_id):
 
 
 @partner_required
+@throttle("export")
 def subscription_export(request, tenant_id):
     """Export subscriptions: Subscription ID, Subscription, Quantity, Status, Reseller (streamed or prepared)."""
     require_perm(request, "customers.view_customers")
@@ -143,6 +146,7 @@ def _agreement_input(data) -> services.AgreementInput:
 
 
 @seller_required("customers.place_order")
+@throttle("order_submit")
 def customer_agreement(request, tenant_id):
     """Customer agreement → Update: confirm the customer's acceptance."""
     relationship = _selling_relationship(request, tenant_id)
@@ -173,6 +177,7 @@ def customer_agreement(request, tenant_id):
 
 
 @seller_required("customers.place_order")
+@throttle("order_submit")
 def subscription_add(request, tenant_id):
     """Add subscription: an offer of the customer's market, a quantity, the partner of record."""
     relationship = _selling_relationship(request, tenant_id)
@@ -222,6 +227,7 @@ def subscription_add(request, tenant_id):
 
 
 @partner_required
+@throttle("subscription_change")
 def subscription_detail(request, tenant_id, public_id):
     """A subscription: quantity, cancel, suspend/reactivate, auto-renew, friendly name, partner of record,
     designated support contact. The seller changes it; a reseller of record sees it read-only."""

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from partnerhub.accounts.decorators import permission_required
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.throttle import throttle
 
 from .. import selectors
 from ..services import passwords
@@ -34,6 +35,7 @@ def customer_users(request, tenant_id):
 
 @never_cache
 @permission_required(PERM, partners_only=True)
+@throttle("customer_password_reset")
 def customer_user_password_reset(request, tenant_id, pk):
     """Confirm (GET), then reset (POST) and show the temporary password once: it is never shown again."""
     relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)

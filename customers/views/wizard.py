@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 from partnerhub.core.regions import MarketUnavailable, market_for
+from partnerhub.core.throttle import throttle
 
 from .. import services
 from ..forms import AccountForm, AgreementForm, OffersForm, ReviewForm
@@ -223,6 +224,7 @@ def _with_offers(offers, chosen):
 
 @never_cache
 @seller_required("customers.add_customer")
+@throttle("customer_create")
 def review(request):
     if guard := _step_guard(request, "review"):
         return guard

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from types import SimpleNamespace
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.core.ratelimit import respond_429
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from partnerhub.core import throttle
 from partnerhub.core.services import outbound_email_queue_rendered
 
 from .models import AllowedEmailDomain
@@ -26,6 +29,31 @@ def email_is_refused_webmail(email: str) -> bool:
     """Free webmail, unless an operator allowed the domain in admin."""
     domain = email_domain(email)
     return is_webmail_domain(domain) and not AllowedEmailDomain.objects.filter(domain=domain).exists()
+
+
+# An address that signed in to an account is "known" for it this long (sign-in limits, below).
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
+
+
+def sign_in_address(ip: str) -> str:
+    """The client's address as the limits count it: IPv6 by its /64, which one host or home holds whole."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return ip
+
+
+def sign_in_account(credentials: dict) -> str:
+    """The account a sign-in names, hashed: typed addresses stay out of the cache's keys."""
+    login = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+    return hashlib.sha256(login.encode()).hexdigest()[:32]
+
+
+def _known_key(address: str, account: str) -> str:
+    return f"sign-in-known:{address}:{account}"
 
 
 class PartnerHubAccountAdapter(DefaultAccountAdapter):
@@ -43,13 +71,54 @@ class PartnerHubAccountAdapter(DefaultAccountAdapter):
             )
         return email.lower()
 
+    # Sign-in limits (docs/sign-in-limits.md; the rates are in partnerhub/core/throttle.py). allauth's own
+    # "login_failed" limit counts per address and per account, so five wrong passwords from anywhere locked the
+    # owner out, and twenty from an office's address locked out everyone behind it. Here failures count per
+    # address *and* account (a stepped backoff), and the wider counters (per address, per account) only count
+    # attempts for accounts that never signed in from that address: one attacker can't lock the owner out,
+    # nor an office. Each attempt is counted before the password is checked (atomic in Redis, so parallel
+    # guesses can't slip past) and taken back when the password was right.
+
+    def _sign_in_scopes(self, request, credentials) -> list[tuple[str, str]]:
+        address = sign_in_address(self.get_client_ip(request))
+        account = sign_in_account(credentials)
+        scopes = [("sign_in_failed_ip_account", f"ip:{address}|account:{account}")]
+        if not cache.get(_known_key(address, account)):
+            scopes += [("sign_in_failed_ip", f"ip:{address}"), ("sign_in_failed_account", f"account:{account}")]
+        return scopes
+
     def pre_authenticate(self, request, **credentials) -> None:
-        """Past the failed-sign-in limits (ACCOUNT_RATE_LIMITS["login_failed"]: per IP and per account)
-        answer 429 Too Many Requests, as every other limit does, instead of a form error."""
+        """Past a sign-in limit, 429 Too Many Requests naming the wait, before the password is even checked."""
+        self._sign_in_usages = []
+        if settings.ACCOUNT_RATE_LIMITS is False:  # allauth's switch for all its limits turns these off too
+            return
         try:
-            super().pre_authenticate(request, **credentials)
-        except forms.ValidationError:
-            raise ImmediateHttpResponse(respond_429(request)) from None
+            for action, scope in self._sign_in_scopes(request, credentials):
+                self._sign_in_usages.append(throttle.hit(action, scope))
+        except throttle.Throttled as exc:
+            for usage in self._sign_in_usages:
+                usage.rollback()
+            self._sign_in_usages = []
+            raise ImmediateHttpResponse(throttle.throttled_response(request, exc)) from None
+
+    def authenticate(self, request, **credentials):
+        """A right password is no failure: take its counts back, and remember that this address may sign in to
+        this account (so the per-address and per-account counters never stand in its way)."""
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            for usage in getattr(self, "_sign_in_usages", []):
+                usage.rollback()
+            address = sign_in_address(self.get_client_ip(request))
+            cache.set(_known_key(address, sign_in_account(credentials)), True, KNOWN_ADDRESS_SECONDS)
+        return user
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        """A completed password reset clears the account's failures (from this address and from everywhere)."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        address = sign_in_address(self.get_client_ip(request))
+        account = sign_in_account(credentials)
+        throttle.clear("sign_in_failed_ip_account", f"ip:{address}|account:{account}")
+        throttle.clear("sign_in_failed_account", f"account:{account}")
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """allauth 65 asks for the password before a sensitive change (two-step set-up, say) unless the user

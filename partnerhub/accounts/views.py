@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.throttle import throttle
 
 from . import selectors, services
 from .decorators import permission_required
@@ -28,6 +29,7 @@ MEMBERS_PER_PAGE = 50
 
 
 @login_required
+@throttle("organization_create")
 def organization_create(request):
     """ "Create your company account": the first step of every partner."""
     if request.organization is not None:
@@ -77,6 +79,7 @@ def member_list(request):
 
 
 @permission_required("accounts.manage_users")
+@throttle("invitation_create")
 def invitation_create(request):
     form = UserInvitationForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -94,6 +97,7 @@ def invitation_create(request):
 
 @require_POST
 @permission_required("accounts.manage_users")
+@throttle("invitation_create")
 def invitation_resend(request, pk: int):
     invitation = selectors.user_invitation_get(organization=request.organization, pk=pk)
     try:

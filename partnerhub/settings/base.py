@@ -164,13 +164,21 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # in or re-authenticated within this many seconds (the adapter counts a sign-in, which allauth does not).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PartnerHub] "
-# Brute force and credential stuffing (ASVS 6.1.1/6.3.1). Failed sign-ins: 20 a minute from one IP address
-# (whatever the accounts) and 5 a minute on one account (whatever the addresses); past either, sign-in answers
-# 429 for the rest of the minute, even to the right password. The owner is locked out one minute at most and a
-# password reset clears the account's count. Successful sign-ins don't count as failures. allauth keeps the
-# counts in the cache; its other defaults apply (reset_password 20/m/ip,5/m/key; login 30/m/ip).
+# Brute force and credential stuffing (ASVS 6.1.1/6.3.1), without handing an attacker a lockout (issue 15;
+# docs/sign-in-limits.md). Decision: allauth's limits, with PartnerHub's adapter doing the password step, not
+# django-axes (a second sign-in pipeline, and a table outside the tenancy model). allauth counts one scope per
+# rate (address *or* account), so "5 failures per account" locked the owner out from anywhere and "20 per
+# address" locked out an office; the adapter (partnerhub/accounts/adapter.py) counts failed passwords per
+# address+account with a stepped backoff, and per address and per account only for accounts never signed in
+# from that address (THROTTLE_RATES "sign_in_failed_*" in partnerhub/core/throttle.py). What stays here:
+# - login_failed: now only the two-step code step (allauth keys it per user): 5 wrong codes in 5 minutes, 30
+#   a day; only someone who has the password gets there, and guessing 6 digits stays hopeless.
+# - login: every sign-in POST from one address, a flood guard well above an office's morning.
+# - signup as before; allauth's other defaults apply (reset_password 20/m/ip,5/m/key).
+# ACCOUNT_RATE_LIMITS = False turns the adapter's sign-in limits off with allauth's (timing tests only).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "20/m/ip,5/m/key",
+    "login_failed": "5/5m/key,30/d/key",
+    "login": "120/m/ip",
     "signup": "20/h/ip",
 }
 # The client address for these limits is REMOTE_ADDR, unless a number of trusted proxies in front appends it
@@ -327,6 +335,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # RedisCache works; the check predates it
 RATELIMIT_VIEW = "partnerhub.core.views.ratelimited"  # 429 with a page instead of a bare 403
+# Per-organization throttles (partnerhub/core/throttle.py, where every rate has its reason): override or add
+# rates from the environment as JSON, e.g. THROTTLE_RATES='{"partner_email_send": "5/h,20/d"}'.
+# RATELIMIT_ENABLE=False (make bench) turns them off too.
+THROTTLE_RATES = env.json("THROTTLE_RATES", default={})
 # Per-IP limits on the token links and sign-in. Only `make bench` turns them off: its load comes from one IP.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Behind a proxy that overwrites it, the client's address is in a header (e.g. HTTP_X_FORWARDED_FOR);

@@ -14,3 +14,12 @@ document.addEventListener("click", (event) => {
     if (source) navigator.clipboard.writeText(source.value);
   }
 });
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  // A throttled request (429) answers with the message alone: show it where the answer was going,
+  // instead of htmx's default of dropping error responses.
+  if (event.detail.xhr.status === 429) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
