@@ -4,7 +4,7 @@ import socket
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.cached_db import SessionStore
+from partnerhub.accounts.sessions import SessionStore
 from django.core.cache import caches
 
 from partnerhub.core.cache import ResilientRedisCache
