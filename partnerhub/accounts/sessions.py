@@ -17,10 +17,10 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDbStore
 from django.db import connection
-from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 SIGNED_IN_AT = "partnerhub_signed_in_at"

@@ -113,9 +113,9 @@ def test_without_a_context_no_organization_can_be_changed_or_created(tenants):
 def test_the_app_role_cannot_read_the_session_table_at_all(tenants):
     with no_context(), pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
         _rows("SELECT session_key, session_data FROM django_session")
-    with as_user(tenants["alice"], tenants["a"]), pytest.raises(DatabaseError, match="permission denied"):
-        with transaction.atomic():
-            _rows("SELECT session_data FROM django_session WHERE session_key = %s", [tenants["sessions"]["bob"]])
+    denied = pytest.raises(DatabaseError, match="permission denied")
+    with as_user(tenants["alice"], tenants["a"]), denied, transaction.atomic():
+        _rows("SELECT session_data FROM django_session WHERE session_key = %s", [tenants["sessions"]["bob"]])
 
 
 @pytest.mark.django_db
@@ -167,7 +167,9 @@ def test_a_user_writes_only_their_own_row(tenants):
         own = _affected("UPDATE accounts_user SET first_name = 'Alice' WHERE id = %s", [tenants["alice"].pk])
         colleague = _affected("UPDATE accounts_user SET is_staff = true WHERE id = %s", [tenants["adam"].pk])
         stranger = _affected("UPDATE accounts_user SET password = 'x' WHERE id = %s", [tenants["bob"].pk])
-        their_email = _affected("UPDATE account_emailaddress SET verified = false WHERE user_id = %s", [tenants["adam"].pk])
+        their_email = _affected(
+            "UPDATE account_emailaddress SET verified = false WHERE user_id = %s", [tenants["adam"].pk]
+        )
         their_totp = _affected("DELETE FROM mfa_authenticator WHERE user_id = %s", [tenants["adam"].pk])
 
     assert (own, colleague, stranger, their_email, their_totp) == (1, 0, 0, 0, 0)
@@ -176,12 +178,11 @@ def test_a_user_writes_only_their_own_row(tenants):
 
 @pytest.mark.django_db
 def test_a_user_cannot_create_an_account_or_give_someone_a_second_factor(tenants):
-    with as_user(tenants["alice"], tenants["a"]), pytest.raises(DatabaseError, match="row-level security"):
-        with transaction.atomic():
-            User.objects.create(email="forged@a.example")
-    with as_user(tenants["alice"], tenants["a"]), pytest.raises(DatabaseError, match="row-level security"):
-        with transaction.atomic():
-            Authenticator.objects.create(user=tenants["adam"], type=Authenticator.Type.RECOVERY_CODES, data={})
+    refused = "row-level security"
+    with as_user(tenants["alice"], tenants["a"]), pytest.raises(DatabaseError, match=refused), transaction.atomic():
+        User.objects.create(email="forged@a.example")
+    with as_user(tenants["alice"], tenants["a"]), pytest.raises(DatabaseError, match=refused), transaction.atomic():
+        Authenticator.objects.create(user=tenants["adam"], type=Authenticator.Type.RECOVERY_CODES, data={})
 
 
 @pytest.mark.django_db
@@ -199,9 +200,9 @@ def test_an_organization_is_written_only_by_its_acting_members(tenants):
 
 @pytest.mark.django_db
 def test_an_organization_cannot_be_moved_onto_another_id(tenants):
+    moved = [tenants["b"].pk + 1000, tenants["a"].pk]
     with as_user(tenants["alice"], tenants["a"]), pytest.raises(DatabaseError, match="row-level security"):
-        with transaction.atomic():
-            _affected("UPDATE accounts_organization SET id = %s WHERE id = %s", [tenants["b"].pk + 1000, tenants["a"].pk])
+        _affected("UPDATE accounts_organization SET id = %s WHERE id = %s", moved)
 
 
 # --- sessions: the key is the capability ---------------------------------------------------------------

@@ -17,13 +17,13 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings as django_settings
-from partnerhub.accounts.sessions import SessionStore
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from partnerhub.accounts.models import Role, User
+from partnerhub.accounts.sessions import SessionStore
 from partnerhub.settings import base as base_settings
 from tests.budgets import PAGE_QUERY_BUDGET
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
