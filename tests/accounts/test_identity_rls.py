@@ -189,19 +189,32 @@ def test_a_user_cannot_create_an_account_or_give_someone_a_second_factor(tenants
 def test_an_organization_is_written_only_by_its_acting_members(tenants):
     with as_user(tenants["alice"], tenants["a"]):
         own = _affected("UPDATE accounts_organization SET city = 'Redmond' WHERE id = %s", [tenants["a"].pk])
-        related = _affected("UPDATE accounts_organization SET city = 'X' WHERE id = %s", [tenants["reseller"].pk])
         foreign = _affected("UPDATE accounts_organization SET city = 'X' WHERE id = %s", [tenants["b"].pk])
         deleted = _affected("DELETE FROM accounts_organization WHERE id = %s", [tenants["a"].pk])
         readable = set(Organization.objects.values_list("legal_name", flat=True))
 
-    assert (own, related, foreign, deleted) == (1, 0, 0, 0)
+    assert (own, foreign, deleted) == (1, 0, 0)
     assert readable == {"Provider A", "Reseller of A"}
+
+
+@pytest.mark.django_db
+def test_a_related_organization_may_be_locked_but_never_written(tenants):
+    refused = pytest.raises(DatabaseError, match="row-level security")
+    with as_user(tenants["alice"], tenants["a"]):
+        locked = list(Organization.objects.select_for_update().filter(pk=tenants["reseller"].pk))
+    with as_user(tenants["alice"], tenants["a"]), refused, transaction.atomic():
+        _affected("UPDATE accounts_organization SET city = 'X' WHERE id = %s", [tenants["reseller"].pk])
+
+    assert locked == [tenants["reseller"]]
+    tenants["reseller"].refresh_from_db()
+    assert tenants["reseller"].city == "Seattle"
 
 
 @pytest.mark.django_db
 def test_an_organization_cannot_be_moved_onto_another_id(tenants):
     moved = [tenants["b"].pk + 1000, tenants["a"].pk]
-    with as_user(tenants["alice"], tenants["a"]), pytest.raises(DatabaseError, match="row-level security"):
+    refused = pytest.raises(DatabaseError, match="row-level security")
+    with as_user(tenants["alice"], tenants["a"]), refused, transaction.atomic():
         _affected("UPDATE accounts_organization SET id = %s WHERE id = %s", moved)
 
 

@@ -12,7 +12,8 @@ organization checked against the user's seat, T = the invitation link being open
   create or delete only as the platform (sign-up, the customer wizard and admin run under `rls.elevated`).
 - account_emailaddress, account_emailconfirmation, mfa_authenticator, accounts_user_groups/_user_permissions:
   the row's own user only (no organization sharing: a colleague's second factor is not yours to read).
-- accounts_organization: read your seats, the acting one, related ones and those an opened link names; update the
+- accounts_organization: read your seats, the acting one, related ones, those an opened link names and the
+  providers the directory lists; update the
   acting one only (its Global admin check stays in Python); create and delete only as the platform.
 - django_admin_log: the platform only (staff in the admin run with its bypass).
 - django_session: no privilege at all for the app role; the session store goes through the SECURITY DEFINER
@@ -40,10 +41,14 @@ POLICIES = {
             f"id = {A} OR id IN (SELECT m.organization_id FROM accounts_membership m WHERE m.user_id = {U})"
             " OR partnerhub_related(id)"
             f" OR id IN (SELECT i.organization_id FROM accounts_userinvitation i WHERE i.token_hash = {T})"
-            f" OR id IN (SELECT c.organization_id FROM enrollment_verificationcase c WHERE c.email_token_hash = {T})",
+            f" OR id IN (SELECT c.organization_id FROM enrollment_verificationcase c WHERE c.email_token_hash = {T})"
+            # the provider directory names every provider with a published listing
+            " OR id IN (SELECT l.organization_id FROM relationships_providerlisting l WHERE l.status = 'published')",
             None,
         ),
-        "UPDATE": (f"id = {A}", f"id = {A}"),
+        # A related organization's row may be locked (accepting a partnership locks both, in id order) but
+        # never written: the new row must be the acting organization's.
+        "UPDATE": (f"id = {A} OR partnerhub_related(id)", f"id = {A}"),
     },
     "account_emailaddress": {command: (OWN_USER, OWN_USER) for command in ("SELECT", "INSERT", "UPDATE", "DELETE")},
     "account_emailconfirmation": {
@@ -197,6 +202,7 @@ class Migration(migrations.Migration):
         ("sessions", "0001_initial"),
         ("admin", "0003_logentry_add_action_flag_choices"),
         ("enrollment", "0002_global_partner_ids"),
+        ("relationships", "0002_partnerships"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
