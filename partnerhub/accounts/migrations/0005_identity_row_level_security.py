@@ -33,24 +33,21 @@ OWN_USER = f"user_id = {U}"
 # table -> {command: (USING, WITH CHECK)}; a command not listed is refused to all but the platform bypass.
 POLICIES = {
     "accounts_user": {
-        "SELECT": (f"id = {U} OR partnerhub_user_visible(id)", None),
+        "SELECT": (f"id = {U} OR id = ANY ((SELECT partnerhub_visible_users())::bigint[])", None),
         "UPDATE": (f"id = {U}", f"id = {U}"),
     },
     "accounts_organization": {
         "SELECT": (
-            f"id = {A} OR id IN (SELECT m.organization_id FROM accounts_membership m WHERE m.user_id = {U})"
-            " OR partnerhub_related(id)"
-            f" OR id IN (SELECT i.organization_id FROM accounts_userinvitation i WHERE i.token_hash = {T})"
-            f" OR id IN (SELECT c.organization_id FROM enrollment_verificationcase c WHERE c.email_token_hash = {T})"
+            "id = ANY ((SELECT partnerhub_visible_organizations())::bigint[])"
             # the provider directory names every provider with a published listing
             " OR id IN (SELECT l.organization_id FROM relationships_providerlisting l WHERE l.status = 'published')",
             None,
         ),
         # A related organization's row may be locked (accepting a partnership locks both, in id order) but
         # never written: the new row must be the acting organization's.
-        "UPDATE": (f"id = {A} OR partnerhub_related(id)", f"id = {A}"),
+        "UPDATE": (f"id = {A} OR id = ANY ((SELECT partnerhub_visible_organizations())::bigint[])", f"id = {A}"),
     },
-    "account_emailaddress": {command: (OWN_USER, OWN_USER) for command in ("SELECT", "INSERT", "UPDATE", "DELETE")},
+    "account_emailaddress": dict.fromkeys(("SELECT", "INSERT", "UPDATE", "DELETE"), (OWN_USER, OWN_USER)),
     "account_emailconfirmation": {
         command: (own, own)
         for command in ("SELECT", "INSERT", "UPDATE", "DELETE")
@@ -59,7 +56,7 @@ POLICIES = {
             f" WHERE e.id = account_emailconfirmation.email_address_id AND e.user_id = {U})"
         ]
     },
-    "mfa_authenticator": {command: (OWN_USER, OWN_USER) for command in ("SELECT", "INSERT", "UPDATE", "DELETE")},
+    "mfa_authenticator": dict.fromkeys(("SELECT", "INSERT", "UPDATE", "DELETE"), (OWN_USER, OWN_USER)),
     "accounts_user_groups": {"SELECT": (OWN_USER, None)},
     "accounts_user_user_permissions": {"SELECT": (OWN_USER, None)},
     "django_admin_log": {},
@@ -84,25 +81,55 @@ def _policy_sql(quote, table: str, command: str, rule: tuple[str | None, str | N
 
 def _functions(schema: str) -> str:
     return f"""
-    -- Whether the signed-in user may see another person: someone they share a seat with, a member of an
-    -- organization related to the acting one, or the sender of the invitation link being opened. Owner's
-    -- rights (memberships are read without recursing into their own policy), as partnerhub_related().
-    CREATE OR REPLACE FUNCTION partnerhub_user_visible(other bigint) RETURNS boolean LANGUAGE sql STABLE
-        SECURITY DEFINER SET search_path = {schema}, pg_temp COST 500
+    -- What the identity policies let through, computed once per statement (an InitPlan: `id = ANY ((SELECT …))`)
+    -- rather than per row. Owner's rights (memberships and relationships are read without recursing into their
+    -- own policies), as partnerhub_related(), whose rule the organizations related to the acting one follow:
+    -- partners both ways, the parties of a customer relationship, the parties of the link being opened.
+    CREATE OR REPLACE FUNCTION partnerhub_related_organizations() RETURNS SETOF bigint LANGUAGE sql STABLE
+        SECURITY DEFINER SET search_path = {schema}, pg_temp
         AS $$
-            SELECT EXISTS (
-                SELECT 1 FROM accounts_membership mine JOIN accounts_membership theirs
-                    ON theirs.organization_id = mine.organization_id
-                WHERE mine.user_id = partnerhub_user() AND theirs.user_id = other
-            ) OR EXISTS (
-                SELECT 1 FROM accounts_membership theirs
-                WHERE theirs.user_id = other AND partnerhub_org() IS NOT NULL AND partnerhub_related(theirs.organization_id)
-            ) OR EXISTS (
-                SELECT 1 FROM accounts_userinvitation i
-                WHERE i.token_hash = partnerhub_token() AND i.invited_by_id = other
-            )
+            WITH a AS (SELECT partnerhub_org() AS id, partnerhub_token() AS token)
+            SELECT r.reseller_id FROM relationships_partnerrelationship r, a WHERE r.provider_id = a.id
+            UNION SELECT r.provider_id FROM relationships_partnerrelationship r, a WHERE r.reseller_id = a.id
+            UNION SELECT unnest(ARRAY[c.partner_id, c.customer_id, c.reseller_id])
+                FROM customers_customerrelationship c, a WHERE a.id IN (c.partner_id, c.customer_id, c.reseller_id)
+            UNION SELECT unnest(ARRAY[i.provider_id, i.reseller_id])
+                FROM relationships_partnershipinvitation i, a WHERE i.token_hash = a.token
+            UNION SELECT unnest(ARRAY[i.partner_id, i.reseller_id, i.sent_by_id, i.customer_id])
+                FROM customers_customerinvitation i, a WHERE i.token_hash = a.token
         $$;
-    REVOKE ALL ON FUNCTION partnerhub_user_visible(bigint) FROM PUBLIC;
+    REVOKE ALL ON FUNCTION partnerhub_related_organizations() FROM PUBLIC;
+    -- Organizations: the user's seats, the acting one, related ones, and those an invitation or contact
+    -- verification link being opened names.
+    CREATE OR REPLACE FUNCTION partnerhub_visible_organizations() RETURNS bigint[] LANGUAGE sql STABLE
+        SECURITY DEFINER SET search_path = {schema}, pg_temp
+        AS $$
+            SELECT COALESCE(array_agg(DISTINCT id) FILTER (WHERE id IS NOT NULL), '{{}}') FROM (
+                SELECT partnerhub_org() AS id
+                UNION ALL SELECT m.organization_id FROM accounts_membership m WHERE m.user_id = partnerhub_user()
+                UNION ALL SELECT partnerhub_related_organizations()
+                UNION ALL SELECT i.organization_id FROM accounts_userinvitation i WHERE i.token_hash = partnerhub_token()
+                UNION ALL SELECT c.organization_id FROM enrollment_verificationcase c WHERE c.email_token_hash = partnerhub_token()
+            ) visible
+        $$;
+    REVOKE ALL ON FUNCTION partnerhub_visible_organizations() FROM PUBLIC;
+    -- People: the user, those they share a seat with, the members of organizations related to the acting one
+    -- (the UI names their admins; their memberships are visible too, core 0002) and the sender of the
+    -- invitation link being opened.
+    CREATE OR REPLACE FUNCTION partnerhub_visible_users() RETURNS bigint[] LANGUAGE sql STABLE
+        SECURITY DEFINER SET search_path = {schema}, pg_temp
+        AS $$
+            SELECT COALESCE(array_agg(DISTINCT id) FILTER (WHERE id IS NOT NULL), '{{}}') FROM (
+                SELECT partnerhub_user() AS id
+                UNION ALL SELECT theirs.user_id FROM accounts_membership mine
+                    JOIN accounts_membership theirs ON theirs.organization_id = mine.organization_id
+                    WHERE mine.user_id = partnerhub_user()
+                UNION ALL SELECT theirs.user_id FROM accounts_membership theirs
+                    WHERE theirs.organization_id IN (SELECT partnerhub_related_organizations())
+                UNION ALL SELECT i.invited_by_id FROM accounts_userinvitation i WHERE i.token_hash = partnerhub_token()
+            ) visible
+        $$;
+    REVOKE ALL ON FUNCTION partnerhub_visible_users() FROM PUBLIC;
 
     -- The user a signed-in session names, read with that user as the context (the row's own-user policy):
     -- what TenantContextMiddleware sets next, in the same statement, so that loading request.user costs one
@@ -167,7 +194,8 @@ def forwards(apps, schema_editor):
     for function in SESSION_FUNCTIONS:
         schema_editor.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC; GRANT EXECUTE ON FUNCTION {function} TO {role};")
     schema_editor.execute(
-        f"GRANT EXECUTE ON FUNCTION partnerhub_user_visible(bigint) TO {role};"
+        f"GRANT EXECUTE ON FUNCTION partnerhub_visible_users() TO {role};"
+        f" GRANT EXECUTE ON FUNCTION partnerhub_visible_organizations() TO {role};"
         f" REVOKE ALL ON TABLE django_session FROM {role};"
     )
     for table, rules in POLICIES.items():
@@ -189,7 +217,13 @@ def backwards(apps, schema_editor):
             f" ALTER TABLE {quote(table)} DISABLE ROW LEVEL SECURITY;"
         )
     schema_editor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE django_session TO {role};")
-    functions = (*SESSION_FUNCTIONS, "partnerhub_session_user(bigint)", "partnerhub_user_visible(bigint)")
+    functions = (
+        *SESSION_FUNCTIONS,
+        "partnerhub_session_user(bigint)",
+        "partnerhub_visible_users()",
+        "partnerhub_visible_organizations()",
+        "partnerhub_related_organizations()",
+    )
     schema_editor.execute(" ".join(f"DROP FUNCTION IF EXISTS {function};" for function in functions))
 
 
