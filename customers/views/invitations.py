@@ -188,7 +188,7 @@ def invitation_accept(request, token: str):
                     return _invitation_gone(request)
                 add_service_error(form, exc)
             else:
-                login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+                login(request, user, backend="partnerhub.accounts.backends.AuthenticationBackend")
                 messages.success(
                     request,
                     _("Your customer account is ready. You sign in as %(email)s.") % {"email": user.email}

@@ -9,3 +9,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import mfa, pending_actions, receivers, sessions  # noqa: F401  (dashboard actions, sign-in events)
+
+        receivers.connect_last_login()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -71,3 +74,50 @@ def _may_pass(path: str) -> bool:
     """Pages a user with a temporary password may still open: changing it, signing out, static files."""
     allowed = (reverse("account_change_password"), reverse("account_logout"), reverse("core:set-language"))
     return path in allowed or path.startswith(("/static/", "/health"))
+
+
+# allauth's pages that look up accounts other than the signed-in user's own, even for a signed-in user: the
+# address being added must be nobody else's, a confirmation or reset link names its account by key.
+IDENTITY_LOOKUP_VIEWS = frozenset(
+    {"account_email", "account_confirm_email", "account_reset_password", "account_reset_password_from_key"}
+)
+
+
+def _allauth_prefix() -> str:
+    return reverse("account_login").removesuffix("login/")
+
+
+class IdentityFlowMiddleware:
+    """Runs allauth's pages for a visitor not signed in (sign-in, its two-step stage, sign-up, email
+    confirmation, password reset) under a named platform context, `rls.elevated("auth:<page>")`, in one
+    transaction: who owns an address, a confirmation key or a reset link is asked before anyone is signed in.
+
+    The identity tables are otherwise shut to the app's role without a context (accounts migration 0005), and
+    a signed-in user's pages need no such context except the few in IDENTITY_LOOKUP_VIEWS. Placed right after
+    TenantContextMiddleware; docs/identity-rls.md says why this design.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = self._flow(request)
+        if name is None:
+            return self.get_response(request)
+        with rls.elevated(f"auth:{name}"):
+            response = self.get_response(request)
+            if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:  # keep none of a failed page's writes
+                transaction.set_rollback(True)
+        return response
+
+    @staticmethod
+    def _flow(request) -> str | None:
+        if not request.path_info.startswith(_allauth_prefix()):
+            return None
+        try:
+            name = resolve(request.path_info).url_name or "page"
+        except Resolver404:
+            return None
+        if request.user.is_authenticated and name not in IDENTITY_LOOKUP_VIEWS:
+            return None
+        return name

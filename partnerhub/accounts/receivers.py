@@ -19,6 +19,23 @@ def clear_temporary_password(sender, request, user, **kwargs) -> None:
         user.save(update_fields=["must_change_password"])
 
 
+def update_last_login_as_the_user(sender, user, **kwargs) -> None:
+    """Django's `update_last_login`, with the user's own context: the sign-in request may be anonymous (a
+    customer's sign-up through an invitation link), and a user writes only their own row (accounts 0005)."""
+    from django.contrib.auth.models import update_last_login
+
+    from partnerhub.core import rls
+
+    with rls.acting_as(user=user, organization=None):
+        update_last_login(sender, user, **kwargs)
+
+
+def connect_last_login() -> None:
+    """In place of Django's receiver (AccountsConfig.ready)."""
+    user_logged_in.disconnect(dispatch_uid="update_last_login")
+    user_logged_in.connect(update_last_login_as_the_user, dispatch_uid="accounts.update_last_login")
+
+
 @receiver(user_logged_in, dispatch_uid="accounts.remember_acting_organization")
 def remember_acting_organization(sender, request, user, **kwargs) -> None:
     """Name the organization the user acts for in the new session, so that every request's row-level

@@ -102,7 +102,11 @@ def membership_update_roles(*, membership: Membership, roles, actor: User) -> Me
     roles = _clean_roles(roles)
     with transaction.atomic():
         _lock_organization(membership.organization)
-        membership = Membership.objects.select_for_update().select_related("user", "organization").get(pk=membership.pk)
+        membership = (  # only the seat is locked: a colleague's user row is not the actor's to lock
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "organization")
+            .get(pk=membership.pk)
+        )
         if Role.GLOBAL_ADMIN in membership.roles and Role.GLOBAL_ADMIN not in roles:
             _ensure_another_global_admin(membership.organization, membership)
         if (Role.GLOBAL_ADMIN in membership.roles) != (Role.GLOBAL_ADMIN in roles):
@@ -124,7 +128,11 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     """Remove a member from the organization; never its last Global admin."""
     with transaction.atomic():
         _lock_organization(membership.organization)
-        membership = Membership.objects.select_for_update().select_related("user", "organization").get(pk=membership.pk)
+        membership = (  # only the seat is locked: a colleague's user row is not the actor's to lock
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user", "organization")
+            .get(pk=membership.pk)
+        )
         if membership.is_global_admin:
             _ensure_another_global_admin(membership.organization, membership)
             if membership.user_id != actor.pk:

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "partnerhub.accounts.sessions.SessionTimeoutMiddleware",
     "partnerhub.core.rls.TenantContextMiddleware",  # one transaction per request, its RLS context first
+    "partnerhub.accounts.middleware.IdentityFlowMiddleware",  # sign-in, sign-up, reset: see docs/identity-rls.md
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -132,15 +133,18 @@ CACHES = {
     }
 }
 
-# Sessions are read from the Redis cache (written through to PostgreSQL): no session query per page.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read from the Redis cache (written through to PostgreSQL): no session query per page. The store
+# is Django's cached_db reaching django_session only through functions keyed by the session key (the app's
+# role has no privilege on the table: docs/identity-rls.md).
+SESSION_ENGINE = "partnerhub.accounts.sessions"
 
 # SECTION: authentication (django-allauth 65)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, with its lookups by email under a named platform context (row-level security)
+    "partnerhub.accounts.backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:dashboard"

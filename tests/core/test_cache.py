@@ -4,9 +4,9 @@ import socket
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.cached_db import SessionStore
 from django.core.cache import caches
 
+from partnerhub.accounts.sessions import SessionStore
 from partnerhub.core.cache import ResilientRedisCache
 
 
