@@ -230,7 +230,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0002_row_level_security"),
-        ("accounts", "0004_user_recovery_email"),
+        ("accounts", "0005_encrypt_mfa_secrets"),
         ("account", "0009_emailaddress_unique_primary_email"),
         ("mfa", "0003_authenticator_type_uniq"),
         ("sessions", "0001_initial"),
