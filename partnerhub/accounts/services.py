@@ -354,6 +354,7 @@ class RecoveryLinkInvalid(AccountsError):
     """A recovery-address link PartnerHub never signed."""
 
 
+@rls.elevated("auth:recovery-email-link")  # the signed link is the capability: no one is signed in
 def recovery_email_user(token: str) -> User | None:
     """The user a confirmation link names, if it is still recent and the address unchanged (else None);
     RecoveryLinkInvalid if PartnerHub never signed it."""
@@ -369,6 +370,7 @@ def recovery_email_user(token: str) -> User | None:
     return user
 
 
+@rls.elevated("auth:recovery-email-link")
 def recovery_email_confirm(*, user: User) -> User:
     """The owner clicked the link: resets and security notices of the account go to their address from now on."""
     with transaction.atomic():

@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from partnerhub.accounts.mfa_adapter import MfaSecretUndecryptable, derived_key
+from partnerhub.core import rls
 
 PASSWORD = "correct-horse-battery"
 OLD_KEY = Fernet.generate_key().decode()
@@ -159,7 +160,10 @@ def test_without_configured_keys_the_key_is_derived_from_secret_key(client, admi
     stored = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
     assert Fernet(derived_key(settings.SECRET_KEY)).decrypt(stored.encode()).decode() == secret
 
-    # SECRET_KEY rotated the Django way (old one in SECRET_KEY_FALLBACKS): the secrets still open.
+    # SECRET_KEY rotated the Django way (old one in SECRET_KEY_FALLBACKS): the secrets still open. (The
+    # row-level security key the database holds stays as it was: a deployment pins RLS_CONTEXT_KEY or runs
+    # rls_sync_keys as the owner when SECRET_KEY changes, README "Tenant isolation".)
+    settings.RLS_CONTEXT_KEY = rls.context_key().decode()
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-brand-new-secret-key-for-this-test-0123456789-abcdefghijklmnop"
     time_machine.move_to(timezone.now() + timedelta(seconds=60))

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from enrollment.models import PartnerId
+from enrollment.models import PartnerId, ProgramEnrollment
 from partnerhub.accounts.models import Role, UserInvitation
 from partnerhub.core import throttle
 from partnerhub.core.models import OutboundEmail
@@ -192,6 +192,10 @@ def test_partner_id_lookups_stop_at_the_limit_and_the_empty_page_does_not_count(
 ):
     settings.THROTTLE_RATES = {"partner_id_lookup": "2/h"}
     qualify(admin_member.organization, admin_member.user, staff, program="indirect_provider", associate=False)
+    # Only an active provider may look partner IDs up (its agreement signed): the set-up skips the signing.
+    ProgramEnrollment.objects.filter(organization=admin_member.organization).update(
+        status=ProgramEnrollment.Status.ACTIVE
+    )
     client = _client(admin_member.user)
     for number in ("1000001", "1000002"):
         assert client.get(f"/programs/csp/agreement-status/?number={number}").status_code == 200

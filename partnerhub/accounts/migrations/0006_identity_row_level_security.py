@@ -15,7 +15,7 @@ organization checked against the user's seat, T = the invitation link being open
 - accounts_organization: read your seats, the acting one, related ones, those an opened link names and the
   providers the directory lists; update the
   acting one only (its Global admin check stays in Python); create and delete only as the platform.
-- django_admin_log: the platform only (staff in the admin run with its bypass).
+- django_admin_log: the platform only; its policy is core migration 0004's.
 - django_session: no privilege at all for the app role; the session store goes through the SECURITY DEFINER
   functions below, keyed by the session key (the key is the capability, as an invitation token is).
 """
@@ -59,7 +59,6 @@ POLICIES = {
     "mfa_authenticator": dict.fromkeys(("SELECT", "INSERT", "UPDATE", "DELETE"), (OWN_USER, OWN_USER)),
     "accounts_user_groups": {"SELECT": (OWN_USER, None)},
     "accounts_user_user_permissions": {"SELECT": (OWN_USER, None)},
-    "django_admin_log": {},
     "django_session": {},
 }
 COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
