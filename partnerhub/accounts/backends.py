@@ -1,4 +1,4 @@
-"""Signing in under row-level security (accounts migration 0005, docs/identity-rls.md).
+"""Signing in under row-level security (accounts migration 0006, docs/identity-rls.md).
 
 Nobody is signed in yet while allauth looks an account up by its email address, so that lookup runs under a
 named platform context (`rls.elevated("auth:sign-in")`). Once a session names its user, that user is loaded

@@ -92,7 +92,7 @@ class IdentityFlowMiddleware:
     confirmation, password reset) under a named platform context, `rls.elevated("auth:<page>")`, in one
     transaction: who owns an address, a confirmation key or a reset link is asked before anyone is signed in.
 
-    The identity tables are otherwise shut to the app's role without a context (accounts migration 0005), and
+    The identity tables are otherwise shut to the app's role without a context (accounts migration 0006), and
     a signed-in user's pages need no such context except the few in IDENTITY_LOOKUP_VIEWS. Placed right after
     TenantContextMiddleware; docs/identity-rls.md says why this design.
     """

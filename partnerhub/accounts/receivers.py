@@ -21,7 +21,7 @@ def clear_temporary_password(sender, request, user, **kwargs) -> None:
 
 def update_last_login_as_the_user(sender, user, **kwargs) -> None:
     """Django's `update_last_login`, with the user's own context: the sign-in request may be anonymous (a
-    customer's sign-up through an invitation link), and a user writes only their own row (accounts 0005)."""
+    customer's sign-up through an invitation link), and a user writes only their own row (accounts 0006)."""
     from django.contrib.auth.models import update_last_login
 
     from partnerhub.core import rls

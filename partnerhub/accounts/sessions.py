@@ -78,7 +78,7 @@ class SessionTimeoutMiddleware:
 
 class SessionStore(CachedDbStore):
     """Django's cached_db store whose database half goes through SECURITY DEFINER functions keyed by the
-    session key (accounts migration 0005): the app's role has no privilege on django_session, so no SQL it
+    session key (accounts migration 0006): the app's role has no privilege on django_session, so no SQL it
     runs can list, read or rewrite another person's session; holding a key opens that session only, as
     holding an invitation link opens that invitation. The cache half is Django's own."""
 

@@ -1,4 +1,4 @@
-"""Row-level security on the identity tables (accounts migration 0005, docs/identity-rls.md).
+"""Row-level security on the identity tables (accounts migration 0006, docs/identity-rls.md).
 
 Each test connects as the app's own role, as the whole suite does (tests/conftest.py), and sets the test's
 platform context aside: first with no context at all, then as a user of another tenant. What an attacker

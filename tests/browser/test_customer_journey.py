@@ -26,7 +26,7 @@ CUSTOMER = "Woodgrove Foods Inc."
 
 def _every_session() -> list[dict]:
     """Every stored session, decoded, read as the tables' owner: the app's role may not list sessions (its
-    store reaches django_session only by key, accounts migration 0005)."""
+    store reaches django_session only by key, accounts migration 0006)."""
     import environ
     import psycopg
     from django.db import connection

@@ -424,7 +424,7 @@ def test_an_active_session_ends_at_the_absolute_limit(client, owner, real_timeou
 def _session_writes(client: Client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert _signed_in(client)
-    # the session store writes through partnerhub_session_save() (accounts migration 0005)
+    # the session store writes through partnerhub_session_save() (accounts migration 0006)
     return sum(1 for query in queries if "partnerhub_session_save" in query["sql"])
 
 
