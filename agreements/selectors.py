@@ -271,6 +271,17 @@ def _agreement_reason(standing: AgreementStanding, number: str) -> str:
     }
 
 
+def may_look_up_partner_ids(organization) -> bool:
+    """Only an active indirect provider or direct-bill partner names resellers, so only it may look them up
+    (an enrolment still waiting for email verification, review or reinstatement may not)."""
+    return ProgramEnrollment.objects.filter(
+        organization=organization,
+        program__in=[Program.INDIRECT_PROVIDER, Program.DIRECT_BILL],
+        closed_at=None,
+        status=ProgramEnrollment.Status.ACTIVE,
+    ).exists()
+
+
 @rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
 def agreement_status_lookup(*, number: str, provider_region: str) -> AgreementStatus:
     """May a provider of `provider_region` name this partner ID as reseller? With the reason if not.

@@ -13,7 +13,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.decorators import partner_required
 from partnerhub.accounts.reauth import seconds_since_authentication
 from partnerhub.core.documents import PDF, attachment_response
@@ -169,24 +168,13 @@ def request_signature(request):
     return redirect("agreements:list")
 
 
-def _may_look_up(organization) -> bool:
-    """Only an active indirect provider or direct-bill partner names resellers, so only it may look them up
-    (an enrolment still waiting for email verification, review or reinstatement may not)."""
-    return ProgramEnrollment.objects.filter(
-        organization=organization,
-        program__in=[Program.INDIRECT_PROVIDER, Program.DIRECT_BILL],
-        closed_at=None,
-        status=ProgramEnrollment.Status.ACTIVE,
-    ).exists()
-
-
 @partner_required
 @throttle("partner_id_lookup", methods=("GET", "POST"), only_if=throttle_submission)
 def status_lookup(request):
     """For active providers: may this partner ID be named as reseller? It names the reseller only when it
     may be named, and gives the reason (a code, naming no one) when it may not."""
     organization = request.organization
-    if not _may_look_up(organization):
+    if not selectors.may_look_up_partner_ids(organization):
         return render(request, "agreements/status_lookup_forbidden.html", status=403)
     form = LookupForm(request.GET or None)
     result = None
