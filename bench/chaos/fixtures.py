@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _mail(args: argparse.Namespace) -> dict:
@@ -134,7 +134,7 @@ def main() -> int:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chaos.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.chaos.settings")
     import django
 
     django.setup()

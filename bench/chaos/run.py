@@ -3,7 +3,7 @@
     .venv/bin/python chaos/run.py [--only F1 F3] [--emails-scale 0.25] [--beat-outage 75]
 
 Starts its own PostgreSQL (pg_ctl, .data/chaos/pg), Redis (no persistence), gunicorn (2 sync workers),
-a prefork Celery worker (-c 2), Celery beat and an SMTP sink, all under `chaos.settings` (production
+a prefork Celery worker (-c 2), Celery beat and an SMTP sink, all under `bench.chaos.settings` (production
 settings, broker visibility_timeout 30 s, sweeps every 15 s). After each scenario a ledger compares the
 outbox rows created during it with the idempotency keys the sink received: lost must be 0, duplicates 0
 (≤ 1 per SIGKILL, ≤ the injected drops), plus business consistency and the HTTP 5xx count. Prints a
@@ -28,15 +28,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import client  # noqa: E402
-from bench import stack as bench_stack  # noqa: E402
-from bench.stack import APP_ROLE, Processes, as_role, free_port  # noqa: E402
-from chaos.sink import ChaosSink  # noqa: E402
-from chaos.stack import DATA, LOGS, ExternalPostgres, Postgres, Redis, Services, log  # noqa: E402
+from bench.chaos.sink import ChaosSink  # noqa: E402
+from bench.chaos.stack import DATA, LOGS, ExternalPostgres, Postgres, Redis, Services, log  # noqa: E402
+from bench.load import client  # noqa: E402
+from bench.load import stack as bench_stack  # noqa: E402
+from bench.load.stack import APP_ROLE, Processes, as_role, free_port  # noqa: E402
 
 PYTHON = sys.executable
 SEEDED_DB = "chaos_seeded"  # migrated and seeded once, never served
@@ -164,12 +164,12 @@ class Chaos:
         return self.pg.execute(self.run_db, query, params)
 
     def env(self, database_url: str, **extra: str) -> dict[str, str]:
-        """Production settings (chaos.settings) over plain HTTP on loopback, email to the sink."""
+        """Production settings (bench.chaos.settings) over plain HTTP on loopback, email to the sink."""
         skip = ("DJANGO_", "CELERY_", "OUTBOX_", "DATABASE_OWNER_URL")  # the app never gets the owner's URL
         env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
         base = self.redis.url.rsplit("/", 1)[0]
         env |= {
-            "DJANGO_SETTINGS_MODULE": "chaos.settings",
+            "DJANGO_SETTINGS_MODULE": "bench.chaos.settings",
             "PYTHONPATH": str(ROOT),
             "SECRET_KEY": self.secret_key,
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -372,7 +372,7 @@ class Chaos:
     # --- load ------------------------------------------------------------------------------------------------
 
     def producer(self, count: int, tag: str, *, batch: bool = False) -> subprocess.Popen:
-        argv = [PYTHON, str(ROOT / "chaos" / "fixtures.py"), "mail", "--provider", self.provider.email,
+        argv = [PYTHON, str(ROOT / "bench" / "chaos" / "fixtures.py"), "mail", "--provider", self.provider.email,
                 "--count", str(count), "--tag", tag] + (["--batch"] if batch else [])  # fmt: skip
         return subprocess.Popen(  # noqa: S603
             argv,
@@ -700,7 +700,7 @@ class Chaos:
         log(f"F8: beat SIGKILLed; creating {n} verification cases")
         since = self.watermark()
         proc = subprocess.run(  # noqa: S603
-            [PYTHON, str(ROOT / "chaos" / "fixtures.py"), "cases", "--count", str(n), "--tag", "f8"],
+            [PYTHON, str(ROOT / "bench" / "chaos" / "fixtures.py"), "cases", "--count", str(n), "--tag", "f8"],
             env=self.env(self.app_url), cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
         if proc.returncode != 0:
@@ -823,7 +823,7 @@ class Chaos:
                 "load_average_now": _load_average(),
             },
             **({"note": self.args.note} if self.args.note else {}),
-            "settings": {"module": "chaos.settings (partnerhub.settings.production)", **RUN_SETTINGS},
+            "settings": {"module": "bench.chaos.settings (partnerhub.settings.production)", **RUN_SETTINGS},
             "database": self.database_info,
             "arguments": {k: v for k, v in vars(self.args).items() if k not in {"report_dir", "note"}},
             "scenarios": self.results,
@@ -930,7 +930,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--f7-accepts", type=int, default=100, help="F7's partnership accepts (100)")
     parser.add_argument("--f7-kills", type=int, default=10, help="F7's gunicorn worker kills, at most (10)")
     parser.add_argument("--note", help="a paragraph for the top of the report")
-    parser.add_argument("--report-dir", default=str(ROOT / "chaos"), help="where report.json and report.md go")
+    parser.add_argument(
+        "--report-dir", default=str(ROOT / "bench" / "chaos"), help="where report.json and report.md go"
+    )
     args = parser.parse_args(argv)
     return args
 

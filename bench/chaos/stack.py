@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import client
-from bench import stack as bench_stack
-from bench.stack import ROOT, Processes, free_port, wait_for_port
+from bench.load import client
+from bench.load import stack as bench_stack
+from bench.load.stack import ROOT, Processes, free_port, wait_for_port
 
 # CHAOS_DATA_DIR: another place for the run's cluster, logs and key (the smoke test in `make test` uses its own).
 DATA = Path(os.environ.get("CHAOS_DATA_DIR") or ROOT / ".data" / "chaos")

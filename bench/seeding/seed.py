@@ -41,12 +41,12 @@ from customers.models import (
     Subscription,
 )
 from customers.services import offers_for
+from demo.customers import seed_offers
+from demo.enrollments import authorize_and_associate, enrol, seed_agreements, sign
 from enrollment.models import PartnerId, Program, ProgramEnrollment, VerificationCase
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.accounts.services import organization_create
 from partnerhub.core.regions import market_for
-from partnerhub.demo.customers import seed_offers
-from partnerhub.demo.enrollments import _authorize_and_associate, _enrol, _sign, seed_agreements
 from relationships.models import PartnerRelationship, PartnershipInvitation, ProviderListing
 from relationships.services import partnership_accept, partnership_invitation_create, provider_listing_publish
 
@@ -422,9 +422,9 @@ def principals_create(*, password_hash: str, run: str = "") -> dict[str, Princip
             user=user, legal_name=name, country=COUNTRY, address_line1=address, city=city, state="WA",
             postal_code=postal_code, primary_domain=domain,
         )  # fmt: skip
-        _, case = _enrol(organization, spec["program"], first, last, PHONE)
-        _authorize_and_associate(organization, case, operator)
-        _sign(organization)
+        _, case = enrol(organization, spec["program"], first, last, PHONE)
+        authorize_and_associate(organization, case, operator)
+        sign(organization)
         if spec["program"] == Program.INDIRECT_PROVIDER:
             provider_listing_publish(listing=ProviderListing.objects.get(organization=organization), actor=operator)
         location = PartnerId.objects.get(organization=organization, csp_associated=True)

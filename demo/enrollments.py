@@ -10,15 +10,14 @@ from django.utils import timezone
 from agreements.models import AgreementType, AgreementVersion
 from agreements.selectors import current_version
 from agreements.services import agreement_sign, agreement_version_create
+from demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
+from demo.world import OPERATOR_EMAIL, QUEUE_ORGANIZATIONS
 from enrollment import services
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.models import Organization, User
 from partnerhub.accounts.services import organization_create
-from partnerhub.demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
 from relationships.models import PartnerRelationship, ProviderListing
 from relationships.services import partnership_accept, partnership_invitation_create, provider_listing_publish
-
-OPERATOR_EMAIL = "operator@partnerhub.example"
 
 
 def _data(organization: Organization, first: str, last: str, phone: str) -> dict:
@@ -41,7 +40,7 @@ def _data(organization: Organization, first: str, last: str, phone: str) -> dict
     }
 
 
-def _enrol(organization: Organization, program: str, first: str, last: str, phone: str):
+def enrol(organization: Organization, program: str, first: str, last: str, phone: str):
     actor = organization.memberships.first().user
     enrollment = services.enrollment_submit(
         organization=organization, actor=actor, program=program, data=_data(organization, first, last, phone)
@@ -49,7 +48,7 @@ def _enrol(organization: Organization, program: str, first: str, last: str, phon
     return enrollment, enrollment.cases.get()
 
 
-def _authorize_and_associate(organization: Organization, case, operator: User) -> None:
+def authorize_and_associate(organization: Organization, case, operator: User) -> None:
     services.contact_email_verify(case_pk=case.pk)
     for _ in range(3):
         case = services.case_approve_step(case=case, reviewer=operator)
@@ -85,7 +84,7 @@ def seed_agreements() -> None:
             )
 
 
-def _sign(organization: Organization) -> None:
+def sign(organization: Organization) -> None:
     actor = organization.memberships.first().user
     agreement_sign(
         organization=organization, user=actor, version=current_version(), first_name=actor.first_name,
@@ -94,23 +93,21 @@ def _sign(organization: Organization) -> None:
 
 
 def seed_enrollments(password: str) -> None:
-    from .management.commands.seed_demo import QUEUE_ORGANIZATIONS
-
     operator = User.objects.get(email=OPERATOR_EMAIL)
     by_domain = {org.primary_domain: org for org in Organization.objects.all()}
 
     provider = by_domain["contoso-distribution.example"]
     if not ProgramEnrollment.objects.filter(organization=provider).exists():
-        _, case = _enrol(provider, Program.INDIRECT_PROVIDER, "Megan", "Bowen", "+14255550100")
-        _authorize_and_associate(provider, case, operator)
-        _sign(provider)
+        _, case = enrol(provider, Program.INDIRECT_PROVIDER, "Megan", "Bowen", "+14255550100")
+        authorize_and_associate(provider, case, operator)
+        sign(provider)
         provider_listing_publish(listing=ProviderListing.objects.get(organization=provider), actor=operator)
 
     reseller = by_domain["fabrikam-solutions.example"]
     if not ProgramEnrollment.objects.filter(organization=reseller).exists():
-        _, case = _enrol(reseller, Program.INDIRECT_RESELLER, "Alex", "Wilber", "+12065550100")
-        _authorize_and_associate(reseller, case, operator)
-        _sign(reseller)
+        _, case = enrol(reseller, Program.INDIRECT_RESELLER, "Alex", "Wilber", "+12065550100")
+        authorize_and_associate(reseller, case, operator)
+        sign(reseller)
 
     if not PartnerRelationship.objects.filter(provider=provider, reseller=reseller).exists():
         provider_admin = provider.memberships.first().user
@@ -119,7 +116,7 @@ def seed_enrollments(password: str) -> None:
 
     fixing = by_domain["northwind-it.example"]
     if not ProgramEnrollment.objects.filter(organization=fixing).exists():
-        _, case = _enrol(fixing, Program.INDIRECT_RESELLER, "Lee", "Gu", "+15125550100")
+        _, case = enrol(fixing, Program.INDIRECT_RESELLER, "Lee", "Gu", "+15125550100")
         services.contact_email_verify(case_pk=case.pk)
         case = services.case_approve_step(case=case, reviewer=operator)
         services.case_reject_step(
@@ -147,7 +144,7 @@ def seed_enrollments(password: str) -> None:
         if ProgramEnrollment.objects.filter(organization=organization).exists():
             continue
         phone = {"GB": "+442079460000", "FR": "+33140000000", "DE": "+4930000000"}[country]
-        _, case = _enrol(organization, Program.INDIRECT_RESELLER, first, last, phone)
+        _, case = enrol(organization, Program.INDIRECT_RESELLER, first, last, phone)
         if state in ("in_review", "overdue"):
             services.contact_email_verify(case_pk=case.pk)
         if state == "overdue":  # verified long ago: its decision date has passed

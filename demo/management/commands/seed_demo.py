@@ -12,68 +12,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo.customers import seed_customers, seed_offers
+from demo.enrollments import seed_agreements, seed_enrollments
+from demo.world import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, OPERATOR, ORGANIZATIONS, demo_totp_secret
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.services import organization_create
 from partnerhub.core import rls
-from partnerhub.demo.customers import seed_customers, seed_offers
-from partnerhub.demo.enrollments import seed_agreements, seed_enrollments
-
-DEMO_PASSWORD_ENV = "DEMO_PASSWORD"  # noqa: S105 - the name of a variable
-DEFAULT_DEMO_PASSWORD = "partnerhub-demo"  # noqa: S105 - demo data only; set DEMO_PASSWORD to change it
-# Global admins and staff sign in with two-step verification (MFA_REQUIRED_FOR_ADMINS): every seeded user
-# gets this authenticator-app secret. Demo data only; `manage.py demo_totp` prints the current code.
-DEMO_TOTP_SECRET_ENV = "DEMO_TOTP_SECRET"  # noqa: S105 - the name of a variable
-DEFAULT_DEMO_TOTP_SECRET = "PARTNERHUBDEMOTOTPSECRET234567AB"  # noqa: S105 - demo data only (base32)
-
-OPERATOR = ("operator@partnerhub.example", "Olivia", "Operator")
-
-# More partners, each with an enrolment parked in one state of the workflow (not printed).
-QUEUE_ORGANIZATIONS = [
-    ("email_pending", "Adatum Consulting Ltd", "GB", "London", "EC1A 1BB", "adatum.example", "Rob", "Young"),
-    ("in_review", "Litware SAS", "FR", "Lyon", "69002", "litware.example", "Lina", "Ferrand"),
-    ("overdue", "Tailspin Partners GmbH", "DE", "Berlin", "10115", "tailspin.example", "Jonas", "Weber"),
-]
-ORGANIZATIONS = [
-    {
-        "label": "Indirect provider",
-        "user": ("megan.bowen@contoso-distribution.example", "Megan", "Bowen"),
-        "organization": {
-            "legal_name": "Contoso Distribution Inc.",
-            "country": "US",
-            "address_line1": "1 Microsoft Way",
-            "city": "Redmond",
-            "state": "WA",
-            "postal_code": "98052",
-            "primary_domain": "contoso-distribution.example",
-        },
-    },
-    {
-        "label": "Indirect reseller",
-        "user": ("alex.wilber@fabrikam-solutions.example", "Alex", "Wilber"),
-        "organization": {
-            "legal_name": "Fabrikam Solutions LLC",
-            "country": "US",
-            "address_line1": "500 Pine Street",
-            "city": "Seattle",
-            "state": "WA",
-            "postal_code": "98101",
-            "primary_domain": "fabrikam-solutions.example",
-        },
-    },
-    {
-        "label": "Indirect reseller (action needed)",
-        "user": ("lee.gu@northwind-it.example", "Lee", "Gu"),
-        "organization": {
-            "legal_name": "Northwind IT Services Inc.",
-            "country": "US",
-            "address_line1": "200 Congress Avenue",
-            "city": "Austin",
-            "state": "TX",
-            "postal_code": "78701",
-            "primary_domain": "northwind-it.example",
-        },
-    },
-]
 
 
 def _user(email: str, first_name: str, last_name: str, password: str, **extra) -> User:
@@ -82,10 +26,6 @@ def _user(email: str, first_name: str, last_name: str, password: str, **extra) -
         user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name, **extra)
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
-
-
-def demo_totp_secret() -> str:
-    return os.environ.get(DEMO_TOTP_SECRET_ENV, DEFAULT_DEMO_TOTP_SECRET)
 
 
 def _give_demo_authenticators(emails: list[str]) -> None:

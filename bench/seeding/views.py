@@ -1,4 +1,4 @@
-"""The benchmark's yardsticks (performance.md §3.3), mounted at /__bench/ only when settings.BENCH_VIEWS is on.
+"""The benchmark's yardsticks (performance.md §3.3), mounted at /__bench/ only under bench.settings.
 
 `ceiling` is the cheapest page the portal could serve: the same middleware, signed-in session and
 acting-organization resolution as every partner page, one indexed query and a ~1 KB template. `make bench`

@@ -2,7 +2,7 @@
 
 Every process is a child of the bench in its own session (Ctrl-C in the terminal reaches only the bench), is
 registered in a `Processes` registry and is stopped by it, by process id, when the run ends for any reason.
-Nothing here imports Django: the app runs in the children, under production settings.
+Nothing here imports Django: the app runs in the children, under bench.settings (production's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 # BENCH_DATA_DIR: another place for the clusters, manifests, logs and key (the smoke test in `make test` uses its own).
 DATA = Path(os.environ.get("BENCH_DATA_DIR") or ROOT / ".data" / "bench")

@@ -29,15 +29,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-import client  # noqa: E402
-import loadgen  # noqa: E402
-import pgstats  # noqa: E402
-import report  # noqa: E402
-import stack  # noqa: E402
-import throughput  # noqa: E402
-from stack import DATA, ROOT, log  # noqa: E402
+from bench.load import client, loadgen, pgstats, report, stack, throughput  # noqa: E402
+from bench.load.stack import DATA, log  # noqa: E402
 
 PYTHON = sys.executable
 SEEDED_DB = "partnerhub_seeded"  # what seed_bench wrote, never served
@@ -204,7 +201,6 @@ class Bench:
             "SESSION_COOKIE_SECURE": "False",
             "CSRF_COOKIE_SECURE": "False",
             "SECURE_HSTS_SECONDS": "0",
-            "BENCH_VIEWS": "1",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             # The client IP for per-IP rate limits comes from X-Forwarded-For, which the load varies per request:
             # thousands of visitors, not one address hammering the invitation page (its 30/min limit).
@@ -255,7 +251,7 @@ class Bench:
                 if response.status == 200:
                     break
                 if response.status == 404:
-                    raise RuntimeError("/__bench/hello/ is 404: BENCH_VIEWS did not mount the bench views")
+                    raise RuntimeError(f"/__bench/hello/ is 404: {self.args.settings} does not mount the bench views")
             if time.monotonic() > deadline or self.gunicorn.poll() is not None:
                 raise RuntimeError(f"gunicorn did not answer; see {LOGS / f'gunicorn-{tag}.log'}")
             time.sleep(0.2)
@@ -791,7 +787,7 @@ class Bench:
             mail_out.unlink(missing_ok=True)
             mailer = self.processes.start(
                 "hold-mail",
-                [PYTHON, str(ROOT / "bench" / "hold_mail.py"), "--email", provider["email"], "--count",
+                [PYTHON, str(ROOT / "bench" / "load" / "hold_mail.py"), "--email", provider["email"], "--count",
                  str(args.hold_emails), "--out", str(mail_out)]
                 + (["--organization", str(provider["organization_id"])] if provider.get("organization_id") else []),
                 env=mail_env, log_path=LOGS / "hold-mail.log",
@@ -1030,10 +1026,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reseed", action="store_true", help="seed again even if .data/bench has this scale")
     parser.add_argument("--endpoints", nargs="+", help="only these manifest endpoints (plus ceiling and hello)")
     parser.add_argument(
-        "--settings", default="partnerhub.settings.production", help="the app's settings module (try a change first)"
+        "--settings", default="bench.settings", help="the app's settings module: bench.settings or one built on it"
     )
     parser.add_argument("--seed", type=int, default=20260101, help="seed of the per-round shuffles")
-    parser.add_argument("--output-dir", default=str(ROOT / "bench"), help="where report.json and report.md go")
+    parser.add_argument("--output-dir", default=str(ROOT / "bench" / "load"), help="where report.json and report.md go")
     parser.add_argument("--note", help="a paragraph for the top of the report (why this configuration, say)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration <= 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from bench.smtp_sink import SmtpSink, _Controller, _Handler, idempotency_key
+from bench.load.smtp_sink import SmtpSink, _Controller, _Handler, idempotency_key
 
 
 class _DroppingHandler(_Handler):

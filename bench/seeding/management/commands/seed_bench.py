@@ -16,8 +16,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from partnerhub.accounts.models import Organization
-from partnerhub.bench.seed import (
+from bench.seeding.seed import (
     BENCH_PASSWORD,
     BENCH_TOTP_SECRET,
     COUNTED_MODELS,
@@ -29,6 +28,7 @@ from partnerhub.bench.seed import (
     principals_create,
     table_counts,
 )
+from partnerhub.accounts.models import Organization
 from partnerhub.core import rls
 
 DEFAULT_MANIFEST = settings.BASE_DIR / ".data" / "bench" / "manifest.json"

@@ -1,4 +1,4 @@
-"""Bench-only views, mounted at /__bench/ when settings.BENCH_VIEWS is on."""
+"""Bench-only views, mounted at /__bench/ by bench.urls (bench.settings only)."""
 
 from django.urls import path
 

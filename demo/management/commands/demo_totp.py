@@ -8,7 +8,7 @@ from allauth.mfa import app_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management.base import BaseCommand
 
-from .seed_demo import demo_totp_secret
+from demo.world import demo_totp_secret
 
 
 class Command(BaseCommand):
