@@ -1,17 +1,17 @@
 """The Django side of the chaos run: load made through the real services, in a process of its own.
 
-Run by chaos/run.py with the app's environment (production settings, the app's DATABASE_URL: its own role,
+Run by bench/chaos/run.py with the app's environment (production settings, the app's DATABASE_URL: its own role,
 under row-level security). Each command stands in for many web requests and runs as the platform does outside a
 request, in `rls.system()` (as a management command or a Celery task does):
 
-    python chaos/fixtures.py mail --provider <email> --count 2000 --tag f1 [--batch]
+    python bench/chaos/fixtures.py mail --provider <email> --count 2000 --tag f1 [--batch]
         N partnership invitations created and sent through the services (the outbox), one transaction
         each, like a web worker would. --batch: the rows are handed to `send_outbound_email_batch_task`
         (one task per OUTBOX_BATCH_SIZE rows) instead of one task per email, so batches are in flight: the
         per-email tasks this process publishes are routed (Celery's task_routes) to a queue no worker reads.
         A failed transaction (PostgreSQL restarting) is counted and the next one tried: what a user
         would see as an error page. Prints a JSON line {"created": n, "errors": n}.
-    python chaos/fixtures.py cases --count 40 --tag f8
+    python bench/chaos/fixtures.py cases --count 40 --tag f8
         N organizations, each enrolled as an indirect reseller through `enrollment_submit`: N open
         verification cases waiting for the contact's email (the first verification email queued).
         Prints {"cases": [ids]}.
@@ -121,7 +121,7 @@ def _cases(args: argparse.Namespace) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="chaos/fixtures.py")
+    parser = argparse.ArgumentParser(prog="bench/chaos/fixtures.py")
     commands = parser.add_subparsers(dest="command", required=True)
     mail = commands.add_parser("mail")
     mail.add_argument("--provider", required=True)

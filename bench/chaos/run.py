@@ -1,13 +1,14 @@
 """`make chaos`: fault injection with real processes on loopback (reliability.md §7.6), scenarios F1–F8.
 
-    .venv/bin/python chaos/run.py [--only F1 F3] [--emails-scale 0.25] [--beat-outage 75]
+    .venv/bin/python bench/chaos/run.py [--only F1 F3] [--emails-scale 0.25] [--beat-outage 75]
 
 Starts its own PostgreSQL (pg_ctl, .data/chaos/pg), Redis (no persistence), gunicorn (2 sync workers),
 a prefork Celery worker (-c 2), Celery beat and an SMTP sink, all under `bench.chaos.settings` (production
 settings, broker visibility_timeout 30 s, sweeps every 15 s). After each scenario a ledger compares the
 outbox rows created during it with the idempotency keys the sink received: lost must be 0, duplicates 0
 (≤ 1 per SIGKILL, ≤ the injected drops), plus business consistency and the HTTP 5xx count. Prints a
-table, writes chaos/report.md and chaos/report.json, exits 1 if any scenario failed. See chaos/README.md.
+table, writes bench/chaos/report.md and bench/chaos/report.json, exits 1 if any scenario failed. See
+bench/chaos/README.md.
 """
 
 from __future__ import annotations
@@ -879,7 +880,7 @@ def markdown(report: dict) -> str:
         f"Run started {report['started_at']} on {report['machine']['cores']} cores (Python "
         f"{report['machine']['python']}; load average {report['machine'].get('load_average_start', '?')} at the "
         f"start, {report['machine'].get('load_average_now', '?')} at the end, other work on the machine); "
-        "`chaos/run.py`, see chaos/README.md. Settings: "
+        "`bench/chaos/run.py`, see bench/chaos/README.md. Settings: "
         + ", ".join(f"`{k}={v}`" for k, v in report["settings"].items())
         + ".",
         "",
@@ -918,7 +919,7 @@ def _ran_as(database: dict) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="chaos/run.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bench/chaos/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, type=str.upper, help="run these scenarios only")
     parser.add_argument("--emails-scale", type=float, default=1.0, help="multiply F1/F2/F4/F5/F6's email counts")
     parser.add_argument("--beat-outage", type=float, default=75.0, help="seconds beat stays dead in F8 (75)")

@@ -1,4 +1,4 @@
-"""The chaos suite's SMTP sink: bench/smtp_sink.py's counting sink, plus two faults.
+"""The chaos suite's SMTP sink: bench/load/smtp_sink.py's counting sink, plus two faults.
 
 - `stop()` / `start()` again on the **same port** (SMTP down: connections refused, then back).
 - `drop_fraction = p`: after a message's DATA has been received, with probability p the connection is

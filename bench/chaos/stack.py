@@ -2,7 +2,7 @@
 
 PostgreSQL runs under `pg_ctl` (so the fault is a real `pg_ctl restart -m fast`), Redis without persistence
 (a restart comes back empty), gunicorn, a prefork Celery worker and Celery beat as children of the run in
-their own process groups. bench/stack.py supplies the binaries' discovery and the child registry.
+their own process groups. bench/load/stack.py supplies the binaries' discovery and the child registry.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def log(message: str) -> None:
 
 
 CHAOS_CONF = """
-# Written by chaos/stack.py; the port comes from pg_ctl's -o.
+# Written by bench/chaos/stack.py; the port comes from pg_ctl's -o.
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
 max_connections = 100

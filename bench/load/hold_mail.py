@@ -1,7 +1,7 @@
-"""Queue N partnership invitation emails through the real services (the outbox), for `bench/run.py --hold`.
+"""Queue N partnership invitation emails through the real services (the outbox), for `bench/load/run.py --hold`.
 
 Run by the harness with the same production environment as gunicorn:
-    python bench/hold_mail.py --organization <id> --email <provider user> --count 2000 --out <file.json>
+    python bench/load/hold_mail.py --organization <id> --email <provider user> --count 2000 --out <file.json>
 Writes {"first_insert": <unix time>, "last_commit": <unix time>, "keys": [<idempotency key>, …], "errors": [...]}.
 """
 

@@ -1,12 +1,12 @@
 """Celery throughput of the outbox: N partnership invitations from the outbox to an SMTP sink.
 
-    .venv/bin/python bench/mail.py [--n 2000 10000] [--modes single batch]
+    .venv/bin/python bench/load/mail.py [--n 2000 10000] [--modes single batch]
 
 For each N and mode, two producer processes (like two web workers) queue N partnership-invitation
 emails through the outbox service (`outbound_email_queue`: render, insert, hand to Celery after
 commit), one transaction each, timed from the first insert to the sink's N-th delivery. A real
 Celery worker (`-P prefork -c 2`) runs the production settings (acks_late, prefetch 1) and sends
-with Django's SMTP backend to `bench/smtp_sink.py`.
+with Django's SMTP backend to `bench/load/smtp_sink.py`.
 
 Modes:
   single  the production path: one `send_outbound_email_task` per email, a new SMTP connection each.
@@ -17,7 +17,7 @@ Reported per run: emails/s, p50/p95/p99 latency from a row's `created_at` to its
 SMTP connections, lost (outbox keys never delivered) and duplicates (deliveries beyond the first),
 and where the CPU went per email (worker, producers, sink, PostgreSQL, Redis, and whatever else
 ran on the machine meanwhile, which makes a busy machine visible). Exit status 1 if any run lost
-or duplicated an email. Results go to bench/report-mail.json and bench/report-mail.md.
+or duplicated an email. Results go to bench/load/report-mail.json and bench/load/report-mail.md.
 
 Servers: with DATABASE_URL and REDIS_URL set it uses those; otherwise it re-runs itself under
 `partnerhub/embedded.py exec` (PostgreSQL and Redis from .data/, as `make run` does). Either way
@@ -456,7 +456,7 @@ def _markdown(report: dict) -> str:
     lines = [
         "# Outbox throughput: partnership invitations to an SMTP sink",
         "",
-        f"Measured {report['started_at']} by `bench/mail.py` on {machine['cpu']}, {machine['cores']} cores; "
+        f"Measured {report['started_at']} by `bench/load/mail.py` on {machine['cpu']}, {machine['cores']} cores; "
         f"Python {machine['python']}, Django {machine['django']}, Celery {machine['celery']}, "
         f"PostgreSQL {machine['postgresql']}.",
         f"Worker: `celery worker -P prefork -c {report['worker_concurrency']}` with `{report['settings']}` "
@@ -505,7 +505,7 @@ def _markdown(report: dict) -> str:
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench/mail.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bench/load/mail.py", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[2000, 10000], help="emails per run (2000 10000)")
     parser.add_argument("--modes", nargs="+", choices=["single", "batch"], default=["single", "batch"])
     parser.add_argument("--batch-size", type=int, default=50, help="OUTBOX_BATCH_SIZE for the batch mode (50)")

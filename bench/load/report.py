@@ -1,4 +1,4 @@
-"""bench/report.json and bench/report.md: the numbers per scale and endpoint, and the issue's targets."""
+"""bench/load/report.json and bench/load/report.md: the numbers per scale and endpoint, and the issue's targets."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def markdown(report: dict) -> str:
     lines = [
         "# Benchmark report",
         "",
-        f"Generated {report['generated_at']} by `bench/run.py` (see bench/README.md for how to read it). "
+        f"Generated {report['generated_at']} by `bench/load/run.py` (see bench/README.md for how to read it). "
         "Ratios are throughput ÷ the ceiling's in the same round; absolute rps depend on the machine.",
         "",
         *([f"**A shortened run, not the full `make bench` configuration**: {', '.join(short)}.", ""] if short else []),

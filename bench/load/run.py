@@ -1,13 +1,13 @@
 """`make bench`: the HTTP benchmark of performance.md §3, end to end, on this machine.
 
-    .venv/bin/python bench/run.py [--scales 1 10 whale] [--rounds 5] [--duration 20] [--latency-duration 60]
+    .venv/bin/python bench/load/run.py [--scales 1 10 whale] [--rounds 5] [--duration 20] [--latency-duration 60]
                                   [--hold 0] [--sweep-workers] [--seed-factor F] [--reseed]
 
 For each scale: a PostgreSQL cluster with pg_stat_statements (seeded once by `manage.py seed_bench`, then
 copied fresh for every run), Redis, gunicorn under production settings; sign in through the real form; then
 warm-up, a DB-truth pass, R rounds of wrk per endpoint against the one-query ceiling, open-loop latency at 60%
 of each endpoint's max, memory, and optionally a held mixed load with a Celery worker sending email. Writes
-bench/report.json and bench/report.md. See bench/README.md.
+bench/load/report.json and bench/load/report.md. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -872,7 +872,7 @@ class Bench:
             "db_requests": self.args.db_requests,
             "hold": self.args.hold,
             "load_generator": f"wrk -t{throughput.THREADS} -c{throughput.CONNECTIONS} (throughput); "
-            "bench/loadgen.py open loop (latency)",
+            "bench/load/loadgen.py open loop (latency)",
             "seed_factor": self.args.seed_factor,
             "shuffle_seed": self.args.seed,
             "settings": self.args.settings,
@@ -919,9 +919,9 @@ def check_stream(stream: loadgen.Stream, what: str) -> None:
 
 def _smtp_sink_class():
     try:
-        from smtp_sink import SmtpSink  # bench/smtp_sink.py
+        from bench.load.smtp_sink import SmtpSink
     except ImportError as exc:
-        raise RuntimeError("bench/smtp_sink.py (SmtpSink) is needed for --hold") from exc
+        raise RuntimeError("bench/load/smtp_sink.py (SmtpSink) is needed for --hold") from exc
     return SmtpSink
 
 
@@ -1009,7 +1009,7 @@ def environment() -> dict:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bench/load/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", default=["1"], help="seed_bench scales to run, e.g. 1 10 whale")
     parser.add_argument("--rounds", type=int, default=5, help="throughput rounds; the first is discarded")
     parser.add_argument("--duration", type=float, default=20, help="seconds per endpoint per round")

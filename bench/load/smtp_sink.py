@@ -11,7 +11,7 @@ idempotency key, with the time of each key's first delivery.
 The key is read from `X-PartnerHub-Idempotency-Key`, or failing that from the outbox's
 `Message-ID: <key@partnerhub>`; a message carrying neither counts under "" (visible, never lost).
 Only the header block is scanned, with a regular expression rather than the email parser, so the
-sink stays cheap next to the workers it measures. Used by `bench/mail.py` and the HTTP load harness.
+sink stays cheap next to the workers it measures. Used by `bench/load/mail.py` and the HTTP load harness.
 """
 
 from __future__ import annotations

@@ -232,7 +232,7 @@ def _server_user() -> str | None:
 # loses the bench database, which is re-seeded anyway, and commit latency then no longer depends on the disk of
 # whatever machine runs the bench (it would dominate the POST numbers on a cloud VM's network disk).
 BENCH_CONF = """
-# Written by bench/stack.py; the port comes from the command line.
+# Written by bench/load/stack.py; the port comes from the command line.
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
 max_connections = 100
