@@ -18,7 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from bench.seeding.seed import COUNTED_MODELS, foreign_key_violations, plan_for
+from bench.seeding.plan import plan_for
+from bench.seeding.sql import foreign_key_violations
+from bench.seeding.world import COUNTED_MODELS
 from customers.models import Customer, CustomerInvitation, CustomerRelationship, Subscription
 from partnerhub.accounts.models import Organization
 from relationships.models import PartnerRelationship, PartnershipInvitation

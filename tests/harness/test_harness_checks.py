@@ -10,7 +10,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 
 from bench.load import client, throughput
-from bench.seeding.seed import BENCH_TOTP_SECRET
+from bench.seeding.principals import BENCH_TOTP_SECRET
 from tests.conftest import PASSWORD
 
 

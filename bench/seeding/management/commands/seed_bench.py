@@ -16,18 +16,10 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from bench.seeding.seed import (
-    BENCH_PASSWORD,
-    BENCH_TOTP_SECRET,
-    COUNTED_MODELS,
-    SCALES,
-    WorldSeeder,
-    bulk_session,
-    foreign_key_violations,
-    plan_for,
-    principals_create,
-    table_counts,
-)
+from bench.seeding.plan import SCALES, plan_for
+from bench.seeding.principals import BENCH_PASSWORD, BENCH_TOTP_SECRET, principals_create
+from bench.seeding.sql import bulk_session, foreign_key_violations
+from bench.seeding.world import COUNTED_MODELS, WorldSeeder, table_counts
 from partnerhub.accounts.models import Organization
 from partnerhub.core import rls
 
