@@ -64,23 +64,23 @@ messages: install
 	$(PY) manage.py makemessages -l fr --ignore '.venv/*' --ignore '.data/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
-## bench: every key page against a one-query ceiling at 1x, 10x and the whale (bench/README.md) → bench/report.{md,json}
-# It starts its own PostgreSQL (with pg_stat_statements), Redis and gunicorn: no $(EMBEDDED) around it.
+## bench: every key page against a one-query ceiling at 1x, 10x and the whale (bench/README.md) → bench/load/report.{md,json}
+# It starts its own PostgreSQL (with pg_stat_statements), Redis and gunicorn (under bench.settings): no $(EMBEDDED) around it.
 bench: install
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/load/run.py $(BENCH_ARGS)
 
 ## bench-hold: the benchmark at 1x, then 10 minutes of mixed load while Celery sends 2,000 invitation emails
 bench-hold: install
-	$(PY) bench/run.py --scales 1 --hold 600 $(BENCH_ARGS)
+	$(PY) bench/load/run.py --scales 1 --hold 600 $(BENCH_ARGS)
 
-## bench-mail: invitation emails through the outbox, a prefork Celery worker and an SMTP sink → bench/report-mail.{md,json}
+## bench-mail: invitation emails through the outbox, a prefork Celery worker and an SMTP sink → bench/load/report-mail.{md,json}
 bench-mail: install
-	$(PY) bench/mail.py $(BENCH_ARGS)
+	$(PY) bench/load/mail.py $(BENCH_ARGS)
 
-## chaos: fault injection F1–F8 on real processes (chaos/README.md) → chaos/report.{md,json}; not part of `make test`
+## chaos: fault injection F1–F8 on real processes (bench/chaos/README.md) → bench/chaos/report.{md,json}; not part of `make test`
 # Like bench it starts its own PostgreSQL, Redis, gunicorn, Celery worker and beat: no $(EMBEDDED) around it.
 chaos: install
-	$(PY) chaos/run.py $(CHAOS_ARGS)
+	$(PY) bench/chaos/run.py $(CHAOS_ARGS)
 
 clean-data:
 	$(PY) partnerhub/embedded.py down

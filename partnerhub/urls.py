@@ -25,9 +25,6 @@ urlpatterns = [
     path("", include("partnerhub.core.urls")),
 ]
 
-if settings.BENCH_VIEWS:
-    urlpatterns.insert(0, path("__bench/", include("partnerhub.bench.urls")))
-
 if settings.DEBUG:
     from django.conf.urls.static import static
 

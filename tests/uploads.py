@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from partnerhub.demo.pdf import text_pdf
+from demo.pdf import text_pdf
 
 PDF = text_pdf("Certificate of incorporation (test)", ["Contoso Ltd is incorporated. A test document."])
 

@@ -52,8 +52,7 @@ INSTALLED_APPS = [
     "agreements",
     "relationships",
     "customers",
-    "partnerhub.demo",  # the demo seed may use every app
-    "partnerhub.bench",  # so may the benchmark seeder
+    "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
 ]
 
 MIDDLEWARE = [
@@ -391,12 +390,6 @@ CELERY_BEAT_SCHEDULE["sweep-agreement-reacceptance"] = {
     "task": "agreements.tasks.sweep_agreement_reminders_task",
     "schedule": 300.0,
 }
-
-# SECTION: benchmark (bench/README.md)
-
-# Mounts /__bench/ceiling/ and /__bench/hello/, the yardsticks `make bench` compares every page with.
-# Never on in a real deployment: `make bench` sets it for its own gunicorn.
-BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
 # SECTION: partnerships
 

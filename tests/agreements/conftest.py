@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from agreements.services import agreement_version_create
+from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from enrollment import services as enrollment_services
-from partnerhub.demo.pdf import PARTNER_AGREEMENT, text_pdf
 from tests.enrollment.conftest import ENROLLMENT_DATA
 
 MPA_PDF = text_pdf("Partner Agreement (test)", PARTNER_AGREEMENT)

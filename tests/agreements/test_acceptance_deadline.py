@@ -20,9 +20,9 @@ from agreements.selectors import agreement_status_lookup
 from agreements.tasks import sweep_agreement_reminders_task
 from customers import services
 from customers.models import Subscription
+from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from enrollment.models import PartnerId
 from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
-from partnerhub.demo.pdf import PARTNER_AGREEMENT, text_pdf
 from tests.customers.conftest import (  # noqa: F401 — fixtures
     active_provider,
     customer,

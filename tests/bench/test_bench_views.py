@@ -1,13 +1,11 @@
-"""The benchmark's yardsticks: absent unless BENCH_VIEWS is on; the ceiling signs in, resolves the acting
+"""The benchmark's yardsticks: absent unless bench.settings mounts them; the ceiling signs in, resolves the acting
 organization like a partner page and runs exactly one query of its own."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
-from django.test import override_settings
-from django.urls import clear_url_caches
+from django.apps import apps
+from django.core.management import get_commands
 
 from customers.models import CustomerRelationship
 from partnerhub.accounts.models import Organization
@@ -18,27 +16,14 @@ from tests.factories import OrganizationFactory
 CEILING_QUERIES = 4
 
 
-def _reload_urls():
-    import partnerhub.urls
-
-    clear_url_caches()
-    importlib.reload(partnerhub.urls)
-
-
-@pytest.fixture
-def bench_views():
-    """BENCH_VIEWS on, with the URL map rebuilt under it; rebuilt again without it afterwards."""
-    try:
-        with override_settings(BENCH_VIEWS=True):
-            _reload_urls()
-            yield
-    finally:
-        _reload_urls()  # after the override is gone: later tests get the default map back
-
-
 @pytest.mark.parametrize("path", ["/__bench/ceiling/", "/__bench/hello/"])
 def test_bench_views_are_not_mounted_by_default(admin_client, path):
     assert admin_client.get(path).status_code == 404
+
+
+def test_the_seeder_and_its_views_are_installed_by_the_bench_settings_only():
+    assert not apps.is_installed("bench.seeding")
+    assert "seed_bench" not in get_commands()
 
 
 @pytest.mark.usefixtures("bench_views")

@@ -18,10 +18,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.seeding.plan import plan_for
+from bench.seeding.sql import foreign_key_violations
+from bench.seeding.world import COUNTED_MODELS
 from customers.models import Customer, CustomerInvitation, CustomerRelationship, Subscription
 from partnerhub.accounts.models import Organization
-from partnerhub.bench.seed import COUNTED_MODELS, foreign_key_violations, plan_for
 from relationships.models import PartnerRelationship, PartnershipInvitation
+
+pytestmark = pytest.mark.usefixtures("bench_app")  # seed_bench is bench.settings' command only
 
 FACTOR = 0.002
 ENDPOINTS = {

@@ -47,9 +47,9 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
 
     from agreements.services import agreement_version_create
     from customers.models import Subscription
+    from demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
     from partnerhub.accounts.models import Role, User
     from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
-    from partnerhub.demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
     from relationships import services as relationship_services
 
     settings.SITE_URL = live_server.url

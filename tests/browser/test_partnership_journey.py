@@ -20,8 +20,8 @@ def test_partnership_journey(live_server, settings, browser, tmp_path):
     from datetime import date
 
     from agreements.services import agreement_version_create
+    from demo.pdf import PARTNER_AGREEMENT, text_pdf
     from partnerhub.accounts.models import Role
-    from partnerhub.demo.pdf import PARTNER_AGREEMENT, text_pdf
 
     settings.SITE_URL = live_server.url
     settings.MEDIA_ROOT = tmp_path

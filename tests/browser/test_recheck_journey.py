@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from agreements.services import agreement_version_create
+from demo.pdf import text_pdf
 from enrollment import services as enrollment_services
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Role
-from partnerhub.demo.pdf import text_pdf
 from relationships import services as relationship_services
 from tests.agreements.conftest import qualify
 from tests.browser.helpers import sign_in

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from agreements.services import agreement_version_create
+from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from partnerhub.accounts.models import Role
 from partnerhub.core import throttle
 from partnerhub.core.models import OutboundEmail
-from partnerhub.demo.pdf import PARTNER_AGREEMENT, text_pdf
 from relationships.models import PartnershipInvitation
 from tests.agreements.conftest import qualify
 from tests.browser.helpers import sign_in

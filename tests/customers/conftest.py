@@ -11,7 +11,7 @@ from django.utils import timezone
 from agreements.services import agreement_version_create
 from customers import services
 from customers.models import Offer, OfferPrice
-from partnerhub.demo.pdf import CUSTOMER_AGREEMENT, text_pdf
+from demo.pdf import CUSTOMER_AGREEMENT, text_pdf
 from relationships import services as relationship_services
 from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401
 

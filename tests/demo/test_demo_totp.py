@@ -8,7 +8,7 @@ import time_machine
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, validate_totp_code
 from django.core.management import call_command
 
-from partnerhub.demo.management.commands.seed_demo import demo_totp_secret
+from demo.world import demo_totp_secret
 
 # 10 s into a 30 s window: the current code has 20 s left.
 MOMENT = datetime.datetime(2030, 1, 1, 12, 0, 10, tzinfo=datetime.UTC)

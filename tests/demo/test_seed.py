@@ -43,7 +43,7 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
 
 def _sign_in_with_demo_code(client, email: str):
     """Password, then the demo authenticator-app code (every demo user has one: Global admins need it)."""
-    from partnerhub.demo.management.commands.seed_demo import demo_totp_secret
+    from demo.world import demo_totp_secret
 
     response = client.post("/accounts/login/", {"login": email, "password": "partnerhub-demo"})
     assert response["Location"] == "/accounts/2fa/authenticate/"

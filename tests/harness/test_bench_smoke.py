@@ -1,4 +1,4 @@
-"""`make bench` in miniature, so that it cannot rot unseen: the real bench/run.py, its sign-in, its checks and its
+"""`make bench` in miniature, so that it cannot rot unseen: the real bench/load/run.py, its sign-in, its checks and its
 report, on a tiny world (seed factor 0.002) and one page (the customer list, with the ceiling and hello), a
 handful of requests each. It asserts what the run did, never how fast (the machine is shared)."""
 
@@ -18,7 +18,7 @@ def test_the_bench_serves_as_the_app_role_signs_in_with_two_steps_and_gets_only_
     scratch_database, tmp_path
 ):
     env = harness_env(tmp_path, BENCH_DATABASE_URL=scratch_database, BENCH_DATA_DIR=str(tmp_path / "data"))
-    argv = ["bench/run.py", "--scales", "1", "--seed-factor", "0.002", "--endpoints", "customer_list",
+    argv = ["bench/load/run.py", "--scales", "1", "--seed-factor", "0.002", "--endpoints", "customer_list",
             "--rounds", "1", "--duration", "1", "--warmup", "1", "--db-requests", "3", "--latency-duration", "1",
             "--output-dir", str(tmp_path)]  # fmt: skip
     log = tmp_path / "bench.log"

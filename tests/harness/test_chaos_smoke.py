@@ -1,4 +1,4 @@
-"""`make chaos` in miniature, so that it cannot rot unseen: the real chaos/run.py with gunicorn, a Celery worker
+"""`make chaos` in miniature, so that it cannot rot unseen: the real bench/chaos/run.py with gunicorn, a Celery worker
 and beat as the app role, its two principals signed in with two steps, and the two scenarios the two-step rule
 once broke: F3 (Redis down while invitations are made over HTTP) and F7 (a gunicorn worker killed during
 accepts), each at a tiny scale with the sweeps shortened. It asserts the ledger and the answers, not timing."""
@@ -23,7 +23,7 @@ def test_chaos_f3_and_f7_pass_as_the_app_role_with_two_step_principals(scratch_d
         CHAOS_SWEEP_SECONDS="2",  # a Redis that came back empty is recovered by the sweep: soon, in the smoke
         OUTBOX_STALE_AFTER_SECONDS="3",
     )
-    argv = ["chaos/run.py", "--only", "F3", "F7", "--seed-factor", "0.01", "--f3-invitations", "4",
+    argv = ["bench/chaos/run.py", "--only", "F3", "F7", "--seed-factor", "0.01", "--f3-invitations", "4",
             "--f3-outage", "3", "--f7-accepts", "12", "--f7-kills", "1", "--report-dir", str(tmp_path)]  # fmt: skip
     log = tmp_path / "chaos.log"
     done = run_harness(argv, env, log, timeout=300)

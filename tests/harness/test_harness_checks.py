@@ -9,8 +9,8 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 
-from bench import client, throughput
-from partnerhub.bench.seed import BENCH_TOTP_SECRET
+from bench.load import client, throughput
+from bench.seeding.principals import BENCH_TOTP_SECRET
 from tests.conftest import PASSWORD
 
 

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from agreements.services import agreement_sign, agreement_version_create
+from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import OutboundEmail
-from partnerhub.demo.pdf import PARTNER_AGREEMENT, text_pdf
 from relationships import services
 from tests.agreements.conftest import qualify
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory

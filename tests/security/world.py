@@ -27,13 +27,13 @@ from agreements.models import AgreementAcceptance, AgreementVersion
 from agreements.services import agreement_sign, agreement_version_create
 from customers import services as customer_services
 from customers.models import CustomerRelationship, ExportJob, Subscription
+from demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
 from enrollment import services as enrollment_services
 from enrollment.models import VerificationDocument
 from partnerhub.accounts import services as account_services
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.core.models import OutboundEmail
 from partnerhub.core.services import notification_create
-from partnerhub.demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
 from relationships import services as relationship_services
 from relationships.models import ProviderListing
 from tests.customers.conftest import make_offer
