@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy
 from enrollment.models import ProgramEnrollment
 from enrollment.services.notify import notify_contact
 from partnerhub.accounts.models import Membership, Organization, User
+from partnerhub.core.audit import audit_record
 from partnerhub.core.context import client_ip
 from partnerhub.core.documents import PDF, DocumentRefused, parse_document
-from partnerhub.core.services import audit_record, notification_create, outbound_email_queue
+from partnerhub.core.notifications import notification_create
+from partnerhub.core.outbox import outbound_email_queue
 
 from . import selectors
 from .models import AgreementAcceptance, AgreementError, AgreementType, AgreementVersion, SignatureRequest

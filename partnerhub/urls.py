@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from partnerhub.core import views as core_views
+from partnerhub.portal import views as portal_views
 
 # Staff sign in through allauth: its rate limits and MFA apply to /admin/ too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -15,14 +15,14 @@ admin.site.site_title = "PartnerHub operations"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("health/", core_views.health, name="health"),
-    path("healthz/", core_views.healthz, name="healthz"),
+    path("health/", portal_views.health, name="health"),
+    path("healthz/", portal_views.healthz, name="healthz"),
     path("", include("partnerhub.accounts.urls")),
     path("", include("enrollment.urls")),
     path("", include("agreements.urls")),
     path("", include("relationships.urls")),
     path("", include("customers.urls")),
-    path("", include("partnerhub.core.urls")),
+    path("", include("partnerhub.portal.urls")),
 ]
 
 if settings.DEBUG:

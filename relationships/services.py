@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.models import Membership, Organization, Role, User, hash_token, new_token
+from partnerhub.core.audit import audit_record
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.notifications import notification_create
+from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import CspRegion
-from partnerhub.core.services import audit_record, notification_create, outbound_email_queue
 
 from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
 

@@ -207,13 +207,13 @@ def _produce(mode: str, indexes: range, batch: int, ready, go, result) -> None:
     from django.db import transaction
 
     from partnerhub.accounts.models import Organization
-    from partnerhub.core import services, tasks
+    from partnerhub.core import outbox, tasks
 
     provider = Organization.objects.get(legal_name=PROVIDER)
     if mode == "batch":
         committed = 0
 
-        def enqueue_batch(email_id: int) -> None:
+        def enqueue_batch(*, email_id: int) -> None:
             nonlocal committed
             committed += 1
             if committed % batch == 0:
@@ -228,7 +228,7 @@ def _produce(mode: str, indexes: range, batch: int, ready, go, result) -> None:
     started, cpu = time.time(), time.process_time()
     for index in indexes:
         with transaction.atomic():
-            services.outbound_email_queue(
+            outbox.outbound_email_queue(
                 to=f"admin@reseller{index}.example",
                 template="partnership_invitation",
                 context=_invitation_context(index),

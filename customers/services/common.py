@@ -10,7 +10,8 @@ from agreements.selectors import agreement_in_force_q, agreement_standing
 from enrollment.models import PartnerId, Program, ProgramEnrollment
 from partnerhub.accounts.models import Membership, Organization
 from partnerhub.core.errors import ApplicationError
-from partnerhub.core.services import notification_create, outbound_email_queue
+from partnerhub.core.notifications import notification_create
+from partnerhub.core.outbox import outbound_email_queue
 from relationships.models import PartnerRelationship
 
 

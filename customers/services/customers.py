@@ -21,9 +21,10 @@ from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.accounts.services import recovery_email_set
 from partnerhub.accounts.webmail import email_domain
 from partnerhub.core import rls
+from partnerhub.core.audit import audit_record
+from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import CspRegion, MarketUnavailable, market_for
 from partnerhub.core.registration import registration_label, registration_required
-from partnerhub.core.services import audit_record, outbound_email_queue
 from relationships.models import PartnerRelationship
 
 from ..models import Customer, CustomerRelationship, Subscription

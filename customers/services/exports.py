@@ -33,8 +33,9 @@ from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.core import rls
+from partnerhub.core.audit import audit_record
+from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.pagination import keyset_chunks
-from partnerhub.core.services import audit_record, outbound_email_queue
 
 from .. import selectors
 from ..csv_export import csv_chunks

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Membership, Organization, User, hash_token, new_token
 from partnerhub.core import rls
+from partnerhub.core.audit import audit_record
+from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import CspRegion
-from partnerhub.core.services import audit_record, outbound_email_queue
 from relationships.models import PartnerRelationship
 
 from ..models import CustomerInvitation

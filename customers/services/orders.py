@@ -18,7 +18,7 @@ from agreements.selectors import agreement_status_lookup
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Organization, User
 from partnerhub.core import rls
-from partnerhub.core.services import audit_record
+from partnerhub.core.audit import audit_record
 from relationships.models import PartnerRelationship
 
 from ..models import CustomerRelationship, Offer, OfferPrice, Order, OrderLine, OrderNumberSequence, Subscription

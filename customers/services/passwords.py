@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.core import rls
-from partnerhub.core.services import audit_record, outbound_email_queue
+from partnerhub.core.audit import audit_record
+from partnerhub.core.outbox import outbound_email_queue
 
 from ..models import CustomerRelationship
 from .common import CustomersError

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from partnerhub.accounts.models import Organization, new_token
 from partnerhub.accounts.webmail import email_domain, is_role_address, is_webmail
 from partnerhub.core import rls
+from partnerhub.core.audit import audit_record
 from partnerhub.core.business_days import add_business_days
 from partnerhub.core.registration import registration_format_ok, registration_required
-from partnerhub.core.services import audit_record
 
 from ..models import (
     CreditCheck,

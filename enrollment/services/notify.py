@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from partnerhub.accounts.models import Membership
-from partnerhub.core.services import notification_create, outbound_email_queue
+from partnerhub.core.notifications import notification_create
+from partnerhub.core.outbox import outbound_email_queue
 
 from ..models import ProgramEnrollment
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerhub.accounts.models import Organization
-from partnerhub.core.services import audit_record
+from partnerhub.core.audit import audit_record
 
 from ..models import EnrollmentError, PartnerId
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from partnerhub.accounts.models import new_token
-from partnerhub.core.services import audit_record, outbound_email_queue
+from partnerhub.core.audit import audit_record
+from partnerhub.core.outbox import outbound_email_queue
 
 from ..models import ProgramEnrollment, ReasonCode, StepStatus, VerificationCase
 from .enrollment import _send_contact_verification

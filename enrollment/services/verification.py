@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from partnerhub.accounts.models import Membership
+from partnerhub.core.audit import audit_record
 from partnerhub.core.business_days import add_business_days
 from partnerhub.core.documents import DocumentRefused, ParsedDocument, parse_document
-from partnerhub.core.services import audit_record
 
 from ..models import (
     STEP_ORDER,

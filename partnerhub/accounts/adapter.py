@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from partnerhub.core import throttle
-from partnerhub.core.services import outbound_email_queue_rendered
+from partnerhub.core.outbox import outbound_email_queue_rendered
 
 from .models import AllowedEmailDomain
 from .reauth import seconds_since_authentication

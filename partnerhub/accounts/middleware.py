@@ -12,10 +12,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from partnerhub.core import rls
+from partnerhub.core.rls import SESSION_KEY  # the session's acting organization: rls reads it first
 
 from .models import Membership
-
-SESSION_KEY = "partnerhub_organization_id"
 
 
 def user_memberships(user) -> list[Membership]:

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnerhub.core import rls
+from partnerhub.core.audit import audit_record
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.notifications import notification_create
+from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import market_for
-from partnerhub.core.services import audit_record, notification_create, outbound_email_queue
 
 from .models import Membership, Organization, Role, User, UserInvitation, new_token
 from .signals import organization_created

@@ -7,8 +7,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, Notification, OutboundEmail
+from .outbox import outbound_email_enqueue
 from .outbox_sealing import UnreadableBody, redact_text, split_masked_links
-from .services import _enqueue_send
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -77,7 +77,7 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
             status=OutboundEmail.Status.QUEUED, send_after=timezone.now(), attempts=0
         )
         for pk in rows:
-            _enqueue_send(pk)
+            outbound_email_enqueue(email_id=pk)
         self.message_user(request, _("%(count)d email(s) queued again.") % {"count": len(rows)}, messages.SUCCESS)
 
 

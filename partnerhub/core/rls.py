@@ -48,6 +48,10 @@ TOKEN = "partnerhub.token_hash"  # noqa: S105 - a setting name, not a secret
 BYPASS = "partnerhub.bypass"
 SETTINGS = (USER, ORGANIZATION, TOKEN, BYPASS)
 
+# Where the session remembers the organization the user acts for. TenantContextMiddleware reads it before the
+# user's seats are loaded; accounts' ActingOrganizationMiddleware and organization switcher write it.
+SESSION_KEY = "partnerhub_organization_id"
+
 # One statement each: set all four for the rest of the transaction / for the session; read all four.
 _SET_LOCAL = "SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in SETTINGS)
 _SET_SESSION = "SELECT " + ", ".join(f"set_config('{name}', %s, false)" for name in SETTINGS)
@@ -270,8 +274,6 @@ class TenantContextMiddleware:
 
     @staticmethod
     def _set_context(request) -> None:
-        from partnerhub.accounts.middleware import SESSION_KEY
-
         user = request.user
         bypass = ""
         if user.is_staff and request.path.startswith(_admin_prefix()):

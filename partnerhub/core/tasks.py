@@ -6,7 +6,7 @@ import math
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True, max_retries=0)
 def send_outbound_email_task(email_id: int) -> bool:
     """Send one outbox row; a no-op when it is already sent, failed, locked or not yet due."""
-    return services.outbound_email_send(email_id=email_id)
+    return outbox.outbound_email_send(email_id=email_id)
 
 
 @shared_task(acks_late=True, max_retries=0)
@@ -26,7 +26,7 @@ def send_outbound_email_batch_task(limit: int | None = None) -> int:
     The chain ends with the first batch that finds fewer rows than its limit.
     """
     limit = limit or settings.OUTBOX_BATCH_SIZE
-    batch = services.outbound_email_send_batch(limit=limit)
+    batch = outbox.outbound_email_send_batch(limit=limit)
     if batch.claimed >= limit:
         try:
             send_outbound_email_batch_task.delay(limit)
@@ -42,7 +42,7 @@ def sweep_outbound_email_task() -> int:
     One batch task per OUTBOX_BATCH_SIZE due rows; each claims its own rows, so a batch that finds
     them taken by another (or by a late per-email task) simply sends fewer.
     """
-    due = len(services.outbound_email_due_ids(limit=settings.OUTBOX_BATCH_SIZE * 100))
+    due = len(outbox.outbound_email_due_ids(limit=settings.OUTBOX_BATCH_SIZE * 100))
     for _ in range(math.ceil(due / settings.OUTBOX_BATCH_SIZE)):
         send_outbound_email_batch_task.delay()
     return due

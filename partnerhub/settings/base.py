@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "agreements",
     "relationships",
     "customers",
+    "partnerhub.portal",  # the pages around the apps; may use every app
     "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
 ]
 
@@ -91,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "partnerhub.core.context_processors.portal",
+                "partnerhub.portal.context_processors.portal",
             ],
         },
     },
@@ -337,7 +338,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # RedisCache works; the check predates it
-RATELIMIT_VIEW = "partnerhub.core.views.ratelimited"  # 429 with a page instead of a bare 403
+RATELIMIT_VIEW = "partnerhub.portal.views.ratelimited"  # 429 with a page instead of a bare 403
 # Per-organization throttles (partnerhub/core/throttle.py, where every rate has its reason): override or add
 # rates from the environment as JSON, e.g. THROTTLE_RATES='{"partner_email_send": "5/h,20/d"}'.
 # RATELIMIT_ENABLE=False (make bench) turns them off too.

@@ -9,7 +9,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 
 from partnerhub.core.models import OutboundEmail
-from partnerhub.core.services import outbound_email_queue_rendered
+from partnerhub.core.outbox import outbound_email_queue_rendered
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"

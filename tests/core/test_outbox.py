@@ -9,9 +9,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from partnerhub.core import services
+from partnerhub.core import outbox
 from partnerhub.core.models import OutboundEmail
-from partnerhub.core.services import outbound_email_queue_rendered, outbound_email_send, outbound_email_send_batch
+from partnerhub.core.outbox import outbound_email_queue_rendered, outbound_email_send, outbound_email_send_batch
 from partnerhub.core.tasks import (
     send_outbound_email_batch_task,
     send_outbound_email_task,
@@ -250,7 +250,7 @@ def test_a_batch_waits_for_a_row_another_claim_holds_for_an_instant(transactiona
         finally:
             connection.close()
 
-    deliver = services._outbound_email_deliver
+    deliver = outbox._outbound_email_deliver
 
     def deliver_then_lock_the_next(email, **kwargs):
         outcome = deliver(email, **kwargs)
@@ -260,7 +260,7 @@ def test_a_batch_waits_for_a_row_another_claim_holds_for_an_instant(transactiona
             threading.Timer(0.3, release.set).start()
         return outcome
 
-    monkeypatch.setattr(services, "_outbound_email_deliver", deliver_then_lock_the_next)
+    monkeypatch.setattr(outbox, "_outbound_email_deliver", deliver_then_lock_the_next)
 
     assert outbound_email_send_batch(limit=10) == (2, 2)
     assert _keys(smtp_server.messages) == sorted(str(e.idempotency_key) for e in (first, second))
@@ -272,14 +272,14 @@ def test_a_batch_past_half_its_lease_hands_the_rest_back(
     settings.OUTBOX_BATCH_CLAIM_SECONDS = 60
     time_machine.move_to(timezone.now(), tick=True)
     first, *rest = (_queue(to=f"reseller{i}@fabrikam.example") for i in range(3))
-    deliver = services._outbound_email_deliver
+    deliver = outbox._outbound_email_deliver
 
     def deliver_slowly(email, **kwargs):
         outcome = deliver(email, **kwargs)
         time_machine.shift(timedelta(seconds=31))  # the ESP took its time
         return outcome
 
-    monkeypatch.setattr(services, "_outbound_email_deliver", deliver_slowly)
+    monkeypatch.setattr(outbox, "_outbound_email_deliver", deliver_slowly)
 
     assert outbound_email_send_batch(limit=10) == (3, 1)
     for email in rest:  # never attempted, due again for the next batch

@@ -39,7 +39,7 @@ from enrollment import services as enrollment_services
 from enrollment.models import VerificationCase
 from partnerhub.core import outbox_sealing
 from partnerhub.core.models import OutboundEmail
-from partnerhub.core.services import outbound_email_queue_rendered, outbound_email_send
+from partnerhub.core.outbox import outbound_email_queue_rendered, outbound_email_send
 from partnerhub.core.tasks import send_outbound_email_batch_task, send_outbound_email_task
 from relationships import services as relationship_services
 from tests.conftest import PASSWORD

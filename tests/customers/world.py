@@ -13,7 +13,7 @@ from customers import services as customer_services
 from customers.models import CustomerRelationship
 from partnerhub.accounts.models import Membership, Role, User
 from partnerhub.core.models import AuditEvent
-from partnerhub.core.services import notification_create
+from partnerhub.core.notifications import notification_create
 from relationships import services as relationship_services
 from relationships.models import PartnerRelationship
 from tests.customers.bulk import bulk_customers, bulk_subscriptions

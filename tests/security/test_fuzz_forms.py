@@ -44,7 +44,7 @@ from enrollment.models import Program
 from partnerhub.accounts import forms as account_forms
 from partnerhub.accounts.models import Organization, Role
 from partnerhub.core.models import OutboundEmail
-from partnerhub.core.services import _outbound_email_message
+from partnerhub.core.outbox import _outbound_email_message
 from relationships import forms as relationship_forms
 from relationships.admin import ProviderListingForm
 from tests.conftest import PASSWORD

@@ -26,7 +26,7 @@ from enrollment.tasks import sweep_verification_deadlines_task
 from partnerhub.accounts.models import Membership, Organization, Role, User, UserInvitation
 from partnerhub.accounts.services import user_invitation_create
 from partnerhub.core.models import AuditEvent, OutboundEmail
-from partnerhub.core.services import outbound_email_queue_rendered
+from partnerhub.core.outbox import outbound_email_queue_rendered
 from partnerhub.core.tasks import send_outbound_email_batch_task, send_outbound_email_task
 from relationships import services as relationship_services
 from relationships.models import PartnerRelationship

@@ -33,7 +33,7 @@ from enrollment.models import VerificationDocument
 from partnerhub.accounts import services as account_services
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.core.models import OutboundEmail
-from partnerhub.core.services import notification_create
+from partnerhub.core.notifications import notification_create
 from relationships import services as relationship_services
 from relationships.models import ProviderListing
 from tests.customers.conftest import make_offer

@@ -1,4 +1,4 @@
-"""Writes of the core plumbing: audit events, outbound email, notifications."""
+"""The outbox: outbound email queued in the writing transaction, sent by Celery after it commits."""
 
 from __future__ import annotations
 
@@ -11,45 +11,18 @@ from typing import Any, NamedTuple
 
 from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DatabaseError, models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from . import rls
-from .context import client_ip
-from .models import AuditEvent, Notification, OutboundEmail
+from .models import OutboundEmail
 from .outbox_sealing import UnreadableBody, redact_html, redact_text
 
 logger = logging.getLogger(__name__)
-
-
-def audit_record(
-    *,
-    code: str,
-    actor=None,
-    organization=None,
-    target: models.Model | None = None,
-    data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Record one state change (`partnerhub.<entity>.<past_tense>`) with its actor and client IP.
-
-    The audit log is the platform's: a step may record an event of another organization it touched."""
-    with rls.elevated("audit"):
-        return AuditEvent.objects.create(
-            code=code,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            organization=organization,
-            object_type=target._meta.label_lower if target is not None else "",
-            object_id=str(target.pk) if target is not None else "",
-            object_repr=str(target)[:255] if target is not None else "",
-            data=data or {},
-            ip_address=client_ip.get(),
-        )
 
 
 def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -61,8 +34,10 @@ def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str
     return subject, body_text, body_html
 
 
-def _enqueue_send(email_id: int) -> None:
+def outbound_email_enqueue(*, email_id: int) -> None:
     """Hand a committed outbox row to Celery; if the broker is down, the sweep will do it later.
+
+    `outbound_email_queue_rendered` calls it when the queuing transaction commits.
 
     Deliberately one task per email, not a batch. The email a person is waiting for (an
     invitation, a sign-in link) leaves at once on its own task, without waiting for a batch to fill
@@ -115,7 +90,7 @@ def outbound_email_queue_rendered(
             body_html=body_html,
             organization=organization,
         )
-    transaction.on_commit(lambda: _enqueue_send(email.pk), robust=True)
+    transaction.on_commit(lambda: outbound_email_enqueue(email_id=email.pk), robust=True)
     return email
 
 
@@ -340,39 +315,3 @@ def outbound_email_due_ids(*, limit: int = 500) -> list[int]:
         .order_by("send_after")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-def notification_create(*, user, title: str, body: str = "", url: str = "", organization=None) -> Notification:
-    """Put a message under the user's bell (and count it on the badge)."""
-    with rls.elevated("notification"):  # a step may notify the people of another organization it touched
-        notification = Notification.objects.create(
-            user=user, organization=organization, title=title, body=body, url=url
-        )
-        # another user's badge, as the platform too (the identity tables have their own row-level security)
-        get_user_model().objects.filter(pk=user.pk).update(unread_notifications=F("unread_notifications") + 1)
-    return notification
-
-
-def notification_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one of the user's notifications (or all of them) read; return how many changed.
-
-    The badge is recounted in the same statement rather than decremented, so it heals itself."""
-    unread = Notification.objects.filter(user=user, read_at=None)
-    if notification_id is not None:
-        unread = unread.filter(pk=notification_id)
-    changed = unread.update(read_at=timezone.now())
-    user_unread_recount(user=user)
-    return changed
-
-
-def user_unread_recount(*, user) -> None:
-    """Set the user's badge to the number of unread notifications (one UPDATE with a subquery)."""
-    remaining = (
-        Notification.objects.filter(user=OuterRef("pk"), read_at=None)
-        .order_by()
-        .values("user")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    get_user_model().objects.filter(pk=user.pk).update(unread_notifications=Coalesce(Subquery(remaining), 0))
-    user.refresh_from_db(fields=["unread_notifications"])

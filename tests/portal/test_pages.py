@@ -5,7 +5,7 @@ from django.test import Client
 
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import AuditEvent, Notification
-from partnerhub.core.services import notification_create
+from partnerhub.core.notifications import notification_create
 from tests.budgets import PAGE_QUERY_BUDGET
 
 

@@ -16,8 +16,8 @@ from django.views.i18n import set_language as django_set_language
 
 from partnerhub.accounts.decorators import organization_required, permission_required
 from partnerhub.accounts.models import Organization
-
-from . import pending_actions, selectors, services
+from partnerhub.core import pending_actions, selectors
+from partnerhub.core.notifications import notification_mark_read
 
 PAGE_SIZE = 25
 
@@ -28,7 +28,7 @@ def dashboard(request):
     Partner relationships page."""
     if request.organization.kind == Organization.Kind.CUSTOMER:
         return redirect("customers:partner-relationships")
-    return render(request, "core/dashboard.html", {"pending_actions": pending_actions.collect(request)})
+    return render(request, "portal/dashboard.html", {"pending_actions": pending_actions.collect(request)})
 
 
 @permission_required("accounts.view_activity_log")
@@ -37,13 +37,13 @@ def activity_log(request):
     page = Paginator(selectors.audit_event_list(organization=request.organization), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "core/activity_log.html", {"page": page})
+    return render(request, "portal/activity_log.html", {"page": page})
 
 
 @login_required
 def notification_list(request):
     page = Paginator(selectors.notification_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/notification_list.html", {"page": page})
+    return render(request, "portal/notification_list.html", {"page": page})
 
 
 @require_POST
@@ -51,7 +51,7 @@ def notification_list(request):
 def notification_open(request, pk: int):
     """Mark one of the user's notifications read and follow its link; someone else's is not found (404)."""
     notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
-    services.notification_mark_read(user=request.user, notification_id=notification.pk)
+    notification_mark_read(user=request.user, notification_id=notification.pk)
     target = notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):  # local paths only
         return redirect(target)
@@ -61,7 +61,7 @@ def notification_open(request, pk: int):
 @require_POST
 @login_required
 def notification_read_all(request):
-    services.notification_mark_read(user=request.user)
+    notification_mark_read(user=request.user)
     return redirect("core:notification-list")
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "core"
+app_name = "core"  # the pages' URL names predate this app: `core:dashboard`, `core:set-language` …
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

@@ -1,0 +1,35 @@
+"""The audit log: one row per state change, with its actor and client IP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from . import rls
+from .context import client_ip
+from .models import AuditEvent
+
+
+def audit_record(
+    *,
+    code: str,
+    actor=None,
+    organization=None,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record one state change (`partnerhub.<entity>.<past_tense>`) with its actor and client IP.
+
+    The audit log is the platform's: a step may record an event of another organization it touched."""
+    with rls.elevated("audit"):
+        return AuditEvent.objects.create(
+            code=code,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            organization=organization,
+            object_type=target._meta.label_lower if target is not None else "",
+            object_id=str(target.pk) if target is not None else "",
+            object_repr=str(target)[:255] if target is not None else "",
+            data=data or {},
+            ip_address=client_ip.get(),
+        )
