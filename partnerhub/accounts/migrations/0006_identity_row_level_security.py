@@ -234,8 +234,10 @@ class Migration(migrations.Migration):
         ("mfa", "0003_authenticator_type_uniq"),
         ("sessions", "0001_initial"),
         ("admin", "0003_logentry_add_action_flag_choices"),
+        # the functions and accounts_organization's policy read these apps' tables
         ("enrollment", "0002_global_partner_ids"),
         ("relationships", "0002_partnerships"),
+        ("customers", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
