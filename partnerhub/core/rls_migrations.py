@@ -112,6 +112,52 @@ class TenantPolicies(_RowLevelSecurity):
         return drops + self._rls_off(name)
 
 
+COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+class CommandPolicies(_RowLevelSecurity):
+    """One policy per command named `<prefix>_<command>`, from `rules` = {command: (USING, WITH CHECK)}; a
+    command not listed, and a None condition, is the platform bypass alone (the identity tables, accounts 0006).
+    """
+
+    def __init__(self, table: str, *, prefix: str, rules: dict[str, tuple[str | None, str | None]]) -> None:
+        if set(rules) - set(COMMANDS):
+            raise ValueError(f"Commands are {', '.join(COMMANDS)}.")
+        self.table, self.prefix, self.rules = table, prefix, rules
+
+    def describe(self) -> str:
+        return f"Row-level security of {self.table}: {self.prefix} policies per command"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.table}_row_level_security"
+
+    def _policy(self, quote, command: str) -> str:
+        using, check = self.rules.get(command) or (None, None)
+        using = f"{S} OR {using}" if using else S
+        check = f"{S} OR {check}" if check else S
+        name, table = quote(f"{self.prefix}_{command.lower()}"), quote(self.table)
+        clauses = {
+            "SELECT": f"USING ({using})",
+            "DELETE": f"USING ({using})",
+            "INSERT": f"WITH CHECK ({check})",
+            "UPDATE": f"USING ({using}) WITH CHECK ({check})",
+        }[command]
+        return f"DROP POLICY IF EXISTS {name} ON {table}; CREATE POLICY {name} ON {table} FOR {command} {clauses};"
+
+    def forwards_sql(self, quote) -> str:
+        name = quote(self.table)
+        statements = [f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;", f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;"]
+        return "\n".join(statements + [self._policy(quote, command) for command in COMMANDS])
+
+    def backwards_sql(self, quote) -> str:
+        name = quote(self.table)
+        drops = " ".join(
+            f"DROP POLICY IF EXISTS {quote(f'{self.prefix}_{command.lower()}')} ON {name};" for command in COMMANDS
+        )
+        return drops + self._rls_off(name)
+
+
 class PlatformOnly(_RowLevelSecurity):
     """A table only the platform reaches (staff in the admin, tasks): one policy, the verified bypass alone."""
 

@@ -171,24 +171,30 @@ def test_identity_tables_have_forced_row_level_security():
 
 def test_every_tenant_table_declares_its_policies_in_its_own_apps_migrations():
     """A tenant table's policies are declared with rls_migrations.TenantPolicies by the app that owns the table
-    (core keeps its own tables and django_admin_log), and nothing else is declared a tenant table."""
+    (core keeps its own tables and django_admin_log), and nothing else is declared a tenant table; the identity
+    tables' (allauth's, mfa's and the sessions' included) with CommandPolicies by accounts."""
     from django.apps import apps
     from django.db.migrations.loader import MigrationLoader
 
-    from partnerhub.core.rls_migrations import PlatformOnly, TenantPolicies
+    from partnerhub.core.rls_migrations import CommandPolicies, PlatformOnly, TenantPolicies
 
     owner = {model._meta.db_table: model._meta.app_label for model in apps.get_models(include_auto_created=True)}
     declared: dict[str, set[str]] = {}
+    identity: dict[str, set[str]] = {}
     for (app_label, _), migration in MigrationLoader(None, ignore_no_migrations=True).disk_migrations.items():
         for operation in migration.operations:
             if isinstance(operation, TenantPolicies):
                 declared.setdefault(operation.table, set()).add(app_label)
+            elif isinstance(operation, CommandPolicies):
+                identity.setdefault(operation.table, set()).add(app_label)
             elif isinstance(operation, PlatformOnly):
                 assert TABLE_CLASSES[operation.table][0] == PLATFORM
     tenant_tables = {table for table, (kind, _) in TABLE_CLASSES.items() if kind == TENANT}
+    identity_tables = {table for table, (kind, _) in TABLE_CLASSES.items() if kind == USER}
 
     assert set(declared) == tenant_tables
     assert {table: apps_ for table, apps_ in declared.items() if apps_ != {owner[table]}} == {}
+    assert identity == dict.fromkeys(identity_tables, {"accounts"})
 
 
 def test_the_migration_helper_writes_per_command_policies_and_never_writes_through_a_relationship():
