@@ -13,7 +13,6 @@ from . import selectors
 def activate_if_already_accepted(sender, enrollment, **kwargs) -> None:
     """A program verified (or reinstated) after the agreement was accepted for the region is Active at once."""
     if selectors.acceptance_latest(organization=enrollment.organization) is not None:
-        ProgramEnrollment.objects.filter(pk=enrollment.pk, status=ProgramEnrollment.Status.QUALIFIED).update(
-            status=ProgramEnrollment.Status.ACTIVE
-        )
-        enrollment.status = ProgramEnrollment.Status.ACTIVE
+        # The sender saved the enrolment Qualified in this transaction (its row is locked by that write).
+        enrollment.move_to(ProgramEnrollment.Status.ACTIVE)
+        enrollment.save(update_fields=["status"])

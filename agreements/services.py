@@ -234,11 +234,20 @@ def mpa_blockers(*, organization: Organization) -> list[Blocker]:
     return blockers
 
 
-def _activate_enrollments(organization: Organization) -> None:
+def _activate_enrollments(organization: Organization, user: User, acceptance: AgreementAcceptance) -> None:
     """With the agreement accepted, verified CSP enrolments become Active."""
-    ProgramEnrollment.objects.filter(
+    for enrollment in ProgramEnrollment.objects.select_for_update().filter(
         organization=organization, closed_at=None, status=ProgramEnrollment.Status.QUALIFIED
-    ).update(status=ProgramEnrollment.Status.ACTIVE)
+    ):
+        enrollment.move_to(ProgramEnrollment.Status.ACTIVE)
+        enrollment.save(update_fields=["status"])
+        audit_record(
+            code="partnerhub.enrollment.activated",
+            actor=user,
+            organization=organization,
+            target=enrollment,
+            data={"acceptance": acceptance.pk},
+        )
 
 
 def agreement_sign(
@@ -298,7 +307,7 @@ def agreement_sign(
             return AgreementAcceptance.objects.get(
                 organization=organization, csp_region=organization.csp_region, version=version
             ), False
-        _activate_enrollments(organization)
+        _activate_enrollments(organization, user, acceptance)
         audit_record(
             code="partnerhub.agreement.accepted",
             actor=user,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from partnerhub.core.regions import CspRegion
+from partnerhub.core.transitions import StatusTransitions
 
 CHANGE_WINDOW = timedelta(days=7)  # new-commerce rule: decrease or cancel within 7 days
 
@@ -126,7 +127,7 @@ class Customer(models.Model):
         return f"{self.contact_first_name} {self.contact_last_name}".strip()
 
 
-class CustomerRelationship(models.Model):
+class CustomerRelationship(StatusTransitions, models.Model):
     """A partner is a reseller of record for a customer. A provider's row names the indirect reseller the
     customer is associated with, if any; that reseller holds its own row. Removing keeps the row."""
 
@@ -138,6 +139,8 @@ class CustomerRelationship(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         REMOVED = "removed", _("Removed")
+
+    TRANSITIONS = {Status.ACTIVE: {Status.REMOVED}, Status.REMOVED: set()}
 
     partner = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="customer_relationships"
@@ -289,13 +292,20 @@ class Order(models.Model):
         return f"#{self.number} · {self.customer_id}"
 
 
-class Subscription(models.Model):
+class Subscription(StatusTransitions, models.Model):
     """A customer's subscription to an offer, sold by a provider or direct-bill partner."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # Cancelled within the change window (may_cancel), active or suspended.
+    TRANSITIONS = {
+        Status.ACTIVE: {Status.SUSPENDED, Status.CANCELLED},
+        Status.SUSPENDED: {Status.ACTIVE, Status.CANCELLED},
+        Status.CANCELLED: set(),
+    }
 
     public_id = models.UUIDField(_("subscription ID"), default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="subscriptions")
@@ -389,7 +399,7 @@ class OrderLine(models.Model):
 # --- exports ----------------------------------------------------------------------------------------------
 
 
-class ExportJob(models.Model):
+class ExportJob(StatusTransitions, models.Model):
     """A CSV export too large to stream within a request, written by a Celery task to storage.
 
     The file is complete or absent: the task writes it under a name of its own attempt and marks the job
@@ -407,6 +417,16 @@ class ExportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
+
+    # The worker claims and finishes a job with conditional UPDATEs (services/exports.py); the sweep hands
+    # a stalled running job to another attempt or fails it.
+    TRANSITIONS = {
+        Status.QUEUED: {Status.RUNNING},
+        Status.RUNNING: {Status.QUEUED, Status.DONE, Status.FAILED},
+        Status.DONE: {Status.EXPIRED},
+        Status.FAILED: set(),
+        Status.EXPIRED: set(),
+    }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")

@@ -12,6 +12,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.models import PostalAddress
+from partnerhub.core.transitions import StatusTransitions
 
 
 class EnrollmentError(ApplicationError):
@@ -72,7 +73,7 @@ class PartnerId(PostalAddress):
 # --- enrolment -----------------------------------------------------------------------------------
 
 
-class ProgramEnrollment(PostalAddress):
+class ProgramEnrollment(StatusTransitions, PostalAddress):
     """An organization's enrolment in one CSP program, with what it submitted.
 
     `status` is what Program info shows; the services keep it in step with the verification case
@@ -91,6 +92,21 @@ class ProgramEnrollment(PostalAddress):
         TRANSITIONED = "transitioned", _("Moved to indirect reseller")
 
     CLOSED_STATUSES = (Status.REJECTED, Status.LAPSED, Status.TRANSITIONED)
+    # The moves the services make (move_to): verification while not yet authorized; once authorized,
+    # the partner agreement (Active), suspension and reinstatement, a failed credit check and the move to
+    # indirect reseller, which may also end a suspended enrolment.
+    TRANSITIONS = {
+        Status.EMAIL_PENDING: {Status.PENDING_QUALIFICATION, Status.LAPSED},
+        Status.PENDING_QUALIFICATION: {Status.ACTION_NEEDED, Status.QUALIFIED, Status.REJECTED},
+        Status.ACTION_NEEDED: {Status.PENDING_QUALIFICATION, Status.REJECTED},
+        Status.QUALIFIED: {Status.ACTIVE, Status.SUSPENDED, Status.REJECTED, Status.TRANSITIONED},
+        Status.ACTIVE: {Status.SUSPENDED, Status.REJECTED, Status.TRANSITIONED},
+        Status.SUSPENDED: {Status.QUALIFIED, Status.ACTIVE, Status.REJECTED, Status.TRANSITIONED},
+        Status.REJECTED: set(),
+        Status.LAPSED: set(),
+        Status.TRANSITIONED: set(),
+    }
+    transition_error = EnrollmentError
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="enrollments")
     program = models.CharField(_("program"), max_length=32, choices=Program.choices)

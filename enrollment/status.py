@@ -51,6 +51,7 @@ HISTORY_LABELS = {
     "partnerhub.enrollment.transition_approved": _("Move to indirect reseller approved"),
     "partnerhub.enrollment.suspended": _("Enrolment suspended"),
     "partnerhub.enrollment.reinstated": _("Enrolment reinstated (suspension lifted)"),
+    "partnerhub.enrollment.activated": _("Enrolment active (partner agreement accepted)"),
     "partnerhub.verification.email_resent": _("Verification email sent again"),
     "partnerhub.verification.reminder_sent": _("Reminder sent to the primary contact"),
     "partnerhub.verification.email_verified": _("Email address verified"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partnerhub.core.regions import CspRegion
+from partnerhub.core.transitions import StatusTransitions
 
 
 class ProviderService(models.TextChoices):
@@ -20,13 +21,15 @@ class ProviderService(models.TextChoices):
     TECHNICAL_SUPPORT = "technical_support", _("Technical support")
 
 
-class ProviderListing(models.Model):
+class ProviderListing(StatusTransitions, models.Model):
     """An indirect provider's entry in the directory resellers browse. Created as a draft when the
     provider's enrolment is authorized; staff complete and publish it."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
+
+    TRANSITIONS = {Status.DRAFT: {Status.PUBLISHED}, Status.PUBLISHED: set()}
 
     organization = models.OneToOneField(
         "accounts.Organization", on_delete=models.CASCADE, related_name="provider_listing"
@@ -155,13 +158,15 @@ class PartnershipInvitation(models.Model):
         return self.status in (self.Status.SENT, self.Status.OPENED)
 
 
-class PartnerRelationship(models.Model):
+class PartnerRelationship(StatusTransitions, models.Model):
     """An indirect provider ↔ indirect reseller partnership. Removing it keeps the row (history);
     at most one active partnership per pair."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         REMOVED = "removed", _("Removed")
+
+    TRANSITIONS = {Status.ACTIVE: {Status.REMOVED}, Status.REMOVED: set()}
 
     provider = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="reseller_relationships"

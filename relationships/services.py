@@ -74,7 +74,7 @@ def provider_listing_publish(*, listing: ProviderListing, actor) -> ProviderList
             return listing
         if not (listing.display_name and listing.contact_email and listing.csp_regions):
             raise RelationshipsError(_("A listing needs a display name, a contact email and at least one CSP region."))
-        listing.status = ProviderListing.Status.PUBLISHED
+        listing.move_to(ProviderListing.Status.PUBLISHED)
         listing.published_at = timezone.now()
         listing.save(update_fields=["status", "published_at"])
         audit_record(
@@ -412,7 +412,7 @@ def partnership_remove(
         if acting_organization.pk not in (relationship.provider_id, relationship.reseller_id):
             raise RelationshipsError(_("This partnership isn't yours."), code="not_yours")
         _require_global_admin(actor, acting_organization)
-        relationship.status = PartnerRelationship.Status.REMOVED
+        relationship.move_to(PartnerRelationship.Status.REMOVED)
         relationship.removed_at = timezone.now()
         relationship.removed_by = actor
         relationship.save(update_fields=["status", "removed_at", "removed_by"])

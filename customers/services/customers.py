@@ -471,7 +471,7 @@ def customer_relationship_remove(*, relationship: CustomerRelationship, actor: U
                 code="active_subscriptions",
             )
         now = timezone.now()
-        relationship.status = CustomerRelationship.Status.REMOVED
+        relationship.move_to(CustomerRelationship.Status.REMOVED)
         relationship.removed_at = now
         relationship.delegated_admin = False
         relationship.save(update_fields=["status", "removed_at", "delegated_admin"])

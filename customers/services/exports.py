@@ -251,12 +251,13 @@ def export_jobs_sweep() -> dict[str, int]:
             status=ExportJob.Status.RUNNING, heartbeat_at__lt=stale
         ):
             if job.attempts < settings.EXPORT_MAX_ATTEMPTS:
-                job.status = ExportJob.Status.QUEUED
+                job.move_to(ExportJob.Status.QUEUED)
                 job.save(update_fields=["status"])
                 transaction.on_commit(lambda pk=job.pk: _enqueue(pk), robust=True)
                 requeued += 1
             else:
-                job.status, job.finished_at = ExportJob.Status.FAILED, now
+                job.move_to(ExportJob.Status.FAILED)
+                job.finished_at = now
                 job.error = _("The export was interrupted too many times. Start it again.")
                 job.save(update_fields=["status", "finished_at", "error"])
                 failed += 1

@@ -295,7 +295,7 @@ def subscription_cancel(*, subscription: Subscription, actor: User) -> Subscript
                 _("A subscription can be cancelled only within 7 days of purchase; that window closed on %(date)s.")
                 % {"date": _day(subscription.cancellable_until)}
             )
-        subscription.status = Subscription.Status.CANCELLED
+        subscription.move_to(Subscription.Status.CANCELLED)
         subscription.auto_renew = False
         subscription.cancelled_at = timezone.now()
         return _save(subscription, actor, "partnerhub.subscription.cancelled", ["status", "auto_renew", "cancelled_at"])
@@ -307,7 +307,7 @@ def subscription_suspend(*, subscription: Subscription, actor: User) -> Subscrip
         subscription = _lock(subscription)
         if subscription.status != Subscription.Status.ACTIVE:
             raise CustomersError(_("Only an active subscription can be suspended."))
-        subscription.status = Subscription.Status.SUSPENDED
+        subscription.move_to(Subscription.Status.SUSPENDED)
         subscription.auto_renew = False
         return _save(subscription, actor, "partnerhub.subscription.suspended", ["status", "auto_renew"])
 
@@ -317,7 +317,7 @@ def subscription_reactivate(*, subscription: Subscription, actor: User) -> Subsc
         subscription = _lock(subscription)
         if subscription.status != Subscription.Status.SUSPENDED:
             raise CustomersError(_("Only a suspended subscription can be reactivated."))
-        subscription.status = Subscription.Status.ACTIVE
+        subscription.move_to(Subscription.Status.ACTIVE)
         return _save(subscription, actor, "partnerhub.subscription.reactivated", ["status"])
 
 

@@ -112,17 +112,16 @@ def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool
         changed_fields=changed,
         submitted_details=details_snapshot(enrollment),
         submitted_at=now,
+        status=VerificationCase.Status.EMAIL_PENDING if start_at_email else VerificationCase.Status.IN_REVIEW,
     )
     token = None
     if start_at_email:
         token, case.email_token_hash = new_token()
-        case.status = VerificationCase.Status.EMAIL_PENDING
         case.step = Step.EMAIL
         case.remind_at = add_business_days(now, settings.CONTACT_REMINDER_BUSINESS_DAYS, organization.country.code)
         case.lapses_at = now + timedelta(days=settings.CONTACT_VERIFICATION_LAPSE_DAYS)
     else:
         # Only the business details changed: the email and employment checks still stand.
-        case.status = VerificationCase.Status.IN_REVIEW
         case.step = Step.BUSINESS
         case.email_status = case.employment_status = StepStatus.PASSED
         case.business_status = StepStatus.PENDING
@@ -174,14 +173,18 @@ def enrollment_submit(*, organization: Organization, actor, program: str, data: 
         with transaction.atomic():
             Organization.objects.select_for_update().get(pk=organization.pk)
             enrollment = ProgramEnrollment(
-                organization=organization, program=program, enrolled_by=actor, submitted_at=now, **fields
+                organization=organization,
+                program=program,
+                status=ProgramEnrollment.Status.EMAIL_PENDING,
+                enrolled_by=actor,
+                submitted_at=now,
+                **fields,
             )
             if program == Program.DIRECT_BILL:
                 enrollment.requirements_attested_at = now
                 enrollment.questionnaire = data.get("questionnaire", {})
                 enrollment.billing_anniversary_day = data.get("billing_anniversary_day")
                 enrollment.tax_id = data.get("tax_id", "").strip()
-            enrollment.status = ProgramEnrollment.Status.EMAIL_PENDING
             enrollment.save()
             case, token = _open_case(
                 enrollment=enrollment, kind=VerificationCase.Kind.ENROLLMENT, start_at_email=True, changed=[]
@@ -254,7 +257,7 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
         case.save()
         enrollment = case.enrollment
         if not case.is_recheck:  # a re-check runs beside the program status
-            enrollment.status = ProgramEnrollment.Status.PENDING_QUALIFICATION
+            enrollment.move_to(ProgramEnrollment.Status.PENDING_QUALIFICATION)
             enrollment.save(update_fields=["status"])
         audit_record(
             code="partnerhub.verification.email_verified",

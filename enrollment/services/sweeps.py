@@ -71,7 +71,7 @@ def sweep_lapse_unverified_cases() -> list[int]:
         case.save()
         enrollment = case.enrollment
         if not case.is_recheck:
-            enrollment.status = ProgramEnrollment.Status.LAPSED
+            enrollment.move_to(ProgramEnrollment.Status.LAPSED)
             enrollment.closed_at = now
             enrollment.save(update_fields=["status", "closed_at"])
         elif enrollment.status != ProgramEnrollment.Status.SUSPENDED:

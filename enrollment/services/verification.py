@@ -109,7 +109,7 @@ def _authorize(case: VerificationCase, reviewer, now) -> None:
         )
         return
     enrollment.authorized_at = enrollment.authorized_at or now
-    enrollment.status = ProgramEnrollment.Status.QUALIFIED
+    enrollment.move_to(ProgramEnrollment.Status.QUALIFIED)
     update = ["status", "authorized_at"]
     if enrollment.program == Program.DIRECT_BILL and not enrollment.credit_check_status:
         enrollment.credit_check_status = CreditCheck.PENDING
@@ -171,7 +171,7 @@ def case_approve_step(*, case: VerificationCase, reviewer) -> VerificationCase:
 def _close_enrollment_rejected(case: VerificationCase, reviewer, now) -> None:
     enrollment = case.enrollment
     if not case.is_recheck:
-        enrollment.status = ProgramEnrollment.Status.REJECTED
+        enrollment.move_to(ProgramEnrollment.Status.REJECTED)
         enrollment.closed_at = now
         enrollment.save(update_fields=["status", "closed_at"])
     elif enrollment.status != ProgramEnrollment.Status.SUSPENDED:
@@ -265,7 +265,7 @@ def case_reject_step(
         case.reviewer = case.reviewer or reviewer
         case.save()
         if not case.is_recheck:  # a re-check leaves the program status alone while the partner answers
-            case.enrollment.status = ProgramEnrollment.Status.ACTION_NEEDED
+            case.enrollment.move_to(ProgramEnrollment.Status.ACTION_NEEDED)
             case.enrollment.save(update_fields=["status"])
         audit_record(
             code="partnerhub.verification.step_rejected",
@@ -400,7 +400,7 @@ def case_submit_document(
             document.file.delete(save=False)
             raise
         if not case.is_recheck:
-            case.enrollment.status = ProgramEnrollment.Status.PENDING_QUALIFICATION
+            case.enrollment.move_to(ProgramEnrollment.Status.PENDING_QUALIFICATION)
             case.enrollment.save(update_fields=["status"])
         audit_record(
             code="partnerhub.verification.document_submitted",
@@ -443,7 +443,7 @@ def enrollment_record_credit_check(
         enrollment.credit_check_decided_at = now
         update = ["credit_check_status", "credit_check_decided_at"]
         if not passed:
-            enrollment.status = ProgramEnrollment.Status.REJECTED
+            enrollment.move_to(ProgramEnrollment.Status.REJECTED)
             enrollment.closed_at = now
             update += ["status", "closed_at"]
         enrollment.save(update_fields=update)
@@ -507,7 +507,7 @@ def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer) ->
             authorized_at=now,
             **{key: value for key, value in copied.items() if key not in ("support_plan", "support_plan_purchased_at")},
         )
-        enrollment.status = ProgramEnrollment.Status.TRANSITIONED
+        enrollment.move_to(ProgramEnrollment.Status.TRANSITIONED)
         enrollment.closed_at = now
         enrollment.save(update_fields=["status", "closed_at"])
         audit_record(
@@ -572,7 +572,7 @@ def enrollment_mark_suspended(
     the caller sends the notice, which differs per cause.
     """
     enrollment.suspended_from = enrollment.status
-    enrollment.status = ProgramEnrollment.Status.SUSPENDED
+    enrollment.move_to(ProgramEnrollment.Status.SUSPENDED)
     enrollment.suspended_at = now
     enrollment.suspension_reason = reason
     enrollment.suspension_case = case
@@ -601,7 +601,7 @@ def _reinstate(enrollment: ProgramEnrollment, actor, *, case: VerificationCase |
         )
     associated = PartnerId.objects.filter(organization=enrollment.organization, csp_associated=True).exists()
     was_active = enrollment.suspended_from == ProgramEnrollment.Status.ACTIVE
-    enrollment.status = (
+    enrollment.move_to(
         ProgramEnrollment.Status.ACTIVE if associated and was_active else ProgramEnrollment.Status.QUALIFIED
     )
     reason = enrollment.suspension_reason

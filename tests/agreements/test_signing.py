@@ -53,6 +53,27 @@ def test_a_qualified_global_admin_signs_and_the_program_becomes_active(signing_c
     )
 
 
+def test_signing_activates_each_qualified_enrolment_through_its_transition_with_an_audit_row(
+    signing_client, qualified, admin_member
+):
+    from partnerhub.core.models import AuditEvent
+
+    signing_client.post("/settings/agreements/partner-agreement/", SIGN)
+
+    enrollment = ProgramEnrollment.objects.get()
+    acceptance = AgreementAcceptance.objects.get()
+    event = AuditEvent.objects.get(code="partnerhub.enrollment.activated")
+    assert enrollment.status == ProgramEnrollment.Status.ACTIVE
+    assert (event.object_type, event.object_id, event.organization_id) == (
+        "enrollment.programenrollment",
+        str(enrollment.pk),
+        enrollment.organization_id,
+    )
+    assert (event.actor, event.data) == (admin_member.user, {"acceptance": acceptance.pk})
+    legal = signing_client.get("/settings/legal/").content.decode()
+    assert "Enrolment active (partner agreement accepted)" in legal
+
+
 def test_signing_refused_before_verification(signing_client, admin_member, staff, mpa):
     from enrollment import services as enrollment_services
     from tests.enrollment.conftest import ENROLLMENT_DATA

@@ -1,4 +1,5 @@
-"""PostgreSQL row-level security, the second layer (partnerhub/core/rls.py, core migrations 0002 and 0004).
+"""PostgreSQL row-level security, the second layer (partnerhub/core/rls.py, core migrations 0002 and 0004, and
+each app's `00NN_row_level_security` migration written with partnerhub/core/rls_migrations.py).
 
 The classification gate fails on any table of the schema that TABLE_CLASSES does not name, and on a named one
 whose catalogue state does not match its class; the rest shows what the policies and the signed bypass do
@@ -24,7 +25,7 @@ from tests.factories import OrganizationFactory
 CHILD_TABLES = {"customers_orderline"}
 
 TENANT, USER, CATALOGUE, PLATFORM = "tenant", "user", "catalogue", "platform"
-_T = (TENANT, "an organization's rows: per-command policies (core 0004), reads may follow relationships")
+_T = (TENANT, "an organization's rows: per-command policies (its app's migration), reads may follow relationships")
 # Every table of the schema, with its class and why. tenant: forced RLS and a policy for each of SELECT,
 # INSERT, UPDATE and DELETE (no FOR ALL). user: identity rows, forced RLS (the accounts migration of issue
 # 15's identity work). catalogue: global reference data, readable by the app's role, naming no organization
@@ -166,6 +167,50 @@ def test_identity_tables_have_forced_row_level_security():
         if kind == USER and table in state
     }  # noqa: E501
     assert {table: why for table, why in wrong.items() if why} == {}
+
+
+def test_every_tenant_table_declares_its_policies_in_its_own_apps_migrations():
+    """A tenant table's policies are declared with rls_migrations.TenantPolicies by the app that owns the table
+    (core keeps its own tables and django_admin_log), and nothing else is declared a tenant table; the identity
+    tables' (allauth's, mfa's and the sessions' included) with CommandPolicies by accounts."""
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    from partnerhub.core.rls_migrations import CommandPolicies, PlatformOnly, TenantPolicies
+
+    owner = {model._meta.db_table: model._meta.app_label for model in apps.get_models(include_auto_created=True)}
+    declared: dict[str, set[str]] = {}
+    identity: dict[str, set[str]] = {}
+    for (app_label, _), migration in MigrationLoader(None, ignore_no_migrations=True).disk_migrations.items():
+        for operation in migration.operations:
+            if isinstance(operation, TenantPolicies):
+                declared.setdefault(operation.table, set()).add(app_label)
+            elif isinstance(operation, CommandPolicies):
+                identity.setdefault(operation.table, set()).add(app_label)
+            elif isinstance(operation, PlatformOnly):
+                assert TABLE_CLASSES[operation.table][0] == PLATFORM
+    tenant_tables = {table for table, (kind, _) in TABLE_CLASSES.items() if kind == TENANT}
+    identity_tables = {table for table, (kind, _) in TABLE_CLASSES.items() if kind == USER}
+
+    assert set(declared) == tenant_tables
+    assert {table: apps_ for table, apps_ in declared.items() if apps_ != {owner[table]}} == {}
+    assert identity == dict.fromkeys(identity_tables, {"accounts"})
+
+
+def test_the_migration_helper_writes_per_command_policies_and_never_writes_through_a_relationship():
+    from partnerhub.core.rls_migrations import TenantPolicies
+
+    read = "organization_id = (SELECT partnerhub_org()) OR partnerhub_related(organization_id)"
+    operation = TenantPolicies("t", read=read, write="organization_id = (SELECT partnerhub_org())")
+    sql = operation.forwards_sql(lambda name: name)
+
+    assert f"FOR SELECT USING ((SELECT partnerhub_bypass()) OR ({read}))" in sql
+    assert all(f"CREATE POLICY tenant_{c.lower()} ON t FOR {c}" in sql for c in ("INSERT", "UPDATE", "DELETE"))
+    assert all(f"DROP POLICY IF EXISTS {name} ON t;" in sql for name in ("tenant_isolation", "tenant_read"))
+    assert sql.count("partnerhub_related") == 1  # in the read policy only
+    assert "DISABLE ROW LEVEL SECURITY" in operation.backwards_sql(lambda name: name)
+    with pytest.raises(ValueError, match="related organizations read, never write"):
+        TenantPolicies("t", read="true", write="true", update=("true", "partnerhub_related(organization_id)"))
 
 
 @pytest.mark.django_db

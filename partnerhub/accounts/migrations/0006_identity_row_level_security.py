@@ -23,10 +23,7 @@ organization checked against the user's seat, T = the invitation link being open
 from django.conf import settings
 from django.db import migrations
 
-A = "(SELECT partnerhub_org())"
-U = "(SELECT partnerhub_user())"
-T = "(SELECT partnerhub_token())"
-S = "(SELECT partnerhub_bypass())"
+from partnerhub.core.rls_migrations import A, CommandPolicies, U
 
 OWN_USER = f"user_id = {U}"
 
@@ -61,21 +58,6 @@ POLICIES = {
     "accounts_user_user_permissions": {"SELECT": (OWN_USER, None)},
     "django_session": {},
 }
-COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
-
-
-def _policy_sql(quote, table: str, command: str, rule: tuple[str | None, str | None] | None) -> str:
-    using, check = rule or (None, None)
-    using = f"{S} OR {using}" if using else S
-    check = f"{S} OR {check}" if check else S
-    name = quote(f"identity_{command.lower()}")
-    clauses = {
-        "SELECT": f"USING ({using})",
-        "DELETE": f"USING ({using})",
-        "INSERT": f"WITH CHECK ({check})",
-        "UPDATE": f"USING ({using}) WITH CHECK ({check})",
-    }[command]
-    return f"DROP POLICY IF EXISTS {name} ON {quote(table)}; CREATE POLICY {name} ON {quote(table)} FOR {command} {clauses};"
 
 
 def _functions(schema: str) -> str:
@@ -191,30 +173,19 @@ def forwards(apps, schema_editor):
         schema = cursor.fetchone()[0]
     schema_editor.execute(_functions(quote(schema)))
     for function in SESSION_FUNCTIONS:
-        schema_editor.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC; GRANT EXECUTE ON FUNCTION {function} TO {role};")
+        schema_editor.execute(
+            f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC; GRANT EXECUTE ON FUNCTION {function} TO {role};"
+        )
     schema_editor.execute(
         f"GRANT EXECUTE ON FUNCTION partnerhub_visible_users() TO {role};"
         f" GRANT EXECUTE ON FUNCTION partnerhub_visible_organizations() TO {role};"
         f" REVOKE ALL ON TABLE django_session FROM {role};"
     )
-    for table, rules in POLICIES.items():
-        statements = [
-            f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY;",
-            f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY;",
-        ]
-        statements += [_policy_sql(quote, table, command, rules.get(command)) for command in COMMANDS]
-        schema_editor.execute("\n".join(statements))
 
 
 def backwards(apps, schema_editor):
     quote = schema_editor.quote_name
     role = quote(settings.DATABASE_APP_ROLE)
-    for table in POLICIES:
-        drops = " ".join(f"DROP POLICY IF EXISTS {quote(f'identity_{c.lower()}')} ON {quote(table)};" for c in COMMANDS)
-        schema_editor.execute(
-            f"{drops} ALTER TABLE {quote(table)} NO FORCE ROW LEVEL SECURITY;"
-            f" ALTER TABLE {quote(table)} DISABLE ROW LEVEL SECURITY;"
-        )
     schema_editor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE django_session TO {role};")
     functions = (
         *SESSION_FUNCTIONS,
@@ -234,8 +205,13 @@ class Migration(migrations.Migration):
         ("mfa", "0003_authenticator_type_uniq"),
         ("sessions", "0001_initial"),
         ("admin", "0003_logentry_add_action_flag_choices"),
+        # the functions and accounts_organization's policy read these apps' tables
         ("enrollment", "0002_global_partner_ids"),
         ("relationships", "0002_partnerships"),
+        ("customers", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [
+        migrations.RunPython(forwards, backwards, elidable=False),
+        *(CommandPolicies(table, prefix="identity", rules=rules) for table, rules in POLICIES.items()),
+    ]

@@ -1,5 +1,12 @@
 # ruff: noqa: S608, E501 - SQL built from this file's own constants; policies read best on one line
-"""Row-level security on every tenant table (partnerhub/core/rls.py explains the context).
+"""Row-level security: the app's role and the functions every policy calls (partnerhub/core/rls.py explains the
+context). Each app declares its own tables' policies in its `00NN_row_level_security` migration, with the
+operations of partnerhub/core/rls_migrations.py (issue 16; databases migrated before that got the same
+policies here and in 0004, and the apps' migrations re-declare them unchanged).
+
+`partnerhub_related()` reads relationships' and customers' tables, which need not exist yet: its body is
+resolved when it is first called (`check_function_bodies` off, as pg_restore creates functions), which is
+after the apps' migrations, whose policies call it.
 
 Runs as the owner of the tables (`DATABASE_OWNER_URL`), who must be a superuser or have BYPASSRLS: the
 acting-organization check reads memberships as the owner. It creates the app's role (`DATABASE_APP_ROLE`,
@@ -10,64 +17,9 @@ it first, with a password) when it is missing, and grants it the data, never the
 from django.conf import settings
 from django.db import migrations
 
-# (the organization) = the acting organization, checked against the user's seat; U = the signed-in user;
-# T = the invitation link being opened; S = a platform bypass. Each is read once per statement (InitPlan).
-A = "(SELECT partnerhub_org())"
-U = "(SELECT partnerhub_user())"
-T = "(SELECT partnerhub_token())"
-S = "(SELECT partnerhub_bypass())"
-
-POLICIES = {
-    "core_auditevent": f"organization_id = {A}",
-    "core_outboundemail": f"organization_id = {A}",
-    "core_notification": f"user_id = {U} OR organization_id = {A}",
-    # Another organization's people are visible once related: its admins are told of a shared step.
-    "accounts_membership": f"user_id = {U} OR organization_id = {A} OR partnerhub_related(organization_id)",
-    "accounts_userinvitation": f"organization_id = {A} OR token_hash = {T}",
-    # Related organizations see each other's partner IDs and program enrolments (eligibility, region).
-    "enrollment_partnerid": f"organization_id = {A} OR partnerhub_related(organization_id)",
-    "enrollment_programenrollment": (
-        f"organization_id = {A} OR partnerhub_related(organization_id)"
-        f" OR EXISTS (SELECT 1 FROM enrollment_verificationcase c"
-        f" WHERE c.enrollment_id = enrollment_programenrollment.id AND c.email_token_hash = {T})"
-    ),
-    "enrollment_verificationcase": f"organization_id = {A} OR email_token_hash = {T}",
-    "enrollment_verificationdocument": f"organization_id = {A}",
-    "agreements_agreementacceptance": f"organization_id = {A} OR partnerhub_related(organization_id)",
-    "agreements_signaturerequest": f"organization_id = {A}",
-    "agreements_customeragreementacceptance": f"{A} IN (customer_id, partner_id)",
-    "relationships_providerlisting": (
-        f"organization_id = {A} OR status = 'published' OR partnerhub_related(organization_id)"
-    ),
-    "relationships_listingchangerequest": f"organization_id = {A}",
-    "relationships_partnershipinvitation": f"{A} IN (provider_id, reseller_id) OR token_hash = {T}",
-    "relationships_partnerrelationship": (
-        f"{A} IN (provider_id, reseller_id)"
-        # a customer opening a three-party link sees that the reseller and its provider are partners.
-        " OR EXISTS (SELECT 1 FROM customers_customerinvitation i WHERE i.token_hash = "
-        f"{T} AND i.partner_id = relationships_partnerrelationship.provider_id"
-        " AND i.reseller_id = relationships_partnerrelationship.reseller_id)"
-    ),
-    "customers_customer": (
-        f"organization_id = {A} OR created_by_partner_id = {A}"
-        " OR EXISTS (SELECT 1 FROM customers_customerrelationship r"
-        f" WHERE r.customer_id = customers_customer.organization_id AND {A} IN (r.partner_id, r.reseller_id))"
-    ),
-    "customers_customerrelationship": f"{A} IN (partner_id, customer_id, reseller_id)",
-    "customers_customerinvitation": f"{A} IN (partner_id, reseller_id, sent_by_id, customer_id) OR token_hash = {T}",
-    # An order is also visible through its subscriptions (the reseller of a subscription sees its order).
-    "customers_order": (
-        f"{A} IN (partner_id, customer_id)"
-        " OR EXISTS (SELECT 1 FROM customers_subscription s WHERE s.order_id = customers_order.id)"
-    ),
-    "customers_subscription": f"{A} IN (customer_id, partner_id, reseller_id, support_contact_id)",
-    # Order lines belong to their order: visible when the order is.
-    "customers_orderline": "EXISTS (SELECT 1 FROM customers_order o WHERE o.id = customers_orderline.order_id)",
-}
-
-
 def _functions(schema: str) -> str:
     return f"""
+    SET LOCAL check_function_bodies = off;
     CREATE OR REPLACE FUNCTION partnerhub_user() RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE
         AS $$ SELECT NULLIF(current_setting('partnerhub.user_id', true), '')::bigint $$;
     CREATE OR REPLACE FUNCTION partnerhub_token() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
@@ -107,6 +59,7 @@ def _functions(schema: str) -> str:
             )
         $$;
     REVOKE ALL ON FUNCTION partnerhub_related(bigint) FROM PUBLIC;
+    SET LOCAL check_function_bodies = on;
     """
 
 
@@ -143,26 +96,9 @@ def forwards(apps, schema_editor):
         GRANT EXECUTE ON FUNCTION partnerhub_related(bigint) TO {quote(role)};
     """  # fmt: skip
     schema_editor.execute(grants)
-    for table, condition in POLICIES.items():
-        using = f"{S} OR {condition}"
-        schema_editor.execute(
-            f"""
-            ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY;
-            ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY;
-            DROP POLICY IF EXISTS tenant_isolation ON {quote(table)};
-            CREATE POLICY tenant_isolation ON {quote(table)} USING ({using}) WITH CHECK ({using});
-            """
-        )
 
 
 def backwards(apps, schema_editor):
-    quote = schema_editor.quote_name
-    for table in POLICIES:
-        schema_editor.execute(
-            f"DROP POLICY IF EXISTS tenant_isolation ON {quote(table)};"
-            f" ALTER TABLE {quote(table)} NO FORCE ROW LEVEL SECURITY;"
-            f" ALTER TABLE {quote(table)} DISABLE ROW LEVEL SECURITY;"
-        )
     schema_editor.execute(
         "DROP FUNCTION IF EXISTS partnerhub_related(bigint); DROP FUNCTION IF EXISTS partnerhub_org(); DROP FUNCTION IF EXISTS partnerhub_user();"
         " DROP FUNCTION IF EXISTS partnerhub_token(); DROP FUNCTION IF EXISTS partnerhub_bypass();"
@@ -170,13 +106,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("core", "0001_initial"),
-        ("accounts", "0003_user_unread_notifications"),
-        ("enrollment", "0002_global_partner_ids"),
-        ("agreements", "0002_customeragreementacceptance"),
-        ("relationships", "0002_partnerships"),
-        ("customers", "0001_initial"),
-    ]
+    # partnerhub_org() reads accounts' memberships (core 0001 depends on accounts 0001).
+    dependencies = [("core", "0001_initial")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
