@@ -39,7 +39,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: pagination.COUNT_CAP + 1].count()
+        return self.object_list[: pagination.COUNT_CAP + 1].count()  # type: ignore[attr-defined]  # a QuerySet
 
     @property
     def capped(self) -> bool:
@@ -56,7 +56,7 @@ class CappedPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        page = self._get_page(rows[: self.per_page], number, self)
+        page = self._get_page(rows[: self.per_page], number, self)  # type: ignore[attr-defined]  # not in the stubs
         page.has_following = len(rows) > self.per_page
         return page
 

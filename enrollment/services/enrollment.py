@@ -82,7 +82,8 @@ def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict
     }
     if enrollment.registration_number:
         checks["registration_number_format_ok"] = registration_format_ok(
-            organization.country.code, enrollment.registration_number
+            organization.country.code,  # type: ignore[attr-defined]
+            enrollment.registration_number,
         )
     return checks
 
@@ -93,7 +94,7 @@ SNAPSHOT_FIELDS = (*LEGAL_FIELDS, *CONTACT_FIELDS, *SUPPORT_FIELDS)
 def details_snapshot(enrollment: ProgramEnrollment) -> dict:
     """The details a case is opened on, as plain JSON: what staff decide on, kept as it was."""
     snapshot = {key: str(getattr(enrollment, key) or "") for key in SNAPSHOT_FIELDS}
-    snapshot["country"] = enrollment.organization.country.code
+    snapshot["country"] = enrollment.organization.country.code  # type: ignore[attr-defined]
     return snapshot
 
 
@@ -118,7 +119,7 @@ def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool
         token, case.email_token_hash = new_token()
         case.status = VerificationCase.Status.EMAIL_PENDING
         case.step = Step.EMAIL
-        case.remind_at = add_business_days(now, settings.CONTACT_REMINDER_BUSINESS_DAYS, organization.country.code)
+        case.remind_at = add_business_days(now, settings.CONTACT_REMINDER_BUSINESS_DAYS, organization.country.code)  # type: ignore[attr-defined]
         case.lapses_at = now + timedelta(days=settings.CONTACT_VERIFICATION_LAPSE_DAYS)
     else:
         # Only the business details changed: the email and employment checks still stand.
@@ -126,7 +127,7 @@ def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool
         case.step = Step.BUSINESS
         case.email_status = case.employment_status = StepStatus.PASSED
         case.business_status = StepStatus.PENDING
-        case.sla_due_at = add_business_days(now, settings.VERIFICATION_SLA_BUSINESS_DAYS, organization.country.code)
+        case.sla_due_at = add_business_days(now, settings.VERIFICATION_SLA_BUSINESS_DAYS, organization.country.code)  # type: ignore[attr-defined]
     case.save()
     return case, token
 
@@ -249,7 +250,9 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
         case.employment_status = StepStatus.PENDING
         case.email_token_hash = None  # single use
         case.sla_due_at = add_business_days(
-            now, settings.VERIFICATION_SLA_BUSINESS_DAYS, case.organization.country.code
+            now,
+            settings.VERIFICATION_SLA_BUSINESS_DAYS,
+            case.organization.country.code,  # type: ignore[attr-defined]
         )
         case.save()
         enrollment = case.enrollment
@@ -286,7 +289,7 @@ def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, dat
     business details re-runs the business check. The country is never part of it: a CSP account's
     country decides its currency and region and cannot change.
     """
-    if "country" in data and data["country"] != enrollment.organization.country.code:
+    if "country" in data and data["country"] != enrollment.organization.country.code:  # type: ignore[attr-defined]
         raise EnrollmentError(
             _(
                 "The country/region of a CSP account can't change: it fixes your billing currency and CSP region. "

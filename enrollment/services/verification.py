@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -114,13 +115,15 @@ def _authorize(case: VerificationCase, reviewer, now) -> None:
     if enrollment.program == Program.DIRECT_BILL and not enrollment.credit_check_status:
         enrollment.credit_check_status = CreditCheck.PENDING
         enrollment.credit_check_due_at = add_business_days(
-            now, settings.CREDIT_CHECK_SLA_BUSINESS_DAYS, enrollment.organization.country.code
+            now,
+            settings.CREDIT_CHECK_SLA_BUSINESS_DAYS,
+            enrollment.organization.country.code,  # type: ignore[attr-defined]
         )
         update += ["credit_check_status", "credit_check_due_at"]
     enrollment.save(update_fields=update)
     audit_record(code="partnerhub.verification.authorized", actor=reviewer, organization=case.organization, target=case)
     enrollment_authorized.send(sender=ProgramEnrollment, enrollment=enrollment)
-    paragraphs = [
+    paragraphs: list[str | Promise] = [
         gettext_lazy("Good news: %(organization)s has been verified for the %(program)s program.")
         % {"organization": enrollment.organization.legal_name, "program": enrollment.get_program_display()},
     ]
@@ -392,7 +395,9 @@ def case_submit_document(
             case.action_needed_at = None
             case.closes_at = None
             case.sla_due_at = add_business_days(
-                now, settings.VERIFICATION_SLA_BUSINESS_DAYS, case.organization.country.code
+                now,
+                settings.VERIFICATION_SLA_BUSINESS_DAYS,
+                case.organization.country.code,  # type: ignore[attr-defined]
             )
             case.overdue_at = None
             case.save()
