@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partnerhub.accounts.models import Organization, new_token
+from partnerhub.accounts.models import Organization, User, new_token
 from partnerhub.accounts.webmail import email_domain, is_role_address, is_webmail
 from partnerhub.core import rls
 from partnerhub.core.business_days import add_business_days
@@ -57,21 +58,21 @@ def check_contact_email(email: str) -> None:
         )
 
 
-def check_registration_number(country, number: str) -> None:
+def check_registration_number(country: str, number: str) -> None:
     if registration_required(country) and not number.strip():
         raise EnrollmentError(
-            _("A company registration number is required for companies in %(country)s.") % {"country": country.name},
+            _("A company registration number is required for companies in %(country)s.") % {"country": country.name},  # type: ignore[attr-defined]
             field="registration_number",
         )
     if not registration_required(country) and number.strip():
         raise EnrollmentError(
             _("Leave the registration number empty: it isn't used for companies in %(country)s.")
-            % {"country": country.name},
+            % {"country": country.name},  # type: ignore[attr-defined]
             field="registration_number",
         )
 
 
-def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict:
+def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict[str, Any]:
     """What staff see before they look: automatic checks on the submitted data."""
     domain = email_domain(enrollment.contact_email)
     checks = {
@@ -91,14 +92,28 @@ def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict
 SNAPSHOT_FIELDS = (*LEGAL_FIELDS, *CONTACT_FIELDS, *SUPPORT_FIELDS)
 
 
-def details_snapshot(enrollment: ProgramEnrollment) -> dict:
+def details_snapshot(enrollment: ProgramEnrollment) -> dict[str, Any]:
     """The details a case is opened on, as plain JSON: what staff decide on, kept as it was."""
     snapshot = {key: str(getattr(enrollment, key) or "") for key in SNAPSHOT_FIELDS}
     snapshot["country"] = enrollment.organization.country.code  # type: ignore[attr-defined]
     return snapshot
 
 
-def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool, changed: list[str]) -> tuple:
+@overload
+def _open_case(
+    *, enrollment: ProgramEnrollment, kind: str, start_at_email: Literal[True], changed: list[str]
+) -> tuple[VerificationCase, str]: ...
+
+
+@overload
+def _open_case(
+    *, enrollment: ProgramEnrollment, kind: str, start_at_email: bool, changed: list[str]
+) -> tuple[VerificationCase, str | None]: ...
+
+
+def _open_case(
+    *, enrollment: ProgramEnrollment, kind: str, start_at_email: bool, changed: list[str]
+) -> tuple[VerificationCase, str | None]:
     """Create the enrolment's open verification case; returns (case, email token or None)."""
     organization = enrollment.organization
     now = timezone.now()
@@ -133,7 +148,7 @@ def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool
 
 
 def _verification_link(token: str) -> str:
-    return settings.SITE_URL + reverse("enrollment:contact-verify", args=[token])
+    return str(settings.SITE_URL) + reverse("enrollment:contact-verify", args=[token])
 
 
 def _send_contact_verification(enrollment: ProgramEnrollment, token: str, *, reminder: bool = False) -> None:
@@ -158,7 +173,9 @@ def _send_contact_verification(enrollment: ProgramEnrollment, token: str, *, rem
     )
 
 
-def enrollment_submit(*, organization: Organization, actor, program: str, data: dict) -> ProgramEnrollment:
+def enrollment_submit(
+    *, organization: Organization, actor: User, program: str, data: dict[str, Any]
+) -> ProgramEnrollment:
     """ "Enroll now": record the enrolment, open its verification case and email the primary contact."""
     if program not in Program.values:
         raise EnrollmentError(_("Choose a program."), field="program")
@@ -210,7 +227,7 @@ def _open_case_for(enrollment: ProgramEnrollment) -> VerificationCase:
     return case
 
 
-def contact_email_resend(*, enrollment: ProgramEnrollment, actor) -> VerificationCase:
+def contact_email_resend(*, enrollment: ProgramEnrollment, actor: User) -> VerificationCase:
     """ "Resend verification email": a new link (the old one stops working)."""
     with transaction.atomic():
         case = VerificationCase.objects.select_for_update(of=("self",)).get(pk=_open_case_for(enrollment).pk)
@@ -278,7 +295,9 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
     return case
 
 
-def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, data: dict) -> VerificationCase | None:
+def enrollment_update_legal_details(
+    *, enrollment: ProgramEnrollment, actor: User, data: dict[str, Any]
+) -> VerificationCase | None:
     """Change the legal profile or primary contact; what changed is verified again in a new case.
 
     The new case is a re-check that runs beside the program status: an Active partner stays Active
@@ -357,7 +376,7 @@ def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, dat
     return case
 
 
-def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor, plan: str) -> ProgramEnrollment:
+def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor: User, plan: str) -> ProgramEnrollment:
     """Record a direct-bill partner's support plan purchase; only after the credit check passed."""
     if plan not in SupportPlan.values:
         raise EnrollmentError(_("Choose a support plan."), field="plan")
@@ -385,7 +404,7 @@ def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor, pl
     return enrollment
 
 
-def enrollment_request_transition(*, enrollment: ProgramEnrollment, actor) -> ProgramEnrollment:
+def enrollment_request_transition(*, enrollment: ProgramEnrollment, actor: User) -> ProgramEnrollment:
     """A direct-bill partner asks to become an indirect reseller on the same account."""
     with transaction.atomic():
         enrollment = ProgramEnrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
