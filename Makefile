@@ -33,10 +33,12 @@ run: install
 test: install
 	$(EMBEDDED) python -m pytest
 
+## lint: ruff (rules and formatting), no model change without its migration, mypy with django-stubs (CI runs it before test)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(EMBEDDED) python manage.py makemigrations --check --dry-run
+	$(BIN)/mypy
 
 fmt: install
 	$(BIN)/ruff check --fix .

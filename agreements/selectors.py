@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -18,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import BaseExpression
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -86,7 +89,7 @@ def reacceptance_pending(
     return current if current.requires_reacceptance else None
 
 
-def deadline_display(moment) -> str:
+def deadline_display(moment: datetime | None) -> str:
     """An acceptance deadline as people read it: the localized date and time, in UTC like every time here."""
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT") + " UTC"
 
@@ -134,8 +137,8 @@ class AgreementStanding:
             return _("%(name)s hasn't accepted the partner agreement for its CSP region.") % {"name": name}
         values = {
             "name": name,
-            "version": self.pending.version,
-            "deadline": deadline_display(self.pending.acceptance_deadline),
+            "version": self.pending.version,  # type: ignore[union-attr]  # set when the code is VERSION_OVERDUE
+            "deadline": deadline_display(self.pending.acceptance_deadline),  # type: ignore[union-attr]  # set when the code is VERSION_OVERDUE
         }
         if own:
             return (
@@ -154,7 +157,7 @@ class AgreementStanding:
         )
 
 
-def agreement_standing(*, organization: Organization, now=None) -> AgreementStanding:
+def agreement_standing(*, organization: Organization, now: datetime | None = None) -> AgreementStanding:
     """Has the organization accepted the partner agreement in force for its CSP region?
 
     Accepted once, it stays in force, except when a newer version requires re-acceptance and its deadline
@@ -167,13 +170,15 @@ def agreement_standing(*, organization: Organization, now=None) -> AgreementStan
     return AgreementStanding(organization, latest, pending, VERSION_OVERDUE if overdue else "")
 
 
-def agreement_in_force_q(*, now=None) -> Q:
+def agreement_in_force_q(*, now: datetime | None = None) -> Q:
     """The same rule as agreement_standing, as a filter on Organization (for lists such as the resellers a
     provider may name): an acceptance for its region, and of the current version once its deadline passed."""
     return _in_force_q(current_version(), now)
 
 
-def _in_force_q(current: AgreementVersion | None, now, accepted: QuerySet | None = None) -> Q:
+def _in_force_q(
+    current: AgreementVersion | None, now: datetime | None, accepted: QuerySet[AgreementAcceptance] | None = None
+) -> Q:
     """The rule itself, over `accepted` (the organization's acceptances for its region; by default those of
     the Organization the filter runs on)."""
     if accepted is None:
@@ -184,7 +189,7 @@ def _in_force_q(current: AgreementVersion | None, now, accepted: QuerySet | None
     return condition
 
 
-def agreement_standing_annotations(*, organization: str, now=None) -> dict[str, Expression]:
+def agreement_standing_annotations(*, organization: str, now: datetime | None = None) -> dict[str, BaseExpression]:
     """agreement_standing for every row of a list, as annotations: one query (the version in force) whatever
     the rows. `organization` is the path from the listed model to the organization ("reseller").
 
@@ -198,7 +203,8 @@ def agreement_standing_annotations(*, organization: str, now=None) -> dict[str, 
     # The rule over this row's own acceptances: no subquery over organizations, so each EXISTS is an index
     # probe on (organization, region) rather than a read of the whole acceptance index.
     in_force = ExpressionWrapper(_in_force_q(current, now, accepted), output_field=BooleanField())
-    version, deadline = Value(None, output_field=CharField()), Value(None, output_field=DateTimeField())
+    version: Expression = Value(None, output_field=CharField())
+    deadline: Expression = Value(None, output_field=DateTimeField())
     if current is not None and current.requires_reacceptance:
         pending = Q(Exists(accepted)) & ~Q(Exists(accepted.filter(version=current)))
         version = Case(When(pending, then=Value(current.version)), default=version, output_field=CharField())
@@ -266,12 +272,12 @@ def _agreement_reason(standing: AgreementStanding, number: str) -> str:
         "%(deadline)s: it can't be named as reseller until its Global admin accepts it."
     ) % {
         "number": number,
-        "version": standing.pending.version,
-        "deadline": deadline_display(standing.pending.acceptance_deadline),
+        "version": standing.pending.version,  # type: ignore[union-attr]  # set when the code is VERSION_OVERDUE
+        "deadline": deadline_display(standing.pending.acceptance_deadline),  # type: ignore[union-attr]  # set when the code is VERSION_OVERDUE
     }
 
 
-def may_look_up_partner_ids(organization) -> bool:
+def may_look_up_partner_ids(organization: Organization) -> bool:
     """Only an active indirect provider or direct-bill partner names resellers, so only it may look them up
     (an enrolment still waiting for email verification, review or reinstatement may not)."""
     return ProgramEnrollment.objects.filter(
@@ -357,7 +363,7 @@ def agreement_status_lookup(*, number: str, provider_region: str) -> AgreementSt
     standing = agreement_standing(organization=organization)
     if standing.code:
         reasons.append((standing.code, _agreement_reason(standing, text)))
-    facts = {
+    facts: dict[str, Any] = {
         "number": partner_id.number,
         "program_status": enrollment.get_status_display(),
         "program_code": program_code,
@@ -374,7 +380,7 @@ def agreement_status_lookup(*, number: str, provider_region: str) -> AgreementSt
         "",
         _("Partner ID %(number)s may be used: the agreement is accepted.") % {"number": text},
         organization=organization.legal_name,
-        country=str(organization.country.name),
+        country=str(organization.country.name),  # type: ignore[attr-defined]
         region=str(CspRegion(organization.csp_region).label),
         **facts,
     )

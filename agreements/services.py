@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -33,11 +33,11 @@ def agreement_version_create(
     type: str,
     version: str,
     language: str,
-    effective_date,
+    effective_date: date,
     content: bytes,
     requires_reacceptance: bool = False,
-    acceptance_deadline=None,
-    actor=None,
+    acceptance_deadline: datetime | None = None,
+    actor: User | None = None,
 ) -> AgreementVersion:
     """Publish a new agreement text; the PDF's SHA-256 is computed here, once."""
     try:
@@ -68,16 +68,16 @@ def agreement_version_create(
     return agreement
 
 
-def _check_deadline(requires_reacceptance: bool, acceptance_deadline) -> None:
+def _check_deadline(requires_reacceptance: bool, acceptance_deadline: datetime | None) -> None:
     if requires_reacceptance and acceptance_deadline is None:
         raise AgreementError(
             _("Set the date by which organizations must accept this version."), field="acceptance_deadline"
         )
-    if requires_reacceptance and acceptance_deadline <= timezone.now():
+    if requires_reacceptance and acceptance_deadline is not None and acceptance_deadline <= timezone.now():
         raise AgreementError(_("The acceptance deadline must be in the future."), field="acceptance_deadline")
 
 
-def _remind_at(deadline):
+def _remind_at(deadline: datetime | None) -> datetime | None:
     """When the Global admins are reminded: AGREEMENT_REMINDER_DAYS before the deadline, or now if nearer."""
     if deadline is None:
         return None
@@ -85,7 +85,12 @@ def _remind_at(deadline):
 
 
 def agreement_version_update(
-    *, version: AgreementVersion, active: bool, requires_reacceptance: bool, acceptance_deadline, actor=None
+    *,
+    version: AgreementVersion,
+    active: bool,
+    requires_reacceptance: bool,
+    acceptance_deadline: datetime | None,
+    actor: User | None = None,
 ) -> AgreementVersion:
     """Staff change a published version's flags and its acceptance deadline (admin). A new deadline
     re-arms the reminder, which then names the new date; the text and its hash never change."""
@@ -156,7 +161,7 @@ def sweep_agreement_reminders() -> list[int]:
             audit_record(
                 code="partnerhub.agreement_version.reminders_sent",
                 target=version,
-                data={"global_admins": reminded, "deadline": version.acceptance_deadline.isoformat()},
+                data={"global_admins": reminded, "deadline": version.acceptance_deadline.isoformat()},  # type: ignore[union-attr]
             )
             done.append(version.pk)
     return done
@@ -258,7 +263,7 @@ def agreement_sign(
     first_name: str,
     last_name: str,
     email: str,
-    phone="",
+    phone: str = "",
     accepted: bool,
     user_agent: str = "",
 ) -> tuple[AgreementAcceptance, bool]:

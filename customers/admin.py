@@ -93,7 +93,7 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    readonly_fields = ["line_number", "offer", "quantity", "term", "unit_price", "partner_of_record", "subscription"]
+    readonly_fields = ("line_number", "offer", "quantity", "term", "unit_price", "partner_of_record", "subscription")
     fields = readonly_fields
 
 

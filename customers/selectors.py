@@ -4,8 +4,9 @@ customer, subscription or invitation is simply not found (404)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -28,7 +29,7 @@ CUSTOMER_LIST_COLUMNS = (
 )  # fmt: skip
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator):  # type: ignore[type-arg]  # Paginator[T] fails at run time
     """Counts at most COUNT_CAP + 1 rows (the list shows "1,000+"), for lists that stay short per tenant (a
     customer's subscriptions, sent invitations); a list that can hold a million rows is keyset-paged instead
     (partnerhub.core.pagination)."""
@@ -39,32 +40,34 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: pagination.COUNT_CAP + 1].count()
+        return self.object_list[: pagination.COUNT_CAP + 1].count()  # type: ignore[attr-defined,no-any-return]  # a QuerySet
 
     @property
     def capped(self) -> bool:
         return self.count > pagination.COUNT_CAP
 
-    def validate_number(self, number):
+    def validate_number(self, number: int | float | str) -> int:
         try:
             number = int(number)
         except (TypeError, ValueError):
             number = 1
         return min(max(number, 1), self.MAX_PAGE)
 
-    def page(self, number):
+    def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        page = self._get_page(rows[: self.per_page], number, self)
-        page.has_following = len(rows) > self.per_page
+        page: Page[Any] = self._get_page(rows[: self.per_page], number, self)  # type: ignore[attr-defined]  # not in the stubs
+        page.has_following = len(rows) > self.per_page  # type: ignore[attr-defined]  # an extra for the template
         return page
 
-    def get_page(self, number):
+    def get_page(self, number: Any) -> Page[Any]:
         return self.page(number)
 
 
-def customer_list(*, partner: Organization, query: str = "", reseller_pk: int | None = None) -> QuerySet:
+def customer_list(
+    *, partner: Organization, query: str = "", reseller_pk: int | None = None
+) -> QuerySet[CustomerRelationship]:
     """The partner's active customer relationships, by company name (index: partner, status, name, id)."""
     relationships = (
         scoped(CustomerRelationship.objects, partner=partner)
@@ -101,7 +104,7 @@ def partnered_resellers(*, provider: Organization) -> list[Organization]:
     return [relationship.reseller for relationship in relationships]
 
 
-def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySet:
+def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySet[CustomerRelationship]:
     """A reseller's view of the customers a given provider associated with it ("View customers")."""
     return (
         scoped(CustomerRelationship.objects, reseller=reseller)
@@ -112,7 +115,9 @@ def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySe
     )
 
 
-def relationship_get(*, partner: Organization, tenant_id, with_activity: bool = False) -> CustomerRelationship:
+def relationship_get(
+    *, partner: Organization, tenant_id: str | uuid.UUID, with_activity: bool = False
+) -> CustomerRelationship:
     """The acting partner's active relationship with one customer, or 404. `with_activity` adds
     `has_active_subscriptions` in the same query (the customer's page and the removal page show it)."""
     relationships = CustomerRelationship.objects.select_related(
@@ -128,7 +133,7 @@ def relationship_get(*, partner: Organization, tenant_id, with_activity: bool = 
     )
 
 
-def customer_partners(*, customer: Organization) -> QuerySet:
+def customer_partners(*, customer: Organization) -> QuerySet[CustomerRelationship]:
     """The customer's partners (its Partner relationships page)."""
     return (
         scoped(CustomerRelationship.objects, customer=customer)
@@ -164,7 +169,7 @@ def customer_subscriptions(*, customer: Organization) -> QuerySet[Subscription]:
     )
 
 
-def subscription_get(*, relationship: CustomerRelationship, public_id) -> Subscription:
+def subscription_get(*, relationship: CustomerRelationship, public_id: str | uuid.UUID) -> Subscription:
     subscriptions = visible_subscriptions(relationship=relationship).select_related("order")
     return get_object_or_404(subscriptions, public_id=public_id)
 
@@ -215,7 +220,7 @@ def customer_counts_by_reseller(*, provider: Organization, reseller_pks: list[in
     return {row["reseller"]: row["n"] for row in rows}
 
 
-def _active_subscriptions(*, partner, customer) -> QuerySet[Subscription]:
+def _active_subscriptions(*, partner: int | OuterRef, customer: int | OuterRef) -> QuerySet[Subscription]:
     return Subscription.objects.filter(
         Q(partner=partner) | Q(reseller=partner), customer=customer, status=Subscription.Status.ACTIVE
     )

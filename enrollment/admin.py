@@ -52,7 +52,7 @@ class DocumentInline(admin.TabularInline):
     model = VerificationDocument
     extra = 0
     can_delete = False
-    fields = ["uploaded_at", "document_type", "original_name", "content_type", "size", "comment", "link"]
+    fields = ("uploaded_at", "document_type", "original_name", "content_type", "size", "comment", "link")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -89,13 +89,13 @@ class VerificationCaseAdmin(admin.ModelAdmin):
     ordering = ["sla_due_at", "submitted_at"]
     list_select_related = ["organization", "enrollment", "reviewer"]
     inlines = [DocumentInline]
-    readonly_fields = [
+    readonly_fields = (
         "enrollment_link", "organization", "kind", "status", "step", "email_status", "employment_status",
         "business_status", "decision_status", "contact_email", "domain_mismatch", "prechecks", "changed_fields",
         "submitted_data", "reviewer", "reason_code", "reason_text", "rejections", "submitted_at", "remind_at",
         "reminded_at", "lapses_at", "email_verified_at", "sla_due_at", "overdue_at", "action_needed_at",
         "closes_at", "decided_at", "history",
-    ]  # fmt: skip
+    )  # fmt: skip
     fields = readonly_fields
 
     def has_add_permission(self, request):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.db.models import OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -11,6 +13,16 @@ from partnerhub.core.models import AuditEvent
 from partnerhub.core.scoping import scoped
 
 from .models import PartnerId, Program, ProgramEnrollment, VerificationCase, VerificationDocument
+
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _Recheck(TypedDict):
+        recheck_status: str | None  # the open re-check's status (see _open_recheck)
+
+    EnrollmentWithRecheck: TypeAlias = WithAnnotations[ProgramEnrollment, _Recheck]
 
 
 def enrollment_list(*, organization: Organization) -> list[ProgramEnrollment]:
@@ -23,7 +35,7 @@ def enrollment_list(*, organization: Organization) -> list[ProgramEnrollment]:
     return [latest[program] for program in Program.values if program in latest]
 
 
-def enrollments_of_request(request) -> list[ProgramEnrollment]:
+def enrollments_of_request(request: Any) -> list[EnrollmentWithRecheck]:
     """Every enrolment of the acting organization, loaded once per request (pending actions share it)."""
     if not hasattr(request, "_partnerhub_enrollments"):
         request._partnerhub_enrollments = list(
@@ -31,7 +43,7 @@ def enrollments_of_request(request) -> list[ProgramEnrollment]:
                 recheck_status=_open_recheck.values("status")[:1]
             )
         )
-    return request._partnerhub_enrollments
+    return cast("list[EnrollmentWithRecheck]", request._partnerhub_enrollments)
 
 
 # The status of an enrolment's open re-check of changed details (or None), read in the same query: the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import STEP_ORDER, Step, StepStatus, VerificationCase
@@ -15,7 +16,7 @@ class StepRow:
     step: Step
     status: StepStatus
     date: datetime | None
-    waiting_for: str  # "", or who must act next
+    waiting_for: str | Promise  # "", or who must act next (a lazy translation)
 
 
 def step_rows(case: VerificationCase) -> list[StepRow]:
@@ -28,7 +29,7 @@ def step_rows(case: VerificationCase) -> list[StepRow]:
             Step.BUSINESS: case.business_passed_at,
             Step.DECISION: case.decided_at,
         }[step]
-        waiting = ""
+        waiting: str | Promise = ""
         if step == case.step and case.is_open:
             if case.status == VerificationCase.Status.EMAIL_PENDING:
                 waiting = _("Waiting for you: the primary contact must open the emailed link.")

@@ -102,7 +102,7 @@ def _pg_pid_alive() -> bool:
 def postgres_down() -> None:
     if not _pg_pid_alive():
         return
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # defined at import time (setattr)
 
     user = "pgserver" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PG_DIR, user=user)

@@ -8,7 +8,7 @@ from django.urls import include, path
 from partnerhub.portal import views as portal_views
 
 # Staff sign in through allauth: its rate limits and MFA apply to /admin/ too.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's documented wrap
 admin.site.site_header = "PartnerHub operations"
 admin.site.site_title = "PartnerHub operations"
 

@@ -16,10 +16,11 @@ import csv
 import io
 import logging
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files import File
@@ -39,7 +40,7 @@ from partnerhub.core.pagination import keyset_chunks
 
 from .. import selectors
 from ..csv_export import csv_chunks
-from ..models import ExportJob
+from ..models import CustomerRelationship, ExportJob, Subscription
 from .common import CustomersError
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,11 @@ class ExportSpec:
     row: Any  # (instance) -> tuple
 
 
-def _customers(organization: Organization, filters: dict) -> QuerySet:
+def _customers(organization: Organization, filters: dict[str, Any]) -> QuerySet[CustomerRelationship]:
     return selectors.customer_list(partner=organization)
 
 
-def _subscriptions(organization: Organization, filters: dict) -> QuerySet:
+def _subscriptions(organization: Organization, filters: dict[str, Any]) -> QuerySet[Subscription]:
     relationship = selectors.relationship_get(partner=organization, tenant_id=filters["tenant_id"])
     return selectors.visible_subscriptions(relationship=relationship)
 
@@ -86,13 +87,15 @@ EXPORTS: dict[str, ExportSpec] = {
 }  # fmt: skip
 
 
-def export_too_large(queryset: QuerySet) -> bool:
+def export_too_large(queryset: QuerySet[Any]) -> bool:
     """Whether an export is above EXPORT_STREAM_MAX_ROWS, by a count capped just past it (one bounded query)."""
-    limit = settings.EXPORT_STREAM_MAX_ROWS
+    limit: int = settings.EXPORT_STREAM_MAX_ROWS
     return queryset.order_by().values("pk")[: limit + 1].count() > limit
 
 
-def export_job_create(*, organization: Organization, actor: User, kind: str, filters: dict, filename: str) -> ExportJob:
+def export_job_create(
+    *, organization: Organization, actor: User, kind: str, filters: dict[str, Any], filename: str
+) -> ExportJob:
     """Queue a background export; its task starts after the commit (the sweep queues it again if the broker
     was down)."""
     job = ExportJob.objects.create(
@@ -123,7 +126,7 @@ def _requester_may_export(job: ExportJob) -> bool:
     return bool(membership and user and user.is_active and user.has_perm("customers.view_customers", membership))
 
 
-def _count_records(stream) -> int:
+def _count_records(stream: IO[bytes]) -> int:
     """Data records in a stored CSV (the header excluded), counted as a spreadsheet would read them."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
@@ -171,7 +174,7 @@ def export_job_run(*, job_id: int) -> bool:
         return False
 
 
-def _write(job: ExportJob, spec: ExportSpec, local, mine: QuerySet) -> int:
+def _write(job: ExportJob, spec: ExportSpec, local: IO[bytes], mine: QuerySet[ExportJob]) -> int:
     """Write the CSV to `local` in chunks, under the requester's own tenant context (row-level security
     applies to the worker's reads as it does to the page's); beat the heartbeat after every chunk."""
     organization = job.organization
@@ -185,7 +188,7 @@ def _write(job: ExportJob, spec: ExportSpec, local, mine: QuerySet) -> int:
         raise _Superseded
     written = 0
 
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal written
         size = settings.EXPORT_TASK_CHUNK_ROWS
         chunks = keyset_chunks(queryset, keys=spec.keys, size=size, descending=spec.descending)
@@ -205,7 +208,7 @@ def _write(job: ExportJob, spec: ExportSpec, local, mine: QuerySet) -> int:
     return written
 
 
-def _finish(job: ExportJob, mine: QuerySet, name: str, written: int) -> bool:
+def _finish(job: ExportJob, mine: QuerySet[ExportJob], name: str, written: int) -> bool:
     """Mark the job done, if it is still this attempt's, and email the requester; else drop the file."""
     now = timezone.now()
     with transaction.atomic():
@@ -253,7 +256,7 @@ def export_jobs_sweep() -> dict[str, int]:
             if job.attempts < settings.EXPORT_MAX_ATTEMPTS:
                 job.move_to(ExportJob.Status.QUEUED)
                 job.save(update_fields=["status"])
-                transaction.on_commit(lambda pk=job.pk: _enqueue(pk), robust=True)
+                transaction.on_commit(partial(_enqueue, job.pk), robust=True)
                 requeued += 1
             else:
                 job.move_to(ExportJob.Status.FAILED)
@@ -265,7 +268,7 @@ def export_jobs_sweep() -> dict[str, int]:
             Q(heartbeat_at__lt=stale) | Q(heartbeat_at=None, created_at__lt=stale), status=ExportJob.Status.QUEUED
         )
         for pk in waiting.values_list("pk", flat=True)[:100]:
-            transaction.on_commit(lambda pk=pk: _enqueue(pk), robust=True)
+            transaction.on_commit(partial(_enqueue, pk), robust=True)
     for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, expires_at__lte=now)[:500]:
         with transaction.atomic():
             if ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).update(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -48,7 +49,7 @@ def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:
             "2201": status.message,
         }
         raise CustomersError(reasons.get(status.code, status.message), field="partner_of_record", code=status.code)
-    partner_id = PartnerId.objects.select_related("organization").get(number=status.number)
+    partner_id = PartnerId.objects.select_related("organization").get(number=status.number)  # type: ignore[misc]
     if partner_id.organization_id == partner.pk:
         raise CustomersError(
             _("The partner of record is the reseller's location ID, never your own."), field="partner_of_record"
@@ -69,7 +70,7 @@ def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:
     return partner_id
 
 
-def offers_for(*, country: str, region: str, currency: str):
+def offers_for(*, country: str, region: str, currency: str) -> QuerySet[Offer]:
     """Available offers sold in this market and priced in its currency, with the price annotated."""
     price = OfferPrice.objects.filter(offer=OuterRef("pk"), currency=currency).values("unit_price")[:1]
     return (
@@ -81,7 +82,15 @@ def offers_for(*, country: str, region: str, currency: str):
     )
 
 
-def check_lines(*, partner, customer, country: str, region: str, currency: str, lines: list[LineInput]) -> None:
+def check_lines(
+    *,
+    partner: Organization,
+    customer: Organization,
+    country: str,
+    region: str,
+    currency: str,
+    lines: list[LineInput],
+) -> None:
     """Each line's offer is sold to this customer and its quantity within the offer's limits."""
     available = {offer.pk: offer for offer in offers_for(country=country, region=region, currency=currency)}
     held = {}
@@ -118,7 +127,7 @@ def has_customer_agreement(customer: Organization) -> bool:
     return CustomerAgreementAcceptance.objects.filter(customer=customer).exists()
 
 
-def _term_end(start, term: str):
+def _term_end(start: datetime, term: str) -> date:
     days = 365 if term == Offer.Term.ANNUAL else 30
     return (start + timedelta(days=days)).date()
 
@@ -135,10 +144,12 @@ def order_number_next(*, partner: Organization) -> int:
             f" {OrderNumberSequence._meta.db_table}.last_number + 1 RETURNING last_number",
             [partner.pk],
         )
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
-def order_create_locked(*, partner, customer, actor, lines: list[LineInput], key: uuid.UUID | None = None) -> Order:
+def order_create_locked(
+    *, partner: Organization, customer: Organization, actor: User, lines: list[LineInput], key: uuid.UUID | None = None
+) -> Order:
     """Write the order, its lines and one subscription per line (the caller holds the customer lock)."""
     now = timezone.now()
     prices = dict(
@@ -221,7 +232,7 @@ def order_submit(
         check_lines(
             partner=partner,
             customer=customer,
-            country=customer.country.code,
+            country=customer.country.code,  # type: ignore[attr-defined]
             region=customer.csp_region,
             currency=customer.currency,
             lines=lines,
@@ -241,14 +252,16 @@ def _lock(subscription: Subscription) -> Subscription:
     return Subscription.objects.select_for_update().select_related("offer", "customer").get(pk=subscription.pk)
 
 
-def _save(subscription: Subscription, actor, code: str, fields: list[str], data=None) -> Subscription:
+def _save(
+    subscription: Subscription, actor: User, code: str, fields: list[str], data: dict[str, Any] | None = None
+) -> Subscription:
     subscription.updated_at = timezone.now()
     subscription.save(update_fields=[*fields, "updated_at"])
     audit_record(code=code, actor=actor, organization=subscription.partner, target=subscription, data=data)
     return subscription
 
 
-def _day(value) -> str:
+def _day(value: date | datetime) -> str:
     return date_format(value, "DATE_FORMAT")
 
 
@@ -321,7 +334,9 @@ def subscription_reactivate(*, subscription: Subscription, actor: User) -> Subsc
         return _save(subscription, actor, "partnerhub.subscription.reactivated", ["status"])
 
 
-def subscription_update(*, subscription: Subscription, actor: User, friendly_name: str, auto_renew: bool):
+def subscription_update(
+    *, subscription: Subscription, actor: User, friendly_name: str, auto_renew: bool
+) -> Subscription:
     with transaction.atomic():
         subscription = _lock(subscription)
         if auto_renew and subscription.status != Subscription.Status.ACTIVE:
@@ -354,7 +369,7 @@ def support_contact_choices(subscription: Subscription) -> list[Organization]:
     return list(Organization.objects.filter(pk=subscription.partner_id).union(resellers))
 
 
-def subscription_set_support_contact(*, subscription: Subscription, actor: User, organization_pk: int):
+def subscription_set_support_contact(*, subscription: Subscription, actor: User, organization_pk: int) -> Subscription:
     with transaction.atomic():
         subscription = _lock(subscription)
         allowed = {organization.pk: organization for organization in support_contact_choices(subscription)}

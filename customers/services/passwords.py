@@ -55,7 +55,7 @@ def customer_users(*, relationship: CustomerRelationship) -> list[Membership]:
 
 
 @rls.elevated("customer-users:admin-relationship")
-def customer_user_get(*, relationship: CustomerRelationship, pk) -> Membership | None:
+def customer_user_get(*, relationship: CustomerRelationship, pk: int | str) -> Membership | None:
     """One user of the customer, by id, or None (a user of any other organization is not found)."""
     if not (str(pk).isascii() and str(pk).isdigit()):
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partnerhub.accounts.models import Organization, new_token
+from partnerhub.accounts.models import Organization, User, new_token
 from partnerhub.accounts.webmail import email_domain, is_role_address, is_webmail
 from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
@@ -57,21 +58,21 @@ def check_contact_email(email: str) -> None:
         )
 
 
-def check_registration_number(country, number: str) -> None:
+def check_registration_number(country: str, number: str) -> None:
     if registration_required(country) and not number.strip():
         raise EnrollmentError(
-            _("A company registration number is required for companies in %(country)s.") % {"country": country.name},
+            _("A company registration number is required for companies in %(country)s.") % {"country": country.name},  # type: ignore[attr-defined]
             field="registration_number",
         )
     if not registration_required(country) and number.strip():
         raise EnrollmentError(
             _("Leave the registration number empty: it isn't used for companies in %(country)s.")
-            % {"country": country.name},
+            % {"country": country.name},  # type: ignore[attr-defined]
             field="registration_number",
         )
 
 
-def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict:
+def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict[str, Any]:
     """What staff see before they look: automatic checks on the submitted data."""
     domain = email_domain(enrollment.contact_email)
     checks = {
@@ -82,7 +83,8 @@ def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict
     }
     if enrollment.registration_number:
         checks["registration_number_format_ok"] = registration_format_ok(
-            organization.country.code, enrollment.registration_number
+            organization.country.code,  # type: ignore[attr-defined]
+            enrollment.registration_number,
         )
     return checks
 
@@ -90,14 +92,28 @@ def prechecks(organization: Organization, enrollment: ProgramEnrollment) -> dict
 SNAPSHOT_FIELDS = (*LEGAL_FIELDS, *CONTACT_FIELDS, *SUPPORT_FIELDS)
 
 
-def details_snapshot(enrollment: ProgramEnrollment) -> dict:
+def details_snapshot(enrollment: ProgramEnrollment) -> dict[str, Any]:
     """The details a case is opened on, as plain JSON: what staff decide on, kept as it was."""
     snapshot = {key: str(getattr(enrollment, key) or "") for key in SNAPSHOT_FIELDS}
-    snapshot["country"] = enrollment.organization.country.code
+    snapshot["country"] = enrollment.organization.country.code  # type: ignore[attr-defined]
     return snapshot
 
 
-def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool, changed: list[str]) -> tuple:
+@overload
+def _open_case(
+    *, enrollment: ProgramEnrollment, kind: str, start_at_email: Literal[True], changed: list[str]
+) -> tuple[VerificationCase, str]: ...
+
+
+@overload
+def _open_case(
+    *, enrollment: ProgramEnrollment, kind: str, start_at_email: bool, changed: list[str]
+) -> tuple[VerificationCase, str | None]: ...
+
+
+def _open_case(
+    *, enrollment: ProgramEnrollment, kind: str, start_at_email: bool, changed: list[str]
+) -> tuple[VerificationCase, str | None]:
     """Create the enrolment's open verification case; returns (case, email token or None)."""
     organization = enrollment.organization
     now = timezone.now()
@@ -118,20 +134,20 @@ def _open_case(*, enrollment: ProgramEnrollment, kind: str, start_at_email: bool
     if start_at_email:
         token, case.email_token_hash = new_token()
         case.step = Step.EMAIL
-        case.remind_at = add_business_days(now, settings.CONTACT_REMINDER_BUSINESS_DAYS, organization.country.code)
+        case.remind_at = add_business_days(now, settings.CONTACT_REMINDER_BUSINESS_DAYS, organization.country.code)  # type: ignore[attr-defined]
         case.lapses_at = now + timedelta(days=settings.CONTACT_VERIFICATION_LAPSE_DAYS)
     else:
         # Only the business details changed: the email and employment checks still stand.
         case.step = Step.BUSINESS
         case.email_status = case.employment_status = StepStatus.PASSED
         case.business_status = StepStatus.PENDING
-        case.sla_due_at = add_business_days(now, settings.VERIFICATION_SLA_BUSINESS_DAYS, organization.country.code)
+        case.sla_due_at = add_business_days(now, settings.VERIFICATION_SLA_BUSINESS_DAYS, organization.country.code)  # type: ignore[attr-defined]
     case.save()
     return case, token
 
 
 def _verification_link(token: str) -> str:
-    return settings.SITE_URL + reverse("enrollment:contact-verify", args=[token])
+    return str(settings.SITE_URL) + reverse("enrollment:contact-verify", args=[token])
 
 
 def _send_contact_verification(enrollment: ProgramEnrollment, token: str, *, reminder: bool = False) -> None:
@@ -156,7 +172,9 @@ def _send_contact_verification(enrollment: ProgramEnrollment, token: str, *, rem
     )
 
 
-def enrollment_submit(*, organization: Organization, actor, program: str, data: dict) -> ProgramEnrollment:
+def enrollment_submit(
+    *, organization: Organization, actor: User, program: str, data: dict[str, Any]
+) -> ProgramEnrollment:
     """ "Enroll now": record the enrolment, open its verification case and email the primary contact."""
     if program not in Program.values:
         raise EnrollmentError(_("Choose a program."), field="program")
@@ -212,7 +230,7 @@ def _open_case_for(enrollment: ProgramEnrollment) -> VerificationCase:
     return case
 
 
-def contact_email_resend(*, enrollment: ProgramEnrollment, actor) -> VerificationCase:
+def contact_email_resend(*, enrollment: ProgramEnrollment, actor: User) -> VerificationCase:
     """ "Resend verification email": a new link (the old one stops working)."""
     with transaction.atomic():
         case = VerificationCase.objects.select_for_update(of=("self",)).get(pk=_open_case_for(enrollment).pk)
@@ -252,7 +270,9 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
         case.employment_status = StepStatus.PENDING
         case.email_token_hash = None  # single use
         case.sla_due_at = add_business_days(
-            now, settings.VERIFICATION_SLA_BUSINESS_DAYS, case.organization.country.code
+            now,
+            settings.VERIFICATION_SLA_BUSINESS_DAYS,
+            case.organization.country.code,  # type: ignore[attr-defined]
         )
         case.save()
         enrollment = case.enrollment
@@ -278,7 +298,9 @@ def contact_email_verify(*, case_pk: int) -> VerificationCase:
     return case
 
 
-def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, data: dict) -> VerificationCase | None:
+def enrollment_update_legal_details(
+    *, enrollment: ProgramEnrollment, actor: User, data: dict[str, Any]
+) -> VerificationCase | None:
     """Change the legal profile or primary contact; what changed is verified again in a new case.
 
     The new case is a re-check that runs beside the program status: an Active partner stays Active
@@ -289,7 +311,7 @@ def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, dat
     business details re-runs the business check. The country is never part of it: a CSP account's
     country decides its currency and region and cannot change.
     """
-    if "country" in data and data["country"] != enrollment.organization.country.code:
+    if "country" in data and data["country"] != enrollment.organization.country.code:  # type: ignore[attr-defined]
         raise EnrollmentError(
             _(
                 "The country/region of a CSP account can't change: it fixes your billing currency and CSP region. "
@@ -357,7 +379,7 @@ def enrollment_update_legal_details(*, enrollment: ProgramEnrollment, actor, dat
     return case
 
 
-def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor, plan: str) -> ProgramEnrollment:
+def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor: User, plan: str) -> ProgramEnrollment:
     """Record a direct-bill partner's support plan purchase; only after the credit check passed."""
     if plan not in SupportPlan.values:
         raise EnrollmentError(_("Choose a support plan."), field="plan")
@@ -385,7 +407,7 @@ def enrollment_purchase_support_plan(*, enrollment: ProgramEnrollment, actor, pl
     return enrollment
 
 
-def enrollment_request_transition(*, enrollment: ProgramEnrollment, actor) -> ProgramEnrollment:
+def enrollment_request_transition(*, enrollment: ProgramEnrollment, actor: User) -> ProgramEnrollment:
     """A direct-bill partner asks to become an indirect reseller on the same account."""
     with transaction.atomic():
         enrollment = ProgramEnrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)

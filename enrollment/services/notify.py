@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 
 from partnerhub.accounts.models import Membership
 from partnerhub.core.notifications import notification_create
@@ -20,16 +23,16 @@ def enrollment_language(enrollment: ProgramEnrollment) -> str:
 
 
 def legal_info_url(enrollment: ProgramEnrollment) -> str:
-    return settings.SITE_URL + reverse("enrollment:legal-info") + f"?program={enrollment.program}"
+    return str(settings.SITE_URL) + reverse("enrollment:legal-info") + f"?program={enrollment.program}"
 
 
 def notify_contact(
     enrollment: ProgramEnrollment,
     *,
-    subject: str,
-    paragraphs: list[str],
+    subject: str | Promise,
+    paragraphs: Sequence[str | Promise],
     action_url: str = "",
-    action_label: str = "",
+    action_label: str | Promise = "",
     template: str = "enrollment_status",
 ) -> None:
     """Email the primary contact (through the outbox) and tell the Global admins under the bell.

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.models import Organization
+from partnerhub.accounts.models import Organization, User
 from partnerhub.core.audit import audit_record
 
 from ..models import EnrollmentError, PartnerId
@@ -18,7 +18,7 @@ def _next_number() -> int:
     """The next partner ID number: a sequence never hands out the same value twice."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s)", [SEQUENCE])
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
 def partner_id_issue_global(*, organization: Organization) -> PartnerId:
@@ -47,7 +47,7 @@ def partner_id_issue_global(*, organization: Organization) -> PartnerId:
 def partner_id_add_location(
     *,
     organization: Organization,
-    actor,
+    actor: User | None,
     business_name: str,
     country: str,
     address_line1: str,
@@ -57,7 +57,7 @@ def partner_id_add_location(
     postal_code: str,
     contact_name: str,
     contact_email: str,
-    contact_phone="",
+    contact_phone: str = "",
 ) -> PartnerId:
     """ "Add location": a new business location and its location partner ID."""
     with transaction.atomic():
@@ -86,7 +86,7 @@ def partner_id_add_location(
     return partner_id
 
 
-def partner_id_associate(*, organization: Organization, actor, partner_id_pk: int) -> PartnerId:
+def partner_id_associate(*, organization: Organization, actor: User | None, partner_id_pk: int) -> PartnerId:
     """Associate a location partner ID of the organization's own country with its CSP account.
 
     A global ID is never associated, nor a location in another country (incentives are paid per
@@ -108,7 +108,7 @@ def partner_id_associate(*, organization: Organization, actor, partner_id_pk: in
                     "Partner ID %(number)s is in %(theirs)s, but your CSP account is in %(ours)s. They must be in "
                     "the same country/region: add a location in %(ours)s."
                 )
-                % {"number": chosen.number, "theirs": chosen.country.name, "ours": organization.country.name},
+                % {"number": chosen.number, "theirs": chosen.country.name, "ours": organization.country.name},  # type: ignore[attr-defined]
                 field="partner_id",
             )
         if chosen.csp_associated:

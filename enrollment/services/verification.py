@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partnerhub.accounts.models import Membership
+from partnerhub.accounts.models import Membership, User
 from partnerhub.core.audit import audit_record
 from partnerhub.core.business_days import add_business_days
 from partnerhub.core.documents import DocumentRefused, ParsedDocument, parse_document
@@ -55,7 +58,7 @@ def _require(case: VerificationCase, *statuses: str) -> None:
         )
 
 
-def case_assign(*, case: VerificationCase, reviewer) -> VerificationCase:
+def case_assign(*, case: VerificationCase, reviewer: User) -> VerificationCase:
     """ "Assign to me"."""
     with transaction.atomic():
         case = _lock_case(case)
@@ -74,7 +77,7 @@ def case_assign(*, case: VerificationCase, reviewer) -> VerificationCase:
     return case
 
 
-def _authorize(case: VerificationCase, reviewer, now) -> None:
+def _authorize(case: VerificationCase, reviewer: User, now: datetime) -> None:
     enrollment = case.enrollment
     case.decided_at = now
     case.decision_status = StepStatus.PASSED
@@ -114,13 +117,15 @@ def _authorize(case: VerificationCase, reviewer, now) -> None:
     if enrollment.program == Program.DIRECT_BILL and not enrollment.credit_check_status:
         enrollment.credit_check_status = CreditCheck.PENDING
         enrollment.credit_check_due_at = add_business_days(
-            now, settings.CREDIT_CHECK_SLA_BUSINESS_DAYS, enrollment.organization.country.code
+            now,
+            settings.CREDIT_CHECK_SLA_BUSINESS_DAYS,
+            enrollment.organization.country.code,  # type: ignore[attr-defined]
         )
         update += ["credit_check_status", "credit_check_due_at"]
     enrollment.save(update_fields=update)
     audit_record(code="partnerhub.verification.authorized", actor=reviewer, organization=case.organization, target=case)
     enrollment_authorized.send(sender=ProgramEnrollment, enrollment=enrollment)
-    paragraphs = [
+    paragraphs: list[str | Promise] = [
         gettext_lazy("Good news: %(organization)s has been verified for the %(program)s program.")
         % {"organization": enrollment.organization.legal_name, "program": enrollment.get_program_display()},
     ]
@@ -141,7 +146,7 @@ def _authorize(case: VerificationCase, reviewer, now) -> None:
     )
 
 
-def case_approve_step(*, case: VerificationCase, reviewer) -> VerificationCase:
+def case_approve_step(*, case: VerificationCase, reviewer: User) -> VerificationCase:
     """Pass the current step; after the business step, approving the decision authorizes the enrolment."""
     with transaction.atomic():
         case = _lock_case(case)
@@ -168,7 +173,7 @@ def case_approve_step(*, case: VerificationCase, reviewer) -> VerificationCase:
     return case
 
 
-def _close_enrollment_rejected(case: VerificationCase, reviewer, now) -> None:
+def _close_enrollment_rejected(case: VerificationCase, reviewer: User | None, now: datetime) -> None:
     enrollment = case.enrollment
     if not case.is_recheck:
         enrollment.move_to(ProgramEnrollment.Status.REJECTED)
@@ -184,7 +189,9 @@ def _close_enrollment_rejected(case: VerificationCase, reviewer, now) -> None:
         enrollment.save(update_fields=["suspension_reason", "suspension_case"])
 
 
-def _reject_final(case: VerificationCase, reviewer, reason_code: str, reason_text: str, now) -> None:
+def _reject_final(
+    case: VerificationCase, reviewer: User | None, reason_code: str, reason_text: str, now: datetime
+) -> None:
     case.move_to(VerificationCase.Status.REJECTED)
     case.decision_status = StepStatus.REJECTED
     case.reason_code, case.reason_text = reason_code, reason_text
@@ -240,7 +247,7 @@ def _clean_reason(reason_code: str, reason_text: str) -> tuple[str, str]:
 
 
 def case_reject_step(
-    *, case: VerificationCase, reviewer, reason_code: str, reason_text: str, counts_as_failure: bool = True
+    *, case: VerificationCase, reviewer: User, reason_code: str, reason_text: str, counts_as_failure: bool = True
 ) -> VerificationCase:
     """Reject the current step with a reason; the partner must answer (Action needed).
 
@@ -301,7 +308,7 @@ def case_reject_step(
 
 def fix_now_url(case: VerificationCase) -> str:
     """The absolute link to the case's Fix now page (sign-in first, then straight there)."""
-    return settings.SITE_URL + reverse("enrollment:case-fix", args=[case.pk])
+    return str(settings.SITE_URL) + reverse("enrollment:case-fix", args=[case.pk])
 
 
 def _who_can_fix(case: VerificationCase) -> str:
@@ -318,7 +325,7 @@ def _who_can_fix(case: VerificationCase) -> str:
     ) % {"organization": case.organization.legal_name, "names": names or "—"}
 
 
-def case_request_document(*, case: VerificationCase, reviewer, reason_text: str) -> VerificationCase:
+def case_request_document(*, case: VerificationCase, reviewer: User, reason_text: str) -> VerificationCase:
     """Ask for a document without counting it as a failed attempt."""
     return case_reject_step(
         case=case,
@@ -329,7 +336,9 @@ def case_request_document(*, case: VerificationCase, reviewer, reason_text: str)
     )
 
 
-def case_reject_final(*, case: VerificationCase, reviewer, reason_code: str, reason_text: str) -> VerificationCase:
+def case_reject_final(
+    *, case: VerificationCase, reviewer: User, reason_code: str, reason_text: str
+) -> VerificationCase:
     """End the verification with a final rejection."""
     reason_code, reason_text = _clean_reason(reason_code, reason_text)
     with transaction.atomic():
@@ -340,7 +349,7 @@ def case_reject_final(*, case: VerificationCase, reviewer, reason_code: str, rea
     return case
 
 
-def validate_document(upload) -> tuple[ParsedDocument, bytes]:
+def validate_document(upload: UploadedFile[bytes]) -> tuple[ParsedDocument, bytes]:
     """The upload parsed as a PDF, PNG or JPEG (the content decides, not the name or the browser), and its
     content; or EnrollmentError saying what is wrong with it."""
     size = upload.size or 0
@@ -360,7 +369,7 @@ def validate_document(upload) -> tuple[ParsedDocument, bytes]:
 
 
 def case_submit_document(
-    *, case: VerificationCase, actor, document_type: str, comment: str, upload
+    *, case: VerificationCase, actor: User, document_type: str, comment: str, upload: UploadedFile[bytes]
 ) -> VerificationDocument:
     """ "Fix now": the partner answers a rejection with a document; the case goes back to review."""
     if document_type not in DocumentType.values:
@@ -392,7 +401,9 @@ def case_submit_document(
             case.action_needed_at = None
             case.closes_at = None
             case.sla_due_at = add_business_days(
-                now, settings.VERIFICATION_SLA_BUSINESS_DAYS, case.organization.country.code
+                now,
+                settings.VERIFICATION_SLA_BUSINESS_DAYS,
+                case.organization.country.code,  # type: ignore[attr-defined]
             )
             case.overdue_at = None
             case.save()
@@ -423,7 +434,7 @@ def case_submit_document(
 
 
 def enrollment_record_credit_check(
-    *, enrollment: ProgramEnrollment, reviewer, passed: bool, note: str = ""
+    *, enrollment: ProgramEnrollment, reviewer: User, passed: bool, note: str = ""
 ) -> ProgramEnrollment:
     """Staff record a direct-bill credit check; passing it is emailed (the partner may now buy support)."""
     with transaction.atomic():
@@ -475,7 +486,7 @@ def enrollment_record_credit_check(
     return enrollment
 
 
-def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer) -> ProgramEnrollment:
+def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer: User) -> ProgramEnrollment:
     """Staff approve a direct-bill → indirect-reseller move: an authorized IR enrolment on the same account."""
     with transaction.atomic():
         enrollment = (
@@ -532,7 +543,7 @@ def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer) ->
     return reseller
 
 
-def enrollment_suspend(*, enrollment: ProgramEnrollment, reviewer, reason_text: str) -> ProgramEnrollment:
+def enrollment_suspend(*, enrollment: ProgramEnrollment, reviewer: User, reason_text: str) -> ProgramEnrollment:
     """Suspend an authorized enrolment (abuse, overdue billing…); it keeps its history."""
     if not (reason_text or "").strip():
         raise EnrollmentError(_("Explain the reason in a sentence the partner will read."), field="reason_text")
@@ -564,7 +575,13 @@ def _lock_enrollment(enrollment: ProgramEnrollment) -> ProgramEnrollment:
 
 
 def enrollment_mark_suspended(
-    enrollment: ProgramEnrollment, *, actor, reason: str, now, case: VerificationCase | None = None, data=None
+    enrollment: ProgramEnrollment,
+    *,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    case: VerificationCase | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Suspend a locked, authorized enrolment: remember why, what lifts it and the status it interrupts.
 
@@ -586,7 +603,7 @@ def enrollment_mark_suspended(
     )
 
 
-def _reinstate(enrollment: ProgramEnrollment, actor, *, case: VerificationCase | None = None) -> None:
+def _reinstate(enrollment: ProgramEnrollment, actor: User | None, *, case: VerificationCase | None = None) -> None:
     """Lift the suspension of a locked enrolment; the status follows the rules, not a stored guess alone.
 
     Active needs the partner agreement accepted and a location partner ID associated: without the
@@ -649,7 +666,7 @@ def _reinstate(enrollment: ProgramEnrollment, actor, *, case: VerificationCase |
     )
 
 
-def enrollment_reinstate(*, enrollment: ProgramEnrollment, actor) -> ProgramEnrollment:
+def enrollment_reinstate(*, enrollment: ProgramEnrollment, actor: User) -> ProgramEnrollment:
     """Staff lift a suspension ("Reinstate"); refused unless suspended, so a second run changes nothing."""
     with transaction.atomic():
         enrollment = _lock_enrollment(enrollment)

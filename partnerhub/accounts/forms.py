@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
+from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]  # missing from its fields.pyi
 
 from partnerhub.core.regions import MarketUnavailable, market_for
 
@@ -124,6 +124,8 @@ class ResetPasswordForm(AllauthResetPasswordForm):
     """allauth's "Forgot your password?", which also knows an account by its confirmed recovery address:
     a customer admin signs in as admin@<prefix>.onpartnerhub.example but reads mail at their own address.
     The email itself always goes to the account's mailbox (the adapter), whichever address was typed."""
+
+    users: list[User]  # set by allauth's clean_email
 
     def clean_email(self) -> str:
         email = super().clean_email()

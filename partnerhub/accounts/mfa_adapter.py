@@ -39,7 +39,7 @@ class MfaSecretUndecryptable(ImproperlyConfigured):
     """A stored MFA secret that no key in MFA_ENCRYPTION_KEYS opens."""
 
 
-def derived_key(secret_key: str) -> bytes:
+def derived_key(secret_key: str | bytes) -> bytes:
     """The Fernet key that SECRET_KEY (or a fallback) stands for when MFA_ENCRYPTION_KEYS is empty."""
     digest = salted_hmac(KEY_SALT, "fernet-key", secret=secret_key, algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest)

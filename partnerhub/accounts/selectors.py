@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404
 from partnerhub.core import rls
 from partnerhub.core.scoping import scoped
 
-from .models import Membership, Organization, UserInvitation, hash_token
+from .models import Membership, MembershipQuerySet, Organization, UserInvitation, hash_token
 
 
-def membership_list(*, organization: Organization) -> QuerySet[Membership]:
+def membership_list(*, organization: Organization) -> MembershipQuerySet:
     return (
-        scoped(Membership.objects, organization=organization)
+        scoped(Membership.objects.all(), organization=organization)
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__email")
     )

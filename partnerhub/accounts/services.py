@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -27,7 +28,7 @@ class AccountsError(ApplicationError):
     """A rule about organizations, members or invitations was broken."""
 
 
-def _clean_roles(roles) -> list[str]:
+def _clean_roles(roles: Iterable[str]) -> list[str]:
     valid = [str(role) for role in Role if role in set(roles)]  # keep Role's order, drop duplicates
     if not valid:
         raise AccountsError(_("Choose at least one role."), field="roles")
@@ -99,7 +100,7 @@ def _ensure_another_global_admin(organization: Organization, membership: Members
         )
 
 
-def membership_update_roles(*, membership: Membership, roles, actor: User) -> Membership:
+def membership_update_roles(*, membership: Membership, roles: Iterable[str], actor: User) -> Membership:
     """Replace a member's roles; the organization always keeps at least one Global admin."""
     roles = _clean_roles(roles)
     with transaction.atomic():
@@ -150,7 +151,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
 
 
 def _invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("accounts:invitation-accept", args=[token])
+    return str(settings.SITE_URL) + reverse("accounts:invitation-accept", args=[token])
 
 
 def _send_invitation_email(invitation: UserInvitation, token: str) -> None:
@@ -169,7 +170,9 @@ def _send_invitation_email(invitation: UserInvitation, token: str) -> None:
     )
 
 
-def user_invitation_create(*, organization: Organization, invited_by: User, email: str, roles) -> UserInvitation:
+def user_invitation_create(
+    *, organization: Organization, invited_by: User, email: str, roles: Iterable[str]
+) -> UserInvitation:
     """Invite an address to join the organization with the given roles, and email the link."""
     email = email.strip().lower()
     roles = _clean_roles(roles)

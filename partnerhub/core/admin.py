@@ -43,10 +43,10 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
     actions = ["requeue"]
-    fields = [
+    fields = (
         "to", "subject", "template", "organization", "status", "attempts", "last_error",
         "created_at", "send_after", "sent_at", "esp_message_id", "idempotency_key", "readable_body",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
 
     def get_queryset(self, request):

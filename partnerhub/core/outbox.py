@@ -27,8 +27,7 @@ logger = logging.getLogger(__name__)
 
 def _render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     base = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
-    subject = render_to_string(f"emails/{template}_subject.txt", base)
-    subject = " ".join(subject.splitlines()).strip()
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", base).splitlines()).strip()
     body_text = render_to_string(f"emails/{template}_message.txt", base).strip() + "\n"
     body_html = render_to_string(f"emails/{template}_message.html", base)
     return subject, body_text, body_html

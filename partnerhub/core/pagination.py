@@ -89,7 +89,6 @@ class KeysetPage:
     cap: int
     next_cursor: str = ""
     previous_cursor: str = ""
-    cap: int
 
     def __iter__(self):
         return iter(self.rows)

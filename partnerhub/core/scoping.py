@@ -10,17 +10,18 @@ system-check error, and `scoped()` refuses to run rather than serve unscoped row
 from __future__ import annotations
 
 import os
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 from django.conf import ENVIRONMENT_VARIABLE, settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model, QuerySet
+from django.db.models import Manager, Model, QuerySet
 
 TEST_SETTINGS_MODULE = "partnerhub.settings.test"
 SWITCH = "TENANT_SCOPING_DISABLED_FOR_TESTS"
 
 M = TypeVar("M", bound=Model)
+QS = TypeVar("QS", bound=QuerySet[Any])
 
 
 def _settings_module() -> str | None:
@@ -38,11 +39,19 @@ def _switched_off() -> bool:
     return True
 
 
-def scoped(queryset: QuerySet[M], *args, **tenant_lookups) -> QuerySet[M]:
-    """`queryset` filtered to the acting tenant (`Q` objects and/or keyword lookups), the way every selector
-    scopes its reads; unfiltered only while a test has switched the application scope off."""
+@overload
+def scoped(queryset: Manager[M], *args: Any, **tenant_lookups: Any) -> QuerySet[M]: ...
+
+
+@overload
+def scoped(queryset: QS, *args: Any, **tenant_lookups: Any) -> QS: ...
+
+
+def scoped(queryset: QuerySet[Any] | Manager[Any], *args: Any, **tenant_lookups: Any) -> QuerySet[Any]:
+    """`queryset` (or a model's manager) filtered to the acting tenant (`Q` objects and/or keyword lookups), the
+    way every selector scopes its reads; unfiltered only while a test has switched the application scope off."""
     if _switched_off():
-        return queryset
+        return queryset.all()
     return queryset.filter(*args, **tenant_lookups)
 
 
