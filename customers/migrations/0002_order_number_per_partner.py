@@ -2,7 +2,7 @@
 from django.db import migrations, models
 import django.db.models.deletion
 
-from partnerhub.core.rls import policy_operation
+from partnerhub.core.rls_migrations import ForAllPolicy
 
 BACKFILL = """
     UPDATE customers_order o SET number = n.number
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "order number sequence"},
         ),
-        policy_operation("customers_ordernumbersequence", "organization_id = (SELECT partnerhub_org())"),
+        ForAllPolicy("customers_ordernumbersequence", "organization_id = (SELECT partnerhub_org())"),
         migrations.AddField(
             model_name="order",
             name="number",

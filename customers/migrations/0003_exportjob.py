@@ -6,7 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-from partnerhub.core.rls import policy_operation
+from partnerhub.core.rls_migrations import ForAllPolicy
 
 
 class Migration(migrations.Migration):
@@ -47,5 +47,5 @@ class Migration(migrations.Migration):
             },
         ),
         # A tenant's exports are its own: the acting organization only, for reads and writes.
-        policy_operation("customers_exportjob", "organization_id = (SELECT partnerhub_org())"),
+        ForAllPolicy("customers_exportjob", "organization_id = (SELECT partnerhub_org())"),
     ]

@@ -5,12 +5,11 @@ replaced). Offers and their prices are a catalogue: no policy."""
 
 from django.db import migrations
 
-from partnerhub.core.rls import policy_operation
-from partnerhub.core.rls_migrations import A, T, TenantPolicies
+from partnerhub.core.rls_migrations import A, T, ForAllPolicy, TenantPolicies
 
 # Backwards, 0002 and 0003's single policies come back (forwards they are replaced).
 SINGLE_POLICIES = [
-    migrations.RunSQL(migrations.RunSQL.noop, policy_operation(table, f"organization_id = {A}").sql)
+    migrations.RunSQL(migrations.RunSQL.noop, ForAllPolicy(table, f"organization_id = {A}").forwards_sql(str))
     for table in ("customers_ordernumbersequence", "customers_exportjob")
 ]
 

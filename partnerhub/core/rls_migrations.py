@@ -182,3 +182,32 @@ class PlatformOnly(_RowLevelSecurity):
     def backwards_sql(self, quote) -> str:
         name = quote(self.table)
         return f"DROP POLICY IF EXISTS platform_only ON {name};" + self._rls_off(name)
+
+
+class ForAllPolicy(_RowLevelSecurity):
+    """The single `tenant_isolation` policy (FOR ALL: one condition for reads and writes) of the two migrations
+    written before policies were per command (customers 0002 and 0003); customers 0004 replaces it. Never for a
+    new table: tests/security/test_rls.py fails on a tenant table without per-command policies."""
+
+    def __init__(self, table: str, condition: str) -> None:
+        self.table, self.condition = table, condition
+
+    def describe(self) -> str:
+        return f"Row-level security of {self.table}: one policy for every command"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.table}_row_level_security"
+
+    def forwards_sql(self, quote) -> str:
+        name = quote(self.table)
+        using = f"{S} OR {self.condition}"
+        return (
+            f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY; ALTER TABLE {name} FORCE ROW LEVEL SECURITY;"
+            f" DROP POLICY IF EXISTS tenant_isolation ON {name};"
+            f" CREATE POLICY tenant_isolation ON {name} USING ({using}) WITH CHECK ({using});"
+        )
+
+    def backwards_sql(self, quote) -> str:
+        name = quote(self.table)
+        return f"DROP POLICY IF EXISTS tenant_isolation ON {name};" + self._rls_off(name)

@@ -470,8 +470,10 @@ def test_the_keys_are_synchronised_only_by_the_owner():
 
 
 def test_a_new_tables_policies_are_per_command_and_never_write_through_a_relationship():
+    from partnerhub.core.rls_migrations import ForAllPolicy, TenantPolicies
+
     read = "organization_id = (SELECT partnerhub_org()) OR partnerhub_related(organization_id)"
-    sql = rls.policy_operation("t", read=read, write="organization_id = (SELECT partnerhub_org())").sql
+    sql = TenantPolicies("t", read=read, write="organization_id = (SELECT partnerhub_org())").forwards_sql(str)
 
     assert f"FOR SELECT USING ((SELECT partnerhub_bypass()) OR ({read}))" in sql
     assert all(
@@ -480,6 +482,6 @@ def test_a_new_tables_policies_are_per_command_and_never_write_through_a_relatio
     )  # noqa: E501
     assert sql.count("partnerhub_related") == 1  # in the read policy only
     with pytest.raises(ValueError, match="related organizations read, never write"):
-        rls.policy_operation("t", read="true", write="partnerhub_related(organization_id)")
+        TenantPolicies("t", read="true", write="partnerhub_related(organization_id)")
     # the form of the migrations written before core 0004 still builds (one FOR ALL policy, replaced by 0004)
-    assert "CREATE POLICY tenant_isolation ON t USING" in rls.policy_operation("t", "true").sql
+    assert "CREATE POLICY tenant_isolation ON t USING" in ForAllPolicy("t", "true").forwards_sql(str)
