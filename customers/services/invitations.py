@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.models import Membership, Organization, User, hash_token, new_token
+from partnerhub.accounts.models import Organization, User, hash_token, new_token
+from partnerhub.accounts.rules import is_global_admin_of
 from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion
 from partnerhub.core.services import audit_record, outbound_email_queue
@@ -125,7 +126,7 @@ def check_invitation(*, invitation: CustomerInvitation, customer: Organization |
             % {"organization": customer.legal_name},
             code="not_customer",
         )
-    if user is not None and not Membership.objects.global_admins().filter(organization=customer, user=user).exists():
+    if user is not None and not is_global_admin_of(user, customer):
         raise CustomersError(
             _("Only a Global admin of %(customer)s can accept a reseller relationship.")
             % {"customer": customer.legal_name},
