@@ -195,6 +195,11 @@ class ProgramEnrollment(PostalAddress):
         return self.closed_at is None and self.status in self.AUTHORIZED_STATUSES
 
     @property
+    def is_selling(self) -> bool:
+        """Open, Active, of a selling program: the in-memory form of `ProgramEnrollment.objects.selling()`."""
+        return self.closed_at is None and self.status == self.Status.ACTIVE and self.program in SELLING_PROGRAMS
+
+    @property
     def contact_name(self) -> str:
         return f"{self.contact_first_name} {self.contact_last_name}".strip()
 

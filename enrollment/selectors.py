@@ -15,11 +15,14 @@ from .models import SELLING_PROGRAMS, PartnerId, Program, ProgramEnrollment, Ver
 # --- eligibility: one question each, answered by ProgramEnrollment's query set -------------------------
 
 
+def selling_programs(organization: Organization) -> set[str]:
+    """Every program under which this partner sells now (one query)."""
+    return set(ProgramEnrollment.objects.selling().filter(organization=organization).values_list("program", flat=True))
+
+
 def selling_program(organization: Organization) -> str | None:
     """The active program under which this partner sells (indirect provider first), or None."""
-    programs = set(
-        ProgramEnrollment.objects.selling().filter(organization=organization).values_list("program", flat=True)
-    )
+    programs = selling_programs(organization)
     return next((program for program in SELLING_PROGRAMS if program in programs), None)
 
 

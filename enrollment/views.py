@@ -45,6 +45,7 @@ def welcome(request):
     form = ProgramChoiceForm(posted(request))
     if request.method == "POST" and form.is_valid():
         return redirect("enrollment:enroll", program=form.cleaned_data["program"])
+    enrollments = selectors.enrollment_list(organization=request.organization)
     return render(
         request,
         "enrollment/welcome.html",
@@ -52,7 +53,9 @@ def welcome(request):
             "form": form,
             "may_enroll": may_enroll,
             "global_admins": global_admins(organization=request.organization),
-            "enrollments": selectors.enrollment_list(organization=request.organization),
+            "enrollments": enrollments,
+            # what the status lookup accepts (enrollment.selectors.is_selling), read from the same rows
+            "may_look_up": any(enrollment.is_selling for enrollment in enrollments),
         },
     )
 

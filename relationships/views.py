@@ -16,7 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from enrollment.selectors import active_provider_enrollment, is_provider
+from enrollment.models import Program
+from enrollment.selectors import is_provider, selling_programs
 from partnerhub.accounts.decorators import Eligibility, check_permission, partner_required, permission_required
 from partnerhub.core import rls
 from partnerhub.core.documents import DocumentRefused, attachment_response, parse_image
@@ -108,6 +109,7 @@ def my_listing(request):
 def reseller_list(request):
     """The provider's Indirect resellers, its partnership requests, and "Request a partnership"."""
     organization = request.organization
+    selling = selling_programs(organization)
     search = SearchForm(request.GET or None)
     query = search.cleaned_data.get("q", "") if search.is_valid() else ""
     page = Paginator(selectors.reseller_list(provider=organization, query=query), PAGE_SIZE).get_page(
@@ -120,7 +122,9 @@ def reseller_list(request):
             "page": page,
             "search": search,
             "invitations": selectors.invitation_list(provider=organization)[:20],
-            "is_active_provider": active_provider_enrollment(organization) is not None,
+            # the service's rules (partnership_invitation_create; the status lookup's SELLER), from one query
+            "is_active_provider": Program.INDIRECT_PROVIDER in selling,
+            "may_look_up": bool(selling),
             "may_request": request.user.has_perm("relationships.request_partnership", request.membership),
             "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
         },
