@@ -1,7 +1,8 @@
 """A page never offers an action the service then refuses, nor hides one it accepts: for every enrolment
 status of every program, what the real pages offer equals what the real services (and the views behind the
 offered links) accept. The rules live in one place (ProgramEnrollmentQuerySet, enrollment.selectors);
-these tests ask the pages and the services, never the rules themselves.
+these tests ask the pages and the services, never the rules themselves. (Here beside the customer fixtures:
+a selling provider in partnership with a ready reseller, built through the real services.)
 """
 
 from __future__ import annotations
@@ -14,16 +15,6 @@ from django.utils import timezone
 from customers import services as customer_services
 from enrollment.models import Program, ProgramEnrollment
 from relationships import services as relationship_services
-from tests.customers.conftest import (  # noqa: F401 — fixtures
-    active_provider,
-    make_customer,
-    make_reseller,
-    mca,
-    mpa,
-    offers,
-    seller,
-    staff,
-)
 
 COMBINATIONS = [(program, status) for program in Program.values for status in ProgramEnrollment.Status.values]
 
@@ -68,9 +59,7 @@ def test_add_customer_offered_exactly_when_the_services_accept(provider_client, 
     _set_enrollment(provider, program, status)
     wizard = reverse("customers:wizard-account")
     offered = _offers(provider_client.get(reverse("customers:customer-list")), f"{wizard}?new=1")
-    invitation_accepted = _accepted(
-        lambda: customer_services.customer_invitation_create(sender=provider, actor=user)
-    )
+    invitation_accepted = _accepted(lambda: customer_services.customer_invitation_create(sender=provider, actor=user))
     wizard_opens = provider_client.get(wizard).status_code == 200
     assert offered == invitation_accepted == wizard_opens, (offered, invitation_accepted, wizard_opens)
 
