@@ -3,7 +3,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from enrollment.models import ProgramEnrollment
 from enrollment.selectors import enrollments_of_request
 from partnerhub.core.pending_actions import PendingAction, register
 
@@ -13,12 +12,7 @@ from . import selectors
 @register
 def agreement_actions(request) -> list[PendingAction]:
     organization = request.organization
-    verified = [
-        enrollment
-        for enrollment in enrollments_of_request(request)
-        if enrollment.closed_at is None
-        and enrollment.status in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE)
-    ]
+    verified = [enrollment for enrollment in enrollments_of_request(request) if enrollment.is_authorized]
     if not verified:
         return []
     latest = selectors.acceptance_latest(organization=organization)

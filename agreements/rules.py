@@ -2,7 +2,6 @@
 
 import rules
 
-from partnerhub.accounts.models import Role
-from partnerhub.accounts.rules import has_role
+from partnerhub.accounts.rules import is_global_admin
 
-rules.add_perm("agreements.sign", has_role(Role.GLOBAL_ADMIN))
+rules.add_perm("agreements.sign", is_global_admin)

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from enrollment.models import PartnerId, Program, ProgramEnrollment
+from enrollment.models import PartnerId, ProgramEnrollment
 from partnerhub.accounts.models import Membership, Organization
 from partnerhub.core import rls
 from partnerhub.core.regions import CspRegion
@@ -277,17 +277,6 @@ def _agreement_reason(standing: AgreementStanding, number: str) -> str:
     }
 
 
-def may_look_up_partner_ids(organization: Organization) -> bool:
-    """Only an active indirect provider or direct-bill partner names resellers, so only it may look them up
-    (an enrolment still waiting for email verification, review or reinstatement may not)."""
-    return ProgramEnrollment.objects.filter(
-        organization=organization,
-        program__in=[Program.INDIRECT_PROVIDER, Program.DIRECT_BILL],
-        closed_at=None,
-        status=ProgramEnrollment.Status.ACTIVE,
-    ).exists()
-
-
 @rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
 def agreement_status_lookup(*, number: str, provider_region: str) -> AgreementStatus:
     """May a provider of `provider_region` name this partner ID as reseller? With the reason if not.
@@ -320,9 +309,7 @@ def agreement_status_lookup(*, number: str, provider_region: str) -> AgreementSt
         )
     organization = partner_id.organization
     enrollment = (
-        ProgramEnrollment.objects.filter(
-            organization=organization, program=Program.INDIRECT_RESELLER, closed_at=None
-        ).first()
+        ProgramEnrollment.objects.resellers().open().filter(organization=organization).first()
         if partner_id.csp_associated
         else None
     )
@@ -350,7 +337,7 @@ def agreement_status_lookup(*, number: str, provider_region: str) -> AgreementSt
     reasons: list[tuple[str, str]] = []
     # The program: its status is reported whatever the agreement says, and the other way round.
     program_code = ""
-    if enrollment.status not in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE):
+    if not enrollment.is_authorized:
         program_code = "800039"
         reasons.append(
             (

@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enrollment.models import ProgramEnrollment
+from enrollment.selectors import is_authorized
 from enrollment.services.notify import notify_contact
-from partnerhub.accounts.models import Membership, Organization, User
+from partnerhub.accounts.models import Organization, User
+from partnerhub.accounts.rules import require_global_admin
 from partnerhub.core.audit import audit_record
 from partnerhub.core.context import client_ip
 from partnerhub.core.documents import PDF, DocumentRefused, parse_document
@@ -209,12 +211,7 @@ class Blocker:
 def mpa_blockers(*, organization: Organization) -> list[Blocker]:
     """What stands between the organization and signing: verification, and the partner ID association."""
     blockers = []
-    qualified = ProgramEnrollment.objects.filter(
-        organization=organization,
-        closed_at=None,
-        status__in=[ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE],
-    ).exists()
-    if not qualified:
+    if not is_authorized(organization):
         blockers.append(
             Blocker(
                 key="not_qualified",
@@ -282,8 +279,11 @@ def agreement_sign(
             raise AgreementError(_("This field is required."), field=field)
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
-        if not Membership.objects.global_admins().filter(organization=organization, user=user).exists():
-            raise AgreementError(_("Only a Global admin can accept the partner agreement."), code="not_global_admin")
+        require_global_admin(
+            user,
+            organization,
+            AgreementError(_("Only a Global admin can accept the partner agreement."), code="not_global_admin"),
+        )
         blockers = mpa_blockers(organization=organization)
         if blockers:
             raise AgreementError(" ".join(blocker.message for blocker in blockers), code="blocked")

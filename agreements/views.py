@@ -13,7 +13,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from partnerhub.accounts.decorators import partner_required
+from enrollment.selectors import is_selling
+from partnerhub.accounts.decorators import Eligibility, partner_required, permission_required
 from partnerhub.accounts.reauth import seconds_since_authentication
 from partnerhub.core.documents import PDF, attachment_response
 from partnerhub.core.errors import ApplicationError
@@ -24,8 +25,11 @@ from . import selectors, services
 from .forms import LookupForm, SignForm
 from .models import AgreementType
 
+# Only a partner that names resellers (an active indirect provider or direct-bill partner) looks them up.
+SELLER = Eligibility(check=is_selling, template="agreements/status_lookup_forbidden.html")
 
-def _is_global_admin(request) -> bool:
+
+def _may_sign(request) -> bool:
     return request.user.has_perm("agreements.sign", request.membership)
 
 
@@ -53,7 +57,7 @@ def agreement_list(request):
         "acceptances": selectors.acceptance_list(organization=organization),
         "reacceptance": standing.pending,
         "standing_reason": standing.reason(own=True),
-        "is_global_admin": _is_global_admin(request),
+        "is_global_admin": _may_sign(request),
         "global_admins": selectors.global_admins(organization=organization),
         "blockers": services.mpa_blockers(organization=organization),
     }
@@ -62,10 +66,9 @@ def agreement_list(request):
 
 @partner_required
 @throttle("enrollment_change")
+@permission_required("agreements.sign", forbidden=_only_global_admins)
 def agreement_sign(request):
     """View the partner agreement and accept it (Global admins; recently signed in)."""
-    if not _is_global_admin(request):
-        return _only_global_admins(request)
     organization = request.organization
     version = selectors.current_version()
     if version is None:
@@ -116,11 +119,9 @@ def agreement_sign(request):
     )
 
 
-@partner_required
+@permission_required("agreements.sign", partners_only=True, forbidden=_only_global_admins)
 def agreement_document(request, pk: int):
     """The agreement PDF: inline to read it, or ?download=1 to save it (Global admins)."""
-    if not _is_global_admin(request):
-        return _only_global_admins(request)
     version = selectors.version_get(pk=pk)
     # Inline only for the signing page's frame, where the browser's PDF viewer shows it: the text was parsed as
     # a PDF at upload and is served as application/pdf with nosniff, so it never renders as a page of ours.
@@ -158,7 +159,7 @@ def acceptance_record(request, pk: int):
 @throttle("reminder_email")
 def request_signature(request):
     """Someone who can't sign asks the Global admins to (at most once a day)."""
-    if _is_global_admin(request):
+    if _may_sign(request):
         return redirect("agreements:sign")
     created = services.agreement_request_signature(organization=request.organization, requester=request.user)
     if created is None:
@@ -170,12 +171,11 @@ def request_signature(request):
 
 @partner_required
 @throttle("partner_id_lookup", methods=("GET", "POST"), only_if=throttle_submission)
+@permission_required(eligibility=SELLER)
 def status_lookup(request):
     """For active providers: may this partner ID be named as reseller? It names the reseller only when it
     may be named, and gives the reason (a code, naming no one) when it may not."""
     organization = request.organization
-    if not selectors.may_look_up_partner_ids(organization):
-        return render(request, "agreements/status_lookup_forbidden.html", status=403)
     form = LookupForm(request.GET or None)
     result = None
     if form.is_valid():

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 
 from agreements.models import CustomerAgreementAcceptance
+from enrollment.models import ProgramEnrollment
 from partnerhub.accounts.models import Organization, hash_token
 from partnerhub.core import pagination, rls
 from partnerhub.core.scoping import scoped
@@ -119,13 +120,15 @@ def relationship_get(
     *, partner: Organization, tenant_id: str | uuid.UUID, with_activity: bool = False
 ) -> CustomerRelationship:
     """The acting partner's active relationship with one customer, or 404. `with_activity` adds
-    `has_active_subscriptions` in the same query (the customer's page and the removal page show it)."""
+    `has_active_subscriptions` in the same query (the customer's page and the removal page show it), and
+    `partner_selling`: whether the partner sells now (ProgramEnrollment.objects.selling(), the service's rule)."""
     relationships = CustomerRelationship.objects.select_related(
         "customer", "customer__customer_profile", "reseller", "partner"
     )
     if with_activity:
         active = _active_subscriptions(partner=OuterRef("partner"), customer=OuterRef("customer"))
-        relationships = relationships.annotate(has_active_subscriptions=Exists(active))
+        selling = ProgramEnrollment.objects.selling().filter(organization=OuterRef("partner"))
+        relationships = relationships.annotate(has_active_subscriptions=Exists(active), partner_selling=Exists(selling))
     return get_object_or_404(
         scoped(relationships, partner=partner),
         customer__tenant_id=tenant_id,

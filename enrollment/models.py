@@ -25,6 +25,11 @@ class Program(models.TextChoices):
     DIRECT_BILL = "direct_bill", _("Direct bill partner")
 
 
+# The programs under which a partner sells (adds customers, places orders, names resellers), in order of
+# preference when an organization holds both.
+SELLING_PROGRAMS = (Program.INDIRECT_PROVIDER, Program.DIRECT_BILL)
+
+
 # --- partner IDs (MPN IDs) ----------------------------------------------------------------------
 
 
@@ -73,6 +78,38 @@ class PartnerId(PostalAddress):
 # --- enrolment -----------------------------------------------------------------------------------
 
 
+class ProgramEnrollmentQuerySet(models.QuerySet):
+    """The eligibility rules of the portal, each defined once and read by views, services, forms and the
+    partner-ID lookup alike (enrollment.selectors has the per-organization questions built on them).
+
+    - `open()`: not closed (rejected, lapsed, transitioned); at most one per program per organization.
+    - `authorized()`: open and verified (Qualified or Active): the program authorizes the partner, so an
+      indirect reseller may be named and authorize providers, and the partner agreement may be signed.
+    - `active()`: open and Active: verified *and* the partner agreement accepted (a suspension interrupts it).
+    - `selling()`: active under a selling program (indirect provider, direct bill): adds customers, places
+      orders, looks up and names resellers.
+    - `providers()`, `resellers()`: by program, whatever the status.
+    """
+
+    def open(self) -> ProgramEnrollmentQuerySet:
+        return self.filter(closed_at=None)
+
+    def authorized(self) -> ProgramEnrollmentQuerySet:
+        return self.open().filter(status__in=ProgramEnrollment.AUTHORIZED_STATUSES)
+
+    def active(self) -> ProgramEnrollmentQuerySet:
+        return self.open().filter(status=ProgramEnrollment.Status.ACTIVE)
+
+    def selling(self) -> ProgramEnrollmentQuerySet:
+        return self.active().filter(program__in=SELLING_PROGRAMS)
+
+    def providers(self) -> ProgramEnrollmentQuerySet:
+        return self.filter(program=Program.INDIRECT_PROVIDER)
+
+    def resellers(self) -> ProgramEnrollmentQuerySet:
+        return self.filter(program=Program.INDIRECT_RESELLER)
+
+
 class ProgramEnrollment(StatusTransitions, PostalAddress):
     """An organization's enrolment in one CSP program, with what it submitted.
 
@@ -107,6 +144,8 @@ class ProgramEnrollment(StatusTransitions, PostalAddress):
         Status.TRANSITIONED: set(),
     }
     transition_error = EnrollmentError
+    # Verified: what `ProgramEnrollmentQuerySet.authorized()` and `is_authorized` mean.
+    AUTHORIZED_STATUSES = (Status.QUALIFIED, Status.ACTIVE)
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="enrollments")
     program = models.CharField(_("program"), max_length=32, choices=Program.choices)
@@ -161,8 +200,20 @@ class ProgramEnrollment(StatusTransitions, PostalAddress):
         ]
         indexes = [models.Index(fields=["organization", "program", "-submitted_at"], name="enrollment_org_idx")]
 
+    objects = ProgramEnrollmentQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"{self.organization} · {self.get_program_display()}"
+
+    @property
+    def is_authorized(self) -> bool:
+        """Open and verified: the in-memory form of `ProgramEnrollment.objects.authorized()`."""
+        return self.closed_at is None and self.status in self.AUTHORIZED_STATUSES
+
+    @property
+    def is_selling(self) -> bool:
+        """Open, Active, of a selling program: the in-memory form of `ProgramEnrollment.objects.selling()`."""
+        return self.closed_at is None and self.status == self.Status.ACTIVE and self.program in SELLING_PROGRAMS
 
     @property
     def contact_name(self) -> str:

@@ -82,9 +82,7 @@ def enrollment_actions(request) -> list[PendingAction]:
                     urgent=True,
                 )
             )
-    qualified = [
-        e for e in enrollments if e.status in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE)
-    ]
+    qualified = [enrollment for enrollment in enrollments if enrollment.is_authorized]
     if qualified and not organization.partner_ids.filter(csp_associated=True).exists():
         actions.append(
             PendingAction(

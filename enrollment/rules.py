@@ -3,9 +3,8 @@
 import rules
 
 from partnerhub.accounts.models import Role
-from partnerhub.accounts.rules import has_role
+from partnerhub.accounts.rules import has_role, is_global_admin
 
-is_global_admin = has_role(Role.GLOBAL_ADMIN)
 is_account_admin = has_role(Role.ACCOUNT_ADMIN)
 
 rules.add_perm("enrollment.enroll", is_global_admin)

@@ -12,7 +12,47 @@ from partnerhub.core import rls
 from partnerhub.core.models import AuditEvent
 from partnerhub.core.scoping import scoped
 
-from .models import PartnerId, Program, ProgramEnrollment, VerificationCase, VerificationDocument
+from .models import SELLING_PROGRAMS, PartnerId, Program, ProgramEnrollment, VerificationCase, VerificationDocument
+
+# --- eligibility: one question each, answered by ProgramEnrollment's query set -------------------------
+
+
+def selling_programs(organization: Organization) -> set[str]:
+    """Every program under which this partner sells now (one query)."""
+    return set(ProgramEnrollment.objects.selling().filter(organization=organization).values_list("program", flat=True))
+
+
+def selling_program(organization: Organization) -> str | None:
+    """The active program under which this partner sells (indirect provider first), or None."""
+    programs = selling_programs(organization)
+    return next((program for program in SELLING_PROGRAMS if program in programs), None)
+
+
+def is_selling(organization: Organization) -> bool:
+    """An active indirect provider or direct-bill partner: adds customers, places orders, looks up and names
+    resellers (an enrolment still waiting for email verification, review or reinstatement does not)."""
+    return ProgramEnrollment.objects.selling().filter(organization=organization).exists()
+
+
+def is_provider(organization: Organization) -> bool:
+    """Enrolled (open, whatever its status) as an indirect provider: its Indirect resellers page exists."""
+    return ProgramEnrollment.objects.providers().open().filter(organization=organization).exists()
+
+
+def active_provider_enrollment(organization: Organization) -> ProgramEnrollment | None:
+    """The active indirect-provider enrolment: one that may request partnerships."""
+    return ProgramEnrollment.objects.providers().active().filter(organization=organization).first()
+
+
+def authorized_reseller_enrollment(organization: Organization) -> ProgramEnrollment | None:
+    """The verified indirect-reseller enrolment: one that may authorize providers and be named as reseller."""
+    return ProgramEnrollment.objects.resellers().authorized().filter(organization=organization).first()
+
+
+def is_authorized(organization: Organization) -> bool:
+    """Verified (Qualified or Active) in some program: may sign the partner agreement."""
+    return ProgramEnrollment.objects.authorized().filter(organization=organization).exists()
+
 
 if TYPE_CHECKING:
     from typing import TypeAlias, TypedDict

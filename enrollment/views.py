@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,16 +38,14 @@ def _legal_info_url(program: str) -> str:
     return reverse("enrollment:legal-info") + f"?program={program}"
 
 
-@partner_required
+@permission_required("enrollment.enroll", partners_only=True, methods=("POST",))
 def welcome(request):
     """The CSP welcome page: what you need, the three programs, then Next (Global admins only)."""
     may_enroll = request.user.has_perm("enrollment.enroll", request.membership)
     form = ProgramChoiceForm(posted(request))
-    if request.method == "POST":
-        if not may_enroll:
-            raise PermissionDenied
-        if form.is_valid():
-            return redirect("enrollment:enroll", program=form.cleaned_data["program"])
+    if request.method == "POST" and form.is_valid():
+        return redirect("enrollment:enroll", program=form.cleaned_data["program"])
+    enrollments = selectors.enrollment_list(organization=request.organization)
     return render(
         request,
         "enrollment/welcome.html",
@@ -56,7 +53,9 @@ def welcome(request):
             "form": form,
             "may_enroll": may_enroll,
             "global_admins": global_admins(organization=request.organization),
-            "enrollments": selectors.enrollment_list(organization=request.organization),
+            "enrollments": enrollments,
+            # what the status lookup accepts (enrollment.selectors.is_selling), read from the same rows
+            "may_look_up": any(enrollment.is_selling for enrollment in enrollments),
         },
     )
 
@@ -281,27 +280,25 @@ def contact_verify(request, token: str):
 
 @partner_required
 @throttle("enrollment_change")
+@permission_required("enrollment.associate_partner_id", methods=("POST",))
 def identifiers(request):
     """Identifiers: the partner IDs, and the CSP account's associated location partner ID."""
     organization = request.organization
     choices = selectors.partner_id_choices(organization=organization)
     form = AssociateForm(posted(request))
-    if request.method == "POST":
-        if not request.user.has_perm("enrollment.associate_partner_id", request.membership):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                chosen = services.partner_id_associate(
-                    organization=organization, actor=request.user, partner_id_pk=form.cleaned_data["partner_id"]
-                )
-            except ApplicationError as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Partner ID %(number)s is now associated with your CSP account.") % {"number": chosen.number},
-                )
-                return redirect("enrollment:identifiers")
+    if request.method == "POST" and form.is_valid():
+        try:
+            chosen = services.partner_id_associate(
+                organization=organization, actor=request.user, partner_id_pk=form.cleaned_data["partner_id"]
+            )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Partner ID %(number)s is now associated with your CSP account.") % {"number": chosen.number},
+            )
+            return redirect("enrollment:identifiers")
     return render(
         request,
         "enrollment/identifiers.html",

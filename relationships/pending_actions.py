@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from enrollment.models import Program, ProgramEnrollment
+from enrollment.models import Program
 from enrollment.selectors import enrollments_of_request
 from partnerhub.core.pending_actions import PendingAction, register
 
@@ -13,9 +13,7 @@ from .models import ProviderListing
 @register
 def listing_actions(request) -> list[PendingAction]:
     provider = any(
-        enrollment.program == Program.INDIRECT_PROVIDER
-        and enrollment.closed_at is None
-        and enrollment.status in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE)
+        enrollment.program == Program.INDIRECT_PROVIDER and enrollment.is_authorized
         for enrollment in enrollments_of_request(request)
     )
     if not provider:

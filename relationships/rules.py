@@ -3,7 +3,7 @@
 import rules
 
 from partnerhub.accounts.models import Role
-from partnerhub.accounts.rules import has_role
+from partnerhub.accounts.rules import has_role, is_global_admin
 
 rules.add_perm("relationships.request_partnership", has_role(Role.GLOBAL_ADMIN, Role.ADMIN_AGENT, Role.SALES_AGENT))
-rules.add_perm("relationships.manage_partnership", has_role(Role.GLOBAL_ADMIN))
+rules.add_perm("relationships.manage_partnership", is_global_admin)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from agreements.selectors import agreement_standing_annotations
-from enrollment.models import PartnerId
+from enrollment.models import PartnerId, ProgramEnrollment
 from partnerhub.accounts.models import Organization, hash_token
 from partnerhub.core import rls
 from partnerhub.core.scoping import scoped
@@ -55,6 +55,10 @@ def reseller_list(*, provider: Organization, query: str = "") -> QuerySet[Partne
         .select_related("reseller")
         .annotate(
             location_number=Subquery(location),
+            # the one rule of an authorized reseller (what customers.services.eligible_resellers asks too)
+            reseller_authorized=Exists(
+                ProgramEnrollment.objects.resellers().authorized().filter(organization=OuterRef("reseller"))
+            ),
             # the one rule (agreements.selectors.agreement_standing): an overdue reseller is not "Accepted"
             **agreement_standing_annotations(organization="reseller"),
         )

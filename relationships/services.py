@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from enrollment.models import Program, ProgramEnrollment
-from partnerhub.accounts.models import Membership, Organization, Role, User, hash_token, new_token
+from enrollment.selectors import active_provider_enrollment, authorized_reseller_enrollment
+from partnerhub.accounts.models import Membership, Organization, User, hash_token, new_token
+from partnerhub.accounts.rules import is_global_admin_of, require_global_admin
 from partnerhub.core.audit import audit_record
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.notifications import notification_create
@@ -112,15 +113,6 @@ def listing_change_request_create(*, listing: ProviderListing, actor: User, mess
 
 
 # --- invitations ------------------------------------------------------------------------------------
-
-
-def active_provider_enrollment(organization: Organization) -> ProgramEnrollment | None:
-    return ProgramEnrollment.objects.filter(
-        organization=organization,
-        program=Program.INDIRECT_PROVIDER,
-        closed_at=None,
-        status=ProgramEnrollment.Status.ACTIVE,
-    ).first()
 
 
 def invitation_url(token: str) -> str:
@@ -252,21 +244,12 @@ class PartnershipRefused(RelationshipsError):
         self.context = context
 
 
-def authorized_reseller_enrollment(organization: Organization) -> ProgramEnrollment | None:
-    return ProgramEnrollment.objects.filter(
-        organization=organization,
-        program=Program.INDIRECT_RESELLER,
-        closed_at=None,
-        status__in=[ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE],
-    ).first()
-
-
 def check_acceptance(*, invitation: PartnershipInvitation, reseller: Organization, user: User) -> None:
     """Every reason a reseller may not authorize this provider, as PartnershipRefused (nothing written)."""
     provider = invitation.provider
     if not invitation.is_usable:
         raise PartnershipRefused(_("This partnership link is no longer valid."), code="gone")
-    if not Membership.objects.global_admins().filter(organization=reseller, user=user).exists():
+    if not is_global_admin_of(user, reseller):
         admins = Membership.objects.global_admins().filter(organization=reseller).select_related("user")
         raise PartnershipRefused(
             _("Only a Global admin of %(organization)s can authorize an indirect provider.")
@@ -387,6 +370,10 @@ def _notify_both(relationship: PartnerRelationship, *, template: str, title: str
         notification_create(user=membership.user, organization=membership.organization, title=title, url=side_url)
 
 
+def _not_global_admin() -> RelationshipsError:
+    return RelationshipsError(_("Only a Global admin can do this."), code="not_global_admin")
+
+
 def _lock_active(relationship: PartnerRelationship) -> PartnerRelationship:
     relationship = (
         PartnerRelationship.objects.select_for_update().select_related("provider", "reseller").get(pk=relationship.pk)
@@ -394,13 +381,6 @@ def _lock_active(relationship: PartnerRelationship) -> PartnerRelationship:
     if relationship.status != PartnerRelationship.Status.ACTIVE:
         raise RelationshipsError(_("This partnership was already removed."), code="removed")
     return relationship
-
-
-def _require_global_admin(user: User, organization: Organization) -> None:
-    if not Membership.objects.filter(
-        organization=organization, user=user, roles__contains=[Role.GLOBAL_ADMIN]
-    ).exists():
-        raise RelationshipsError(_("Only a Global admin can do this."), code="not_global_admin")
 
 
 def partnership_remove(
@@ -411,7 +391,7 @@ def partnership_remove(
         relationship = _lock_active(relationship)
         if acting_organization.pk not in (relationship.provider_id, relationship.reseller_id):
             raise RelationshipsError(_("This partnership isn't yours."), code="not_yours")
-        _require_global_admin(actor, acting_organization)
+        require_global_admin(actor, acting_organization, _not_global_admin())
         relationship.move_to(PartnerRelationship.Status.REMOVED)
         relationship.removed_at = timezone.now()
         relationship.removed_by = actor
@@ -441,7 +421,7 @@ def partnership_remove_admin_access(
         relationship = _lock_active(relationship)
         if relationship.reseller_id != reseller.pk:
             raise RelationshipsError(_("Only the reseller can remove the provider's admin access."), code="not_yours")
-        _require_global_admin(actor, reseller)
+        require_global_admin(actor, reseller, _not_global_admin())
         if not relationship.admin_access:
             return relationship
         relationship.admin_access = False

@@ -6,7 +6,6 @@ import io
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,8 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from enrollment.models import Program, ProgramEnrollment
-from partnerhub.accounts.decorators import partner_required
+from enrollment.models import Program
+from enrollment.selectors import is_provider, selling_programs
+from partnerhub.accounts.decorators import Eligibility, check_permission, partner_required, permission_required
 from partnerhub.core import rls
 from partnerhub.core.documents import DocumentRefused, attachment_response, parse_image
 from partnerhub.core.drafts import draft_remember, draft_token
@@ -33,15 +33,8 @@ PAGE_SIZE = 25
 DRAFTS_SESSION_KEY = "partnership_drafts"
 
 
-def _is_provider(organization) -> bool:
-    return ProgramEnrollment.objects.filter(
-        organization=organization, program=Program.INDIRECT_PROVIDER, closed_at=None
-    ).exists()
-
-
-def _require(request, perm: str) -> None:
-    if not request.user.has_perm(perm, request.membership):
-        raise PermissionDenied
+# Enrolled as an indirect provider (whatever the status: the page says what an inactive one still needs).
+PROVIDER = Eligibility(check=is_provider, template="relationships/not_provider.html")
 
 
 # --- directory ----------------------------------------------------------------------------------------
@@ -87,7 +80,7 @@ def my_listing(request):
         raise Http404
     form = ChangeRequestForm(posted(request))
     if request.method == "POST":
-        _require(request, "relationships.request_partnership")
+        check_permission(request, "relationships.request_partnership")
         if form.is_valid():
             try:
                 services.listing_change_request_create(
@@ -112,12 +105,11 @@ def my_listing(request):
 # --- provider side -----------------------------------------------------------------------------------------
 
 
-@partner_required
+@permission_required(partners_only=True, eligibility=PROVIDER)
 def reseller_list(request):
     """The provider's Indirect resellers, its partnership requests, and "Request a partnership"."""
     organization = request.organization
-    if not _is_provider(organization):
-        return render(request, "relationships/not_provider.html", status=403)
+    selling = selling_programs(organization)
     search = SearchForm(request.GET or None)
     query = search.cleaned_data.get("q", "") if search.is_valid() else ""
     page = Paginator(selectors.reseller_list(provider=organization, query=query), PAGE_SIZE).get_page(
@@ -130,7 +122,9 @@ def reseller_list(request):
             "page": page,
             "search": search,
             "invitations": selectors.invitation_list(provider=organization)[:20],
-            "is_active_provider": services.active_provider_enrollment(organization) is not None,
+            # the service's rules (partnership_invitation_create; the status lookup's SELLER), from one query
+            "is_active_provider": Program.INDIRECT_PROVIDER in selling,
+            "may_look_up": bool(selling),
             "may_request": request.user.has_perm("relationships.request_partnership", request.membership),
             "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
         },
@@ -140,9 +134,9 @@ def reseller_list(request):
 @require_POST
 @partner_required
 @throttle("invitation_create")
+@permission_required("relationships.request_partnership")
 def invitation_create(request):
     """ "Request a partnership": a new personal link, shown once on the draft page."""
-    _require(request, "relationships.request_partnership")
     try:
         invitation, token = services.partnership_invitation_create(provider=request.organization, actor=request.user)
     except ApplicationError as exc:
@@ -162,9 +156,9 @@ def _default_message(request, link: str) -> str:
 
 @partner_required
 @throttle("partner_email_send")
+@permission_required("relationships.request_partnership")
 def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
-    _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
     token = draft_token(request, DRAFTS_SESSION_KEY, pk)
     if token is None or not invitation.is_usable:
@@ -195,8 +189,8 @@ def invitation_draft(request, pk: int):
 @require_POST
 @partner_required
 @throttle("invitation_create")
+@permission_required("relationships.request_partnership")
 def invitation_resend(request, pk: int):
-    _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
     try:
         invitation, token = services.partnership_invitation_resend(invitation=invitation, actor=request.user)
@@ -209,9 +203,8 @@ def invitation_resend(request, pk: int):
 
 
 @require_POST
-@partner_required
+@permission_required("relationships.request_partnership", partners_only=True)
 def invitation_revoke(request, pk: int):
-    _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
     try:
         services.partnership_invitation_revoke(invitation=invitation, actor=request.user)
@@ -224,7 +217,7 @@ def invitation_revoke(request, pk: int):
 
 def _confirm_and_remove(request, relationship, *, partner, list_url: str):
     """Either side's "Remove partnership": a confirmation page (GET), then the removal (POST)."""
-    _require(request, "relationships.manage_partnership")
+    check_permission(request, "relationships.manage_partnership")
     if request.method == "POST":
         try:
             services.partnership_remove(
@@ -284,7 +277,7 @@ def provider_remove(request, pk: int):
 def provider_admin_access_remove(request, pk: int):
     """The reseller withdraws the provider's admin access but keeps the partnership."""
     relationship = selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
-    _require(request, "relationships.manage_partnership")
+    check_permission(request, "relationships.manage_partnership")
     if request.method == "POST":
         try:
             services.partnership_remove_admin_access(

@@ -1,6 +1,6 @@
 """Writes of the customers app, one module per concern; import from here."""
 
-from .common import CustomersError, eligible_resellers, location_partner_id, require_seller, selling_program
+from .common import CustomersError, eligible_resellers, location_partner_id, require_seller
 from .customers import (
     ACCOUNT_FIELDS,
     AgreementInput,
@@ -75,7 +75,6 @@ __all__ = [
     "order_submit",
     "partner_of_record_check",
     "require_seller",
-    "selling_program",
     "subscription_cancel",
     "subscription_change_quantity",
     "subscription_reactivate",

@@ -7,7 +7,8 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from agreements.selectors import agreement_in_force_q, agreement_standing
-from enrollment.models import PartnerId, Program, ProgramEnrollment
+from enrollment.models import PartnerId, ProgramEnrollment
+from enrollment.selectors import selling_program
 from partnerhub.accounts.models import Membership, Organization
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.notifications import notification_create
@@ -19,23 +20,8 @@ class CustomersError(ApplicationError):
     """A rule of customers, orders or subscriptions was broken."""
 
 
-SELLING_PROGRAMS = (Program.INDIRECT_PROVIDER, Program.DIRECT_BILL)
-
-
-def selling_program(organization: Organization) -> str | None:
-    """The active program under which this partner sells (indirect provider first), or None."""
-    programs = set(
-        ProgramEnrollment.objects.filter(
-            organization=organization,
-            program__in=SELLING_PROGRAMS,
-            closed_at=None,
-            status=ProgramEnrollment.Status.ACTIVE,
-        ).values_list("program", flat=True)
-    )
-    return next((program for program in SELLING_PROGRAMS if program in programs), None)
-
-
 def require_seller(organization: Organization) -> str:
+    """The service-side form of enrollment.selectors.selling_program: the program, or CustomersError."""
     program = selling_program(organization)
     if program is None:
         raise CustomersError(
@@ -52,12 +38,7 @@ def eligible_resellers(provider: Organization):
     """Resellers a provider may associate with a customer: an active partnership, an authorized
     indirect-reseller enrolment with an associated location partner ID, and the partner agreement in force
     (accepted, and any required new version accepted by its deadline)."""
-    authorized = ProgramEnrollment.objects.filter(
-        organization=OuterRef("pk"),
-        program=Program.INDIRECT_RESELLER,
-        closed_at=None,
-        status__in=[ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE],
-    )
+    authorized = ProgramEnrollment.objects.resellers().authorized().filter(organization=OuterRef("pk"))
     located = PartnerId.objects.filter(organization=OuterRef("pk"), csp_associated=True)
     partnered = PartnerRelationship.objects.filter(
         provider=provider, reseller=OuterRef("pk"), status=PartnerRelationship.Status.ACTIVE
@@ -94,8 +75,3 @@ def notify_admins(organization: Organization, *, title: str, url: str, template:
                 context={"name": membership.user.first_name, "url": settings.SITE_URL + url, **(context or {})},
             )
         notification_create(user=membership.user, organization=organization, title=title, url=url)
-
-
-def require_global_admin(user, organization: Organization, message: str) -> None:
-    if not Membership.objects.global_admins().filter(organization=organization, user=user).exists():
-        raise CustomersError(message, code="not_global_admin")

@@ -18,6 +18,7 @@ from agreements.models import AgreementType, CustomerAgreementAcceptance
 from agreements.selectors import VERSION_OVERDUE, agreement_standing, current_version
 from enrollment.models import Program
 from partnerhub.accounts.models import Membership, Organization, Role, User
+from partnerhub.accounts.rules import require_global_admin
 from partnerhub.accounts.services import recovery_email_set
 from partnerhub.accounts.webmail import email_domain
 from partnerhub.core import rls
@@ -36,7 +37,6 @@ from .common import (
     location_partner_id,
     notify_admins,
     require_agreement_in_force,
-    require_global_admin,
     require_seller,
 )
 from .orders import LineInput, check_lines, order_create_locked
@@ -424,8 +424,10 @@ def customer_agreement_attest(*, partner: Organization, customer: Organization, 
 
 def customer_agreement_accept(*, customer: Organization, user: User) -> CustomerAgreementAcceptance:
     """The customer's Global admin accepts the customer agreement directly (once per version)."""
-    require_global_admin(user, customer, _("Only a Global admin of %(customer)s can accept the customer agreement.")
-                         % {"customer": customer.legal_name})  # fmt: skip
+    message = _("Only a Global admin of %(customer)s can accept the customer agreement.")
+    require_global_admin(
+        user, customer, CustomersError(message % {"customer": customer.legal_name}, code="not_global_admin")
+    )
     version = current_version(type=AgreementType.MCA)
     if version is None:
         raise CustomersError(_("The customer agreement isn't published yet; ask PartnerHub support."))
@@ -460,7 +462,11 @@ def customer_agreement_accept(*, customer: Organization, user: User) -> Customer
 def customer_relationship_remove(*, relationship: CustomerRelationship, actor: User) -> CustomerRelationship:
     """ "Remove reseller relationship": only a Global admin, only without active subscriptions. The partner
     leaves the customer's support contacts and loses delegated admin access."""
-    require_global_admin(actor, relationship.partner, _("Only a Global admin can remove a customer relationship."))
+    require_global_admin(
+        actor,
+        relationship.partner,
+        CustomersError(_("Only a Global admin can remove a customer relationship."), code="not_global_admin"),
+    )
     with transaction.atomic():
         relationship = CustomerRelationship.objects.select_for_update().get(pk=relationship.pk)
         if relationship.status != CustomerRelationship.Status.ACTIVE:
@@ -492,7 +498,11 @@ def customer_relationship_remove(*, relationship: CustomerRelationship, actor: U
 
 def customer_admin_roles_remove(*, relationship: CustomerRelationship, user: User) -> CustomerRelationship:
     """The customer's Global admin removes a partner's admin roles; the reseller relationship stays."""
-    require_global_admin(user, relationship.customer, _("Only a Global admin can remove a partner's admin roles."))
+    require_global_admin(
+        user,
+        relationship.customer,
+        CustomersError(_("Only a Global admin can remove a partner's admin roles."), code="not_global_admin"),
+    )
     with transaction.atomic():
         relationship = (
             CustomerRelationship.objects.select_for_update().select_related("partner").get(pk=relationship.pk)

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.models import Membership, Organization, User, hash_token, new_token
+from enrollment.selectors import selling_program
+from partnerhub.accounts.models import Organization, User, hash_token, new_token
+from partnerhub.accounts.rules import is_global_admin_of
 from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
 from partnerhub.core.outbox import outbound_email_queue
@@ -21,7 +23,7 @@ from partnerhub.core.regions import CspRegion
 from relationships.models import PartnerRelationship
 
 from ..models import CustomerInvitation
-from .common import CustomersError, notify_admins, require_seller, selling_program
+from .common import CustomersError, notify_admins, require_seller
 from .customers import _create_admin, _create_tenant, check_account, customer_agreement_accept, relate_through
 
 
@@ -126,7 +128,7 @@ def check_invitation(*, invitation: CustomerInvitation, customer: Organization |
             % {"organization": customer.legal_name},
             code="not_customer",
         )
-    if user is not None and not Membership.objects.global_admins().filter(organization=customer, user=user).exists():
+    if user is not None and not is_global_admin_of(user, customer):
         raise CustomersError(
             _("Only a Global admin of %(customer)s can accept a reseller relationship.")
             % {"customer": customer.legal_name},

@@ -1,39 +1,14 @@
-"""Guards shared by the partner-side customer pages."""
+"""What the partner-side customer pages share: the page size, and who may sell."""
 
 from __future__ import annotations
 
-from functools import wraps
+from enrollment.selectors import selling_program
+from partnerhub.accounts.decorators import Eligibility, partner_required, permission_required
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
-
-from partnerhub.accounts.decorators import partner_required
-
-from .. import services
+__all__ = ["PAGE_SIZE", "SELLER", "partner_required", "permission_required"]
 
 PAGE_SIZE = 25
 
-
-def seller_required(perm: str):
-    """An active provider or direct-bill partner, and a role holding `perm`; resellers are told to ask
-    their provider."""
-
-    def decorator(view):
-        @partner_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.has_perm(perm, request.membership):
-                raise PermissionDenied
-            request.selling_program = services.selling_program(request.organization)
-            if request.selling_program is None:
-                return render(request, "customers/not_seller.html", status=403)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def require_perm(request, perm: str) -> None:
-    if not request.user.has_perm(perm, request.membership):
-        raise PermissionDenied
+# An active provider or direct-bill partner (the program is kept as `request.selling_program`); resellers are
+# told to ask their provider.
+SELLER = Eligibility(check=selling_program, template="customers/not_seller.html", attribute="selling_program")

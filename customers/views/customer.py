@@ -12,12 +12,13 @@ from agreements.models import AgreementType
 from agreements.selectors import current_version
 from partnerhub.accounts.decorators import organization_required
 from partnerhub.accounts.models import Organization
+from partnerhub.accounts.rules import is_global_admin
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.pagination import keyset_page, row_url
 from relationships import selectors as relationship_selectors
 
 from .. import selectors, services
-from .common import PAGE_SIZE, partner_required, require_perm
+from .common import PAGE_SIZE, permission_required
 
 
 def _customer_required(view):
@@ -44,7 +45,7 @@ def partner_relationships(request):
             "subscriptions": selectors.customer_subscriptions(customer=customer)[:200],
             "acceptances": selectors.agreement_acceptances(customer=customer)[:3],
             "agreement": current_version(type=AgreementType.MCA),
-            "is_global_admin": request.membership.is_global_admin,
+            "is_global_admin": is_global_admin(request.user, request.membership),
         },
     )
 
@@ -81,10 +82,9 @@ def agreement_accept(request):
     return redirect("customers:partner-relationships")
 
 
-@partner_required
+@permission_required("customers.view_customers", partners_only=True)
 def provider_customers(request, pk: int):
     """Indirect providers → View customers: the customers this provider associated with the reseller."""
-    require_perm(request, "customers.view_customers")
     relationship = relationship_selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
     rows = selectors.shared_customer_list(reseller=request.organization, provider_pk=relationship.provider_id)
     page = keyset_page(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ..csv_export import csv_response
 from ..models import ExportJob
 from ..services import exports
-from .common import partner_required, require_perm
+from .common import permission_required
 
 
 def export(request, *, kind: str, filters: dict, filename: str, back_url: str):
@@ -39,10 +39,9 @@ def _job(request, public_id) -> ExportJob:
     return get_object_or_404(ExportJob.objects.filter(organization=request.organization), public_id=public_id)
 
 
-@partner_required
+@permission_required("customers.view_customers", partners_only=True)
 def export_job(request, public_id):
     """An export's progress (the page refreshes itself while it runs), then its download link."""
-    require_perm(request, "customers.view_customers")
     job = _job(request, public_id)
     expired = job.status == ExportJob.Status.EXPIRED or (
         job.status == ExportJob.Status.DONE and job.expires_at and job.expires_at <= timezone.now()
@@ -50,10 +49,9 @@ def export_job(request, public_id):
     return render(request, "customers/export_job.html", {"job": job, "expired": expired})
 
 
-@partner_required
+@permission_required("customers.view_customers", partners_only=True)
 def export_job_download(request, public_id):
     """The finished file, through this view only (never a public media URL), while it has not expired."""
-    require_perm(request, "customers.view_customers")
     job = _job(request, public_id)
     if job.status != ExportJob.Status.DONE or not job.file or job.expires_at <= timezone.now():
         raise Http404(_("This export is not available."))

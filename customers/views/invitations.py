@@ -24,7 +24,7 @@ from relationships import selectors as relationship_selectors
 
 from .. import selectors, services
 from ..forms import AcceptInvitationForm, CustomerSignupForm, InvitationCreateForm, SendInvitationForm
-from .common import PAGE_SIZE, partner_required, require_perm
+from .common import PAGE_SIZE, partner_required, permission_required
 
 DRAFTS_SESSION_KEY = "customer_invitation_drafts"
 
@@ -32,10 +32,10 @@ DRAFTS_SESSION_KEY = "customer_invitation_drafts"
 @require_POST
 @partner_required
 @throttle("invitation_create")
+@permission_required("customers.add_customer")
 def invitation_create(request):
     """ "Request a reseller relationship" (a seller), or "Invite new customers" (a reseller, for itself
     and the provider of `relationship`)."""
-    require_perm(request, "customers.add_customer")
     form = InvitationCreateForm(request.POST)
     delegated_admin = form.is_valid() and form.cleaned_data["delegated_admin"]
     provider = None
@@ -78,9 +78,9 @@ def _default_message(request, invitation, link: str) -> str:
 
 @partner_required
 @throttle("partner_email_send")
+@permission_required("customers.add_customer")
 def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
-    require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
     token = draft_token(request, DRAFTS_SESSION_KEY, pk)
     if token is None or not invitation.is_usable:
@@ -113,10 +113,9 @@ def invitation_draft(request, pk: int):
     )
 
 
-@partner_required
+@permission_required("customers.view_customers", partners_only=True)
 def invitation_list(request):
     """Customers → Reseller relationship requests: the links this partner sent, newest first."""
-    require_perm(request, "customers.view_customers")
     page = selectors.CappedPaginator(selectors.invitation_list(sender=request.organization), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -126,9 +125,9 @@ def invitation_list(request):
 @require_POST
 @partner_required
 @throttle("invitation_create")
+@permission_required("customers.add_customer")
 def invitation_resend(request, pk: int):
     """A new link for the same request (the old one stops working), shown on the draft page."""
-    require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
     try:
         invitation, token = services.customer_invitation_resend(invitation=invitation, actor=request.user)
@@ -141,9 +140,8 @@ def invitation_resend(request, pk: int):
 
 
 @require_POST
-@partner_required
+@permission_required("customers.add_customer", partners_only=True)
 def invitation_revoke(request, pk: int):
-    require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
     services.customer_invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, _("The link no longer works."))

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from enrollment.selectors import selling_program
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 from partnerhub.core.pagination import keyset_page, row_url
@@ -25,17 +26,16 @@ from ..forms import (
 )
 from ..models import CustomerRelationship, ExportJob, Subscription
 from . import exports
-from .common import PAGE_SIZE, partner_required, require_perm, seller_required
+from .common import PAGE_SIZE, SELLER, partner_required, permission_required
 
 
-@partner_required
+@permission_required("customers.view_customers", partners_only=True)
 def customer_list(request):
     """Customers: search by company name, domain or tenant ID, filter by indirect reseller.
 
     Keyset-paged by (company name, id) with a capped count: the same few queries for ten customers or a
     million, on the first page or the four-hundredth."""
-    require_perm(request, "customers.view_customers")
-    program = services.selling_program(request.organization)
+    program = selling_program(request.organization)
     resellers = selectors.partnered_resellers(provider=request.organization) if program == "indirect_provider" else []
     search = SearchForm(request.GET or None, resellers=resellers)
     search.is_valid()  # an unknown reseller is ignored; the search text still applies
@@ -75,19 +75,18 @@ def _without_cursor(params) -> str:
 
 @partner_required
 @throttle("export")
+@permission_required("customers.view_customers")
 def customer_export(request):
     """Export customers: Tenant ID, Company name, Primary domain name, Relationship, Indirect reseller.
 
     Streamed when small; above EXPORT_STREAM_MAX_ROWS, prepared by a worker (customers/services/exports.py)."""
-    require_perm(request, "customers.view_customers")
     return exports.export(request, kind=ExportJob.Kind.CUSTOMERS, filters={}, filename="customers.csv",
                           back_url=reverse("customers:customer-list"))  # fmt: skip
 
 
-@partner_required
+@permission_required("customers.view_customers", partners_only=True)
 def customer_detail(request, tenant_id):
     """Account, customer agreement, partners and subscriptions of one customer."""
-    require_perm(request, "customers.view_customers")
     relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id, with_activity=True)
     customer = relationship.customer
     is_seller = relationship.kind != CustomerRelationship.Kind.INDIRECT_RESELLER
@@ -104,7 +103,10 @@ def customer_detail(request, tenant_id):
                 selectors.visible_subscriptions(relationship=relationship), PAGE_SIZE
             ).get_page(request.GET.get("page")),
             "is_seller": is_seller,
-            "may_order": is_seller and request.user.has_perm("customers.place_order", request.membership),
+            # What the order and agreement views (SELLER) accept: a selling relationship *and* a selling partner.
+            "may_order": is_seller
+            and relationship.partner_selling
+            and request.user.has_perm("customers.place_order", request.membership),
             "may_remove": request.user.has_perm("customers.remove_relationship", request.membership),
             "has_active_subscriptions": active,
             "subscription_url": row_url("customers:subscription-detail", customer.tenant_id),
@@ -114,9 +116,9 @@ def customer_detail(request, tenant_id):
 
 @partner_required
 @throttle("export")
+@permission_required("customers.view_customers")
 def subscription_export(request, tenant_id):
     """Export subscriptions: Subscription ID, Subscription, Quantity, Status, Reseller (streamed or prepared)."""
-    require_perm(request, "customers.view_customers")
     relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
     return exports.export(
         request,
@@ -145,7 +147,7 @@ def _agreement_input(data) -> services.AgreementInput:
     )
 
 
-@seller_required("customers.place_order")
+@permission_required("customers.place_order", partners_only=True, eligibility=SELLER)
 @throttle("order_submit")
 def customer_agreement(request, tenant_id):
     """Customer agreement → Update: confirm the customer's acceptance."""
@@ -176,7 +178,7 @@ def customer_agreement(request, tenant_id):
     return render(request, "customers/customer_agreement.html", {"relationship": relationship, "form": form})
 
 
-@seller_required("customers.place_order")
+@permission_required("customers.place_order", partners_only=True, eligibility=SELLER)
 @throttle("order_submit")
 def subscription_add(request, tenant_id):
     """Add subscription: an offer of the customer's market, a quantity, the partner of record."""
@@ -228,10 +230,10 @@ def subscription_add(request, tenant_id):
 
 @partner_required
 @throttle("subscription_change")
+@permission_required("customers.view_customers")
 def subscription_detail(request, tenant_id, public_id):
     """A subscription: quantity, cancel, suspend/reactivate, auto-renew, friendly name, partner of record,
     designated support contact. The seller changes it; a reseller of record sees it read-only."""
-    require_perm(request, "customers.view_customers")
     relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
     subscription = selectors.subscription_get(relationship=relationship, public_id=public_id)
     may_manage = subscription.partner_id == request.organization.pk and request.user.has_perm(
@@ -325,10 +327,9 @@ def _apply(request, subscription: Subscription, action: str, forms) -> str | Non
         return None
 
 
-@partner_required
+@permission_required("customers.remove_relationship", partners_only=True)
 def relationship_remove(request, tenant_id):
     """Remove reseller relationship: Global admin only, and only without active subscriptions."""
-    require_perm(request, "customers.remove_relationship")
     relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id, with_activity=True)
     blocked = relationship.has_active_subscriptions  # the service checks again, under its lock
     if request.method == "POST" and not blocked:

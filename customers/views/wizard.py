@@ -25,7 +25,7 @@ from .. import services
 from ..forms import AccountForm, AgreementForm, OffersForm, ReviewForm
 from ..models import Offer
 from ..validation import company_name_warning, domain_for, domain_prefix_error
-from .common import seller_required
+from .common import SELLER, permission_required
 
 WIZARD_KEY = "customer_wizard"
 CREATED_KEY = "customer_created"
@@ -89,7 +89,7 @@ def _step_guard(request, step: str):
 
 
 @never_cache
-@seller_required("customers.add_customer")
+@permission_required("customers.add_customer", partners_only=True, eligibility=SELLER)
 def account(request):
     """Step 1. `?reseller=<pk>` (from Indirect resellers) starts a fresh wizard with the reseller chosen."""
     resellers = _resellers(request)
@@ -132,7 +132,7 @@ def account(request):
 
 
 @require_GET
-@seller_required("customers.add_customer")
+@permission_required("customers.add_customer", partners_only=True, eligibility=SELLER)
 def domain_check(request):
     """The live availability check under the domain field (htmx)."""
     prefix = request.GET.get("domain_prefix", "").strip().lower()[:60]
@@ -147,7 +147,7 @@ def domain_check(request):
 
 
 @never_cache
-@seller_required("customers.add_customer")
+@permission_required("customers.add_customer", partners_only=True, eligibility=SELLER)
 def agreement(request):
     if guard := _step_guard(request, "agreement"):
         return guard
@@ -181,7 +181,7 @@ def agreement(request):
 
 
 @never_cache
-@seller_required("customers.add_customer")
+@permission_required("customers.add_customer", partners_only=True, eligibility=SELLER)
 def subscriptions(request):
     if guard := _step_guard(request, "subscriptions"):
         return guard
@@ -223,7 +223,7 @@ def _with_offers(offers, chosen):
 
 
 @never_cache
-@seller_required("customers.add_customer")
+@permission_required("customers.add_customer", partners_only=True, eligibility=SELLER)
 @throttle("customer_create")
 def review(request):
     if guard := _step_guard(request, "review"):
@@ -275,7 +275,7 @@ def review(request):
 
 
 @require_POST
-@seller_required("customers.add_customer")
+@permission_required("customers.add_customer", partners_only=True, eligibility=SELLER)
 def cancel(request):
     request.session.pop(WIZARD_KEY, None)
     messages.info(request, _("The new customer was cancelled; nothing was saved."))
@@ -283,7 +283,7 @@ def cancel(request):
 
 
 @never_cache
-@seller_required("customers.add_customer")
+@permission_required("customers.add_customer", partners_only=True, eligibility=SELLER)
 def done(request):
     """The one and only display of the new admin's temporary password."""
     created = request.session.pop(CREATED_KEY, None)

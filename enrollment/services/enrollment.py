@@ -413,7 +413,7 @@ def enrollment_request_transition(*, enrollment: ProgramEnrollment, actor: User)
         enrollment = ProgramEnrollment.objects.select_for_update(of=("self",)).get(pk=enrollment.pk)
         if enrollment.program != Program.DIRECT_BILL or enrollment.closed_at is not None:
             raise EnrollmentError(_("Only an open direct-bill enrolment can move to indirect reseller."))
-        if enrollment.status not in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE):
+        if not enrollment.is_authorized:
             raise EnrollmentError(_("The direct-bill enrolment must be authorized before it can move."))
         if enrollment.transition_requested_at:
             raise EnrollmentError(_("The move to indirect reseller is already requested."), code="already_requested")

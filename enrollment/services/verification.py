@@ -553,7 +553,7 @@ def enrollment_suspend(*, enrollment: ProgramEnrollment, reviewer: User, reason_
             .select_related("organization", "enrolled_by")
             .get(pk=enrollment.pk)
         )
-        if enrollment.status not in (ProgramEnrollment.Status.QUALIFIED, ProgramEnrollment.Status.ACTIVE):
+        if not enrollment.is_authorized:
             raise EnrollmentError(_("Only an authorized enrolment can be suspended."), code="illegal_transition")
         enrollment_mark_suspended(enrollment, actor=reviewer, reason=reason_text.strip(), now=timezone.now())
         notify_contact(

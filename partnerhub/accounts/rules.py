@@ -2,7 +2,13 @@
 
 Views ask `request.user.has_perm("accounts.manage_users", request.membership)`; the membership is
 already loaded by the middleware, so a check costs no query.
+
+"Must be a Global admin" is defined here once: `is_global_admin` (the predicate every app's rules build
+on, and views ask through a permission) and `require_global_admin` (its service-side form, a query, for
+services that hold a user and an organization rather than the acting membership).
 """
+
+from __future__ import annotations
 
 import rules
 
@@ -22,3 +28,14 @@ is_user_management_admin = has_role(Role.USER_MANAGEMENT_ADMIN)
 
 rules.add_perm("accounts.manage_users", is_global_admin | is_user_management_admin)
 rules.add_perm("accounts.view_activity_log", is_global_admin)
+
+
+def is_global_admin_of(user, organization) -> bool:
+    """The service-side form of `is_global_admin`: does `user` hold the Global admin role in `organization`?"""
+    return Membership.objects.global_admins().filter(organization=organization, user=user).exists()
+
+
+def require_global_admin(user, organization, error: Exception) -> None:
+    """Raise `error` (each app's own domain error and message) unless `user` is a Global admin there."""
+    if not is_global_admin_of(user, organization):
+        raise error

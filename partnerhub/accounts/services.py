@@ -21,6 +21,7 @@ from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import market_for
 
 from .models import Membership, Organization, Role, User, UserInvitation, new_token
+from .rules import require_global_admin
 from .signals import organization_created
 
 
@@ -81,8 +82,11 @@ def organization_create(
 
 def _ensure_may_grant_global_admin(*, actor: User, organization: Organization) -> None:
     """Only a Global admin may make someone a Global admin or take the role away."""
-    if not Membership.objects.global_admins().filter(organization=organization, user=actor).exists():
-        raise AccountsError(_("Only a Global admin can grant or remove the Global admin role."), field="roles")
+    require_global_admin(
+        actor,
+        organization,
+        AccountsError(_("Only a Global admin can grant or remove the Global admin role."), field="roles"),
+    )
 
 
 def _lock_organization(organization: Organization) -> Organization:
