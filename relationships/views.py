@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,9 +20,9 @@ from enrollment.models import Program, ProgramEnrollment
 from partnerhub.accounts.decorators import partner_required
 from partnerhub.core import rls
 from partnerhub.core.documents import DocumentRefused, attachment_response, parse_image
-from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.invitations import draft_created, draft_page, draft_renewed, link_gone, no_referrer, revoked
 from partnerhub.core.throttle import throttle
 
 from . import selectors, services
@@ -143,13 +142,13 @@ def reseller_list(request):
 def invitation_create(request):
     """ "Request a partnership": a new personal link, shown once on the draft page."""
     _require(request, "relationships.request_partnership")
-    try:
-        invitation, token = services.partnership_invitation_create(provider=request.organization, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("relationships:reseller-list")
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    return redirect("relationships:invitation-draft", pk=invitation.pk)
+    return draft_created(
+        request,
+        drafts_key=DRAFTS_SESSION_KEY,
+        create=lambda: services.partnership_invitation_create(provider=request.organization, actor=request.user),
+        failed="relationships:reseller-list",
+        draft="relationships:invitation-draft",
+    )
 
 
 def _default_message(request, link: str) -> str:
@@ -166,29 +165,19 @@ def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    token = draft_token(request, DRAFTS_SESSION_KEY, pk)
-    if token is None or not invitation.is_usable:
-        messages.info(request, _("That draft's link is no longer shown. Select Resend to get a new link."))
-        return redirect("relationships:reseller-list")
-    link = services.invitation_url(token)
-    subject = _("Become an indirect reseller of %(provider)s") % {"provider": request.organization.legal_name}
-    form = SendInvitationForm(posted(request), initial={"message": _default_message(request, link)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.partnership_invitation_send(
-                invitation=invitation, actor=request.user, token=token, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("relationships:reseller-list")
-    body = form["message"].value() or ""
-    mailto = f"mailto:?subject={quote(subject)}&body={quote(body)}"
-    return render(
+    return draft_page(
         request,
-        "relationships/invitation_draft.html",
-        {"invitation": invitation, "form": form, "link": link, "mailto": mailto, "subject": subject},
+        invitation,
+        drafts_key=DRAFTS_SESSION_KEY,
+        gone_message=_("That draft's link is no longer shown. Select Resend to get a new link."),
+        gone="relationships:reseller-list",
+        url=services.invitation_url,
+        subject=_("Become an indirect reseller of %(provider)s") % {"provider": request.organization.legal_name},
+        default_message=lambda link: _default_message(request, link),
+        form_class=SendInvitationForm,
+        send=services.partnership_invitation_send,
+        done="relationships:reseller-list",
+        template="relationships/invitation_draft.html",
     )
 
 
@@ -198,14 +187,14 @@ def invitation_draft(request, pk: int):
 def invitation_resend(request, pk: int):
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    try:
-        invitation, token = services.partnership_invitation_resend(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("relationships:reseller-list")
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    messages.info(request, _("A new link was created; the old one no longer works."))
-    return redirect("relationships:invitation-draft", pk=invitation.pk)
+    return draft_renewed(
+        request,
+        invitation,
+        drafts_key=DRAFTS_SESSION_KEY,
+        resend=services.partnership_invitation_resend,
+        failed="relationships:reseller-list",
+        draft="relationships:invitation-draft",
+    )
 
 
 @require_POST
@@ -213,13 +202,13 @@ def invitation_resend(request, pk: int):
 def invitation_revoke(request, pk: int):
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    try:
-        services.partnership_invitation_revoke(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The partnership link was revoked."))
-    return redirect("relationships:reseller-list")
+    return revoked(
+        request,
+        invitation,
+        revoke=services.partnership_invitation_revoke,
+        done_message=_("The partnership link was revoked."),
+        done="relationships:reseller-list",
+    )
 
 
 def _confirm_and_remove(request, relationship, *, partner, list_url: str):
@@ -320,17 +309,15 @@ REFUSAL_STATUS = {
 def invitation_accept(request, token: str):
     """A provider's partnership link: a landing page (GET) and "Authorize indirect provider" (POST)."""
     invitation = selectors.invitation_by_token(token=token)
-    if invitation is None:
-        return render(request, "relationships/invitation_gone.html", status=404)
-    if not invitation.is_usable:
-        return render(request, "relationships/invitation_gone.html", status=410)
+    if gone := link_gone(invitation):
+        return render(request, "relationships/invitation_gone.html", status=gone)
     here = reverse("relationships:invitation-accept", args=[token])
     context = {"invitation": invitation, "provider": invitation.provider}
     if not request.user.is_authenticated:
         services.partnership_invitation_mark_opened(invitation=invitation)
         context["login_url"] = reverse("account_login") + "?" + urlencode({"next": here})
         context["signup_url"] = reverse("account_signup") + "?" + urlencode({"next": here})
-        return _no_referrer(render(request, "relationships/invitation_accept.html", context))
+        return no_referrer(render(request, "relationships/invitation_accept.html", context))
     if request.organization is None:
         return redirect(reverse("accounts:organization-create"))
     services.partnership_invitation_mark_opened(invitation=invitation)
@@ -348,13 +335,8 @@ def invitation_accept(request, token: str):
             return redirect("relationships:provider-list")
     except services.PartnershipRefused as exc:
         context.update(refusal=exc, **exc.context)
-        return _no_referrer(
+        return no_referrer(
             render(request, "relationships/invitation_refused.html", context, status=REFUSAL_STATUS.get(exc.code, 403))
         )
     context["form"] = form
-    return _no_referrer(render(request, "relationships/invitation_accept.html", context))
-
-
-def _no_referrer(response):
-    response["Referrer-Policy"] = "same-origin"  # the token is in the URL
-    return response
+    return no_referrer(render(request, "relationships/invitation_accept.html", context))

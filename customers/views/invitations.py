@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -16,9 +14,9 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from partnerhub.core import rls
-from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.invitations import draft_created, draft_page, draft_renewed, link_gone, revoked
 from partnerhub.core.throttle import throttle
 from relationships import selectors as relationship_selectors
 
@@ -47,15 +45,15 @@ def invitation_create(request):
             reseller=request.organization, pk=int(relationship_pk)
         ).provider
         back = "relationships:provider-list"
-    try:
-        invitation, token = services.customer_invitation_create(
+    return draft_created(
+        request,
+        drafts_key=DRAFTS_SESSION_KEY,
+        create=lambda: services.customer_invitation_create(
             sender=request.organization, actor=request.user, delegated_admin=delegated_admin, provider=provider
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect(back)
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    return redirect("customers:invitation-draft", pk=invitation.pk)
+        ),
+        failed=back,
+        draft="customers:invitation-draft",
+    )
 
 
 def _default_message(request, invitation, link: str) -> str:
@@ -82,34 +80,19 @@ def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    token = draft_token(request, DRAFTS_SESSION_KEY, pk)
-    if token is None or not invitation.is_usable:
-        messages.info(request, _("That draft's link is no longer shown. Create a new request to get a link."))
-        return redirect("customers:customer-list")
-    link = services.invitation_url(token)
-    subject = _("Reseller relationship request from %(partner)s") % {"partner": request.organization.legal_name}
-    form = SendInvitationForm(posted(request), initial={"message": _default_message(request, invitation, link)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.customer_invitation_send(
-                invitation=invitation, actor=request.user, token=token, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("customers:customer-list")
-    body = form["message"].value() or ""
-    return render(
+    return draft_page(
         request,
-        "customers/invitation_draft.html",
-        {
-            "invitation": invitation,
-            "form": form,
-            "link": link,
-            "subject": subject,
-            "mailto": f"mailto:?subject={quote(subject)}&body={quote(body)}",
-        },
+        invitation,
+        drafts_key=DRAFTS_SESSION_KEY,
+        gone_message=_("That draft's link is no longer shown. Create a new request to get a link."),
+        gone="customers:customer-list",
+        url=services.invitation_url,
+        subject=_("Reseller relationship request from %(partner)s") % {"partner": request.organization.legal_name},
+        default_message=lambda link: _default_message(request, invitation, link),
+        form_class=SendInvitationForm,
+        send=services.customer_invitation_send,
+        done="customers:customer-list",
+        template="customers/invitation_draft.html",
     )
 
 
@@ -130,14 +113,14 @@ def invitation_resend(request, pk: int):
     """A new link for the same request (the old one stops working), shown on the draft page."""
     require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    try:
-        invitation, token = services.customer_invitation_resend(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("customers:invitation-list")
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    messages.info(request, _("A new link was created; the old one no longer works."))
-    return redirect("customers:invitation-draft", pk=invitation.pk)
+    return draft_renewed(
+        request,
+        invitation,
+        drafts_key=DRAFTS_SESSION_KEY,
+        resend=services.customer_invitation_resend,
+        failed="customers:invitation-list",
+        draft="customers:invitation-draft",
+    )
 
 
 @require_POST
@@ -145,9 +128,13 @@ def invitation_resend(request, pk: int):
 def invitation_revoke(request, pk: int):
     require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    services.customer_invitation_revoke(invitation=invitation, actor=request.user)
-    messages.success(request, _("The link no longer works."))
-    return redirect("customers:invitation-list")
+    return revoked(
+        request,
+        invitation,
+        revoke=services.customer_invitation_revoke,
+        done_message=_("The link no longer works."),
+        done="customers:invitation-list",
+    )
 
 
 # --- the customer's side of the link ----------------------------------------------------------------------
@@ -165,10 +152,8 @@ def _invitation_gone(request, status: int = 410):
 def invitation_accept(request, token: str):
     """What the link opens: sign in as the customer's Global admin and accept, or create the customer account."""
     invitation = selectors.invitation_by_token(token=token)
-    if invitation is None:
-        return _invitation_gone(request, status=404)
-    if not invitation.is_usable:
-        return _invitation_gone(request)
+    if gone := link_gone(invitation):
+        return _invitation_gone(request, status=gone)
     context = {"invitation": invitation}
     if not request.user.is_authenticated:
         form = CustomerSignupForm(posted(request))
