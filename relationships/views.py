@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -22,14 +24,24 @@ from partnerhub.core import rls
 from partnerhub.core.documents import DocumentRefused, attachment_response, parse_image
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
-from partnerhub.core.invitations import draft_created, draft_page, draft_renewed, link_gone, no_referrer, revoked
+from partnerhub.core.invitations import Drafts, link_gone, no_referrer, revoked
 from partnerhub.core.throttle import throttle
 
 from . import selectors, services
 from .forms import AuthorizeForm, ChangeRequestForm, DirectoryFilterForm, SearchForm, SendInvitationForm
 
 PAGE_SIZE = 25
-DRAFTS_SESSION_KEY = "partnership_drafts"
+DRAFTS = Drafts(
+    session_key="partnership_drafts",
+    page="relationships:invitation-draft",
+    url=services.invitation_url,
+    form_class=SendInvitationForm,
+    send=services.partnership_invitation_send,
+    template="relationships/invitation_draft.html",
+    done="relationships:reseller-list",
+    gone="relationships:reseller-list",
+    gone_message=gettext_lazy("That draft's link is no longer shown. Select Resend to get a new link."),
+)
 
 
 def _is_provider(organization) -> bool:
@@ -142,12 +154,10 @@ def reseller_list(request):
 def invitation_create(request):
     """ "Request a partnership": a new personal link, shown once on the draft page."""
     _require(request, "relationships.request_partnership")
-    return draft_created(
+    return DRAFTS.created(
         request,
-        drafts_key=DRAFTS_SESSION_KEY,
-        create=lambda: services.partnership_invitation_create(provider=request.organization, actor=request.user),
+        lambda: services.partnership_invitation_create(provider=request.organization, actor=request.user),
         failed="relationships:reseller-list",
-        draft="relationships:invitation-draft",
     )
 
 
@@ -165,20 +175,8 @@ def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    return draft_page(
-        request,
-        invitation,
-        drafts_key=DRAFTS_SESSION_KEY,
-        gone_message=_("That draft's link is no longer shown. Select Resend to get a new link."),
-        gone="relationships:reseller-list",
-        url=services.invitation_url,
-        subject=_("Become an indirect reseller of %(provider)s") % {"provider": request.organization.legal_name},
-        default_message=lambda link: _default_message(request, link),
-        form_class=SendInvitationForm,
-        send=services.partnership_invitation_send,
-        done="relationships:reseller-list",
-        template="relationships/invitation_draft.html",
-    )
+    subject = _("Become an indirect reseller of %(provider)s") % {"provider": request.organization.legal_name}
+    return DRAFTS.draft(request, invitation, subject=subject, default_message=partial(_default_message, request))
 
 
 @require_POST
@@ -187,13 +185,8 @@ def invitation_draft(request, pk: int):
 def invitation_resend(request, pk: int):
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    return draft_renewed(
-        request,
-        invitation,
-        drafts_key=DRAFTS_SESSION_KEY,
-        resend=services.partnership_invitation_resend,
-        failed="relationships:reseller-list",
-        draft="relationships:invitation-draft",
+    return DRAFTS.renewed(
+        request, invitation, services.partnership_invitation_resend, failed="relationships:reseller-list"
     )
 
 
@@ -202,13 +195,8 @@ def invitation_resend(request, pk: int):
 def invitation_revoke(request, pk: int):
     _require(request, "relationships.request_partnership")
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    return revoked(
-        request,
-        invitation,
-        revoke=services.partnership_invitation_revoke,
-        done_message=_("The partnership link was revoked."),
-        done="relationships:reseller-list",
-    )
+    message = _("The partnership link was revoked.")
+    return revoked(request, invitation, services.partnership_invitation_revoke, message, "relationships:reseller-list")
 
 
 def _confirm_and_remove(request, relationship, *, partner, list_url: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -16,7 +19,7 @@ from django_ratelimit.decorators import ratelimit
 from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
-from partnerhub.core.invitations import draft_created, draft_page, draft_renewed, link_gone, revoked
+from partnerhub.core.invitations import Drafts, link_gone, revoked
 from partnerhub.core.throttle import throttle
 from relationships import selectors as relationship_selectors
 
@@ -24,7 +27,17 @@ from .. import selectors, services
 from ..forms import AcceptInvitationForm, CustomerSignupForm, InvitationCreateForm, SendInvitationForm
 from .common import PAGE_SIZE, partner_required, require_perm
 
-DRAFTS_SESSION_KEY = "customer_invitation_drafts"
+DRAFTS = Drafts(
+    session_key="customer_invitation_drafts",
+    page="customers:invitation-draft",
+    url=services.invitation_url,
+    form_class=SendInvitationForm,
+    send=services.customer_invitation_send,
+    template="customers/invitation_draft.html",
+    done="customers:customer-list",
+    gone="customers:customer-list",
+    gone_message=gettext_lazy("That draft's link is no longer shown. Create a new request to get a link."),
+)
 
 
 @require_POST
@@ -45,14 +58,12 @@ def invitation_create(request):
             reseller=request.organization, pk=int(relationship_pk)
         ).provider
         back = "relationships:provider-list"
-    return draft_created(
+    return DRAFTS.created(
         request,
-        drafts_key=DRAFTS_SESSION_KEY,
-        create=lambda: services.customer_invitation_create(
+        lambda: services.customer_invitation_create(
             sender=request.organization, actor=request.user, delegated_admin=delegated_admin, provider=provider
         ),
         failed=back,
-        draft="customers:invitation-draft",
     )
 
 
@@ -80,19 +91,9 @@ def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    return draft_page(
-        request,
-        invitation,
-        drafts_key=DRAFTS_SESSION_KEY,
-        gone_message=_("That draft's link is no longer shown. Create a new request to get a link."),
-        gone="customers:customer-list",
-        url=services.invitation_url,
-        subject=_("Reseller relationship request from %(partner)s") % {"partner": request.organization.legal_name},
-        default_message=lambda link: _default_message(request, invitation, link),
-        form_class=SendInvitationForm,
-        send=services.customer_invitation_send,
-        done="customers:customer-list",
-        template="customers/invitation_draft.html",
+    subject = _("Reseller relationship request from %(partner)s") % {"partner": request.organization.legal_name}
+    return DRAFTS.draft(
+        request, invitation, subject=subject, default_message=partial(_default_message, request, invitation)
     )
 
 
@@ -113,14 +114,7 @@ def invitation_resend(request, pk: int):
     """A new link for the same request (the old one stops working), shown on the draft page."""
     require_perm(request, "customers.add_customer")
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    return draft_renewed(
-        request,
-        invitation,
-        drafts_key=DRAFTS_SESSION_KEY,
-        resend=services.customer_invitation_resend,
-        failed="customers:invitation-list",
-        draft="customers:invitation-draft",
-    )
+    return DRAFTS.renewed(request, invitation, services.customer_invitation_resend, failed="customers:invitation-list")
 
 
 @require_POST
@@ -131,9 +125,9 @@ def invitation_revoke(request, pk: int):
     return revoked(
         request,
         invitation,
-        revoke=services.customer_invitation_revoke,
-        done_message=_("The link no longer works."),
-        done="customers:invitation-list",
+        services.customer_invitation_revoke,
+        _("The link no longer works."),
+        "customers:invitation-list",
     )
 
 

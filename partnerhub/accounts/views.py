@@ -114,13 +114,8 @@ def invitation_resend(request, pk: int):
 @permission_required("accounts.manage_users")
 def invitation_revoke(request, pk: int):
     invitation = selectors.user_invitation_get(organization=request.organization, pk=pk)
-    return revoked(
-        request,
-        invitation,
-        revoke=services.user_invitation_revoke,
-        done_message=_("The invitation to %(email)s was revoked.") % {"email": invitation.email},
-        done="accounts:member-list",
-    )
+    message = _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
+    return revoked(request, invitation, services.user_invitation_revoke, message, "accounts:member-list")
 
 
 @permission_required("accounts.manage_users")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Self
 from urllib.parse import quote
@@ -143,6 +144,15 @@ class TokenInvitation(models.Model):
 # --- the services' shared steps ---------------------------------------------------------------------------
 
 
+def _locked(invitation: TokenInvitation, related: tuple[str, ...]) -> Any:
+    return type(invitation).objects.select_for_update().select_related(*related).get(pk=invitation.pk)
+
+
+def _record(invitation: TokenInvitation, code: str, actor, data: dict[str, Any] | None = None) -> None:
+    """The audit row of a step, in the sending organization's log."""
+    audit_record(code=code, actor=actor, organization=invitation.owner, target=invitation, data=data)
+
+
 def invitation_issue(
     model: type[TokenInvitation],
     *,
@@ -161,7 +171,7 @@ def invitation_issue(
         invitation = model.objects.create(
             token_hash=token_hash, created_at=now, expires_at=now + timedelta(days=ttl_days), **fields
         )
-        audit_record(code=audit_code, actor=actor, organization=invitation.owner, target=invitation, data=audit_data)
+        _record(invitation, audit_code, actor, audit_data)
     return invitation, token
 
 
@@ -184,9 +194,8 @@ def invitation_send(
     email = (email or "").strip().lower()
     if not email:
         raise error(no_email, field="email")
-    model = type(invitation)
     with transaction.atomic():
-        invitation = model.objects.select_for_update().select_related(model.owner_field).get(pk=invitation.pk)
+        invitation = _locked(invitation, (invitation.owner_field,))
         if not invitation.is_usable:
             raise error(_("This invitation can no longer be sent."), code="gone")
         invitation.recipient_email = email
@@ -194,7 +203,7 @@ def invitation_send(
             setattr(invitation, name, value)
         invitation.save(update_fields=["recipient_email", *fields])
         outbound_email_queue(to=email, template=template, organization=invitation.owner, context=context(invitation))
-        audit_record(code=audit_code, actor=actor, organization=invitation.owner, target=invitation, data={"to": email})
+        _record(invitation, audit_code, actor, {"to": email})
     return invitation
 
 
@@ -214,17 +223,11 @@ def invitation_resend(
     for an accepted or revoked one. `send(invitation, token)` emails the new link, when the app does."""
     now = timezone.now()
     with transaction.atomic():
-        invitation = type(invitation).objects.select_for_update().select_related(*related).get(pk=invitation.pk)
+        invitation = _locked(invitation, related)
         if invitation.is_closed:
             raise closed
         token = invitation.renew(ttl_days=ttl_days, now=now, **(changes(invitation, now) if changes else {}))
-        audit_record(
-            code=audit_code,
-            actor=actor,
-            organization=invitation.owner,
-            target=invitation,
-            data=audit_data(invitation) if audit_data else None,
-        )
+        _record(invitation, audit_code, actor, audit_data(invitation) if audit_data else None)
         if send is not None:
             send(invitation, token)
     return invitation, token
@@ -242,19 +245,13 @@ def invitation_revoke(
     """Kill the link; revoking twice changes nothing. An accepted invitation raises `accepted` (or, without
     one, is left as it is)."""
     with transaction.atomic():
-        invitation = type(invitation).objects.select_for_update().select_related(*related).get(pk=invitation.pk)
+        invitation = _locked(invitation, related)
         if invitation.accepted_at and accepted is not None:
             raise accepted
         if invitation.is_closed:
             return invitation
         invitation.revoke()
-        audit_record(
-            code=audit_code,
-            actor=actor,
-            organization=invitation.owner,
-            target=invitation,
-            data=audit_data(invitation) if audit_data else None,
-        )
+        _record(invitation, audit_code, actor, audit_data(invitation) if audit_data else None)
     return invitation
 
 
@@ -276,74 +273,76 @@ def link_gone(invitation: TokenInvitation | None) -> int | None:
     return None if invitation.is_usable else 410
 
 
-def draft_created(request, *, drafts_key: str, create: Callable[[], tuple[Any, str]], failed: str, draft: str):
-    """A new link from the service, kept in the session and shown once on the draft page."""
-    try:
-        invitation, token = create()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect(failed)
-    draft_remember(request, drafts_key, invitation.pk, token)
-    return redirect(draft, pk=invitation.pk)
+@dataclass(frozen=True)
+class Drafts:
+    """An app's draft links. A new link exists only in the response that made it, so the draft page that
+    shows it (to copy, open in the mail client or send from PartnerHub) keeps it in the session under
+    `session_key`; `page` names the draft page's URL (it takes the invitation's pk). The page builds the
+    link with `url`, posts `form_class` to the `send` service, renders `template` and, once sent, goes to
+    `done`; without its link (another session, or the invitation is no longer usable) it says
+    `gone_message` at `gone`."""
 
+    session_key: str
+    page: str
+    url: Callable[[str], str]
+    form_class: type
+    send: Callable[..., Any]
+    template: str
+    done: str
+    gone: str
+    gone_message: str
 
-def draft_page(
-    request,
-    invitation: TokenInvitation,
-    *,
-    drafts_key: str,
-    gone_message: str,
-    gone: str,
-    url: Callable[[str], str],
-    subject: str,
-    default_message: Callable[[str], str],
-    form_class,
-    send: Callable[..., Any],
-    done: str,
-    template: str,
-):
-    """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
-    token = draft_token(request, drafts_key, invitation.pk)
-    if token is None or not invitation.is_usable:
-        messages.info(request, gone_message)
-        return redirect(gone)
-    link = url(token)
-    form = form_class(posted(request), initial={"message": default_message(link)})
-    if request.method == "POST" and form.is_valid():
+    def _show(self, request, invitation: TokenInvitation, token: str):
+        draft_remember(request, self.session_key, invitation.pk, token)
+        return redirect(self.page, pk=invitation.pk)
+
+    def created(self, request, create: Callable[[], tuple[Any, str]], *, failed: str):
+        """A new link from `create()`, shown on the draft page; a refusal is said at `failed`."""
         try:
-            send(invitation=invitation, actor=request.user, token=token, **form.cleaned_data)
+            invitation, token = create()
         except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect(done)
-    body = form["message"].value() or ""
-    mailto = f"mailto:?subject={quote(subject)}&body={quote(body)}"
-    return render(
-        request,
-        template,
-        {"invitation": invitation, "form": form, "link": link, "mailto": mailto, "subject": subject},
-    )
+            messages.error(request, exc.message)
+            return redirect(failed)
+        return self._show(request, invitation, token)
+
+    def renewed(self, request, invitation: TokenInvitation, resend: Callable, *, failed: str):
+        """ "Resend": a new link for the same request (the old one stops working), shown on the draft page."""
+        try:
+            invitation, token = resend(invitation=invitation, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(failed)
+        messages.info(request, _("A new link was created; the old one no longer works."))
+        return self._show(request, invitation, token)
+
+    def draft(self, request, invitation: TokenInvitation, *, subject: str, default_message: Callable[[str], str]):
+        """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
+        token = draft_token(request, self.session_key, invitation.pk)
+        if token is None or not invitation.is_usable:
+            messages.info(request, self.gone_message)
+            return redirect(self.gone)
+        link = self.url(token)
+        form = self.form_class(posted(request), initial={"message": default_message(link)})
+        if request.method == "POST" and form.is_valid():
+            try:
+                self.send(invitation=invitation, actor=request.user, token=token, **form.cleaned_data)
+            except ApplicationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+                return redirect(self.done)
+        body = form["message"].value() or ""
+        mailto = f"mailto:?subject={quote(subject)}&body={quote(body)}"
+        context = {"invitation": invitation, "form": form, "link": link, "mailto": mailto, "subject": subject}
+        return render(request, self.template, context)
 
 
-def draft_renewed(request, invitation: TokenInvitation, *, drafts_key: str, resend: Callable, failed: str, draft: str):
-    """ "Resend": a new link for the same request (the old one stops working), shown on the draft page."""
-    try:
-        invitation, token = resend(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect(failed)
-    draft_remember(request, drafts_key, invitation.pk, token)
-    messages.info(request, _("A new link was created; the old one no longer works."))
-    return redirect(draft, pk=invitation.pk)
-
-
-def revoked(request, invitation: TokenInvitation, *, revoke: Callable, done_message: str, done: str):
-    """ "Revoke": kill the link and go back to the list, saying what happened."""
+def revoked(request, invitation: TokenInvitation, revoke: Callable, message: str, done: str):
+    """ "Revoke": kill the link and go back to `done`, saying `message` (or why it was refused)."""
     try:
         revoke(invitation=invitation, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, done_message)
+        messages.success(request, message)
     return redirect(done)
