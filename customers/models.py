@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from partnerhub.core.invitations import TokenInvitation
 from partnerhub.core.regions import CspRegion
 from partnerhub.core.transitions import StatusTransitions
 
@@ -185,9 +186,11 @@ class CustomerRelationship(StatusTransitions, models.Model):
         return f"{self.partner} → {self.customer_name}"
 
 
-class CustomerInvitation(models.Model):
+class CustomerInvitation(TokenInvitation):
     """A reseller relationship request: a link a customer's Global admin accepts. Sent by a provider or
     direct-bill partner, or by a reseller for itself and one of its providers (three-party)."""
+
+    owner_field = "sent_by"
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")
@@ -201,19 +204,12 @@ class CustomerInvitation(models.Model):
     )
     sent_by = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     delegated_admin = models.BooleanField(_("include delegated admin access"), default=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     recipient_email = models.EmailField(_("sent to"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires"))
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     customer = models.ForeignKey(
         "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer invitation")
@@ -222,23 +218,6 @@ class CustomerInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} · {self.created_at:%Y-%m-%d}"
-
-    @property
-    def status(self) -> str:
-        if self.accepted_at:
-            return self.Status.ACCEPTED
-        if self.revoked_at:
-            return self.Status.REVOKED
-        if self.expires_at <= timezone.now():
-            return self.Status.EXPIRED
-        return self.Status.SENT
-
-    def get_status_display(self) -> str:
-        return str(self.Status(self.status).label)
-
-    @property
-    def is_usable(self) -> bool:
-        return self.status == self.Status.SENT
 
 
 # --- orders and subscriptions -----------------------------------------------------------------------------

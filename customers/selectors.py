@@ -13,8 +13,8 @@ from django.utils.functional import cached_property
 
 from agreements.models import CustomerAgreementAcceptance
 from enrollment.models import ProgramEnrollment
-from partnerhub.accounts.models import Organization, hash_token
-from partnerhub.core import pagination, rls
+from partnerhub.accounts.models import Organization
+from partnerhub.core import pagination
 from partnerhub.core.scoping import scoped
 from relationships.models import PartnerRelationship
 
@@ -200,15 +200,7 @@ def invitation_of_sender(*, sender: Organization, pk: int) -> CustomerInvitation
 
 
 def invitation_by_token(*, token: str) -> CustomerInvitation | None:
-    if not token or len(token) > 128:
-        return None
-    token_hash = hash_token(token)
-    rls.set_token(token_hash)  # the link is the capability: this transaction may see its invitation
-    return (
-        CustomerInvitation.objects.select_related("partner", "reseller", "sent_by")
-        .filter(token_hash=token_hash)
-        .first()
-    )
+    return CustomerInvitation.objects.select_related("partner", "reseller", "sent_by").from_link(token).first()
 
 
 def customer_counts_by_reseller(*, provider: Organization, reseller_pks: list[int]) -> dict[int, int]:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core.invitations import TokenInvitation
 from partnerhub.core.regions import CspRegion
 from partnerhub.core.transitions import StatusTransitions
 
@@ -97,9 +98,11 @@ class ListingChangeRequest(models.Model):
         return f"{self.listing} · {self.created_at:%Y-%m-%d}"
 
 
-class PartnershipInvitation(models.Model):
+class PartnershipInvitation(TokenInvitation):
     """A provider's "Request a partnership" link. The link identifies the provider; any reseller's
     Global admin holding it may accept, once, before it expires, unless the provider revoked it."""
+
+    owner_field = "provider"
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")
@@ -111,18 +114,12 @@ class PartnershipInvitation(models.Model):
     provider = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="partnership_invitations"
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     message = models.TextField(_("message"), blank=True)
     recipient_email = models.EmailField(_("sent to"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent from PartnerHub"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("expires"))
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)  # tracking only, first view
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     reseller = models.ForeignKey(
         "accounts.Organization",
         on_delete=models.SET_NULL,
@@ -130,7 +127,6 @@ class PartnershipInvitation(models.Model):
         blank=True,
         related_name="accepted_partnership_invitations",
     )
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("partnership invitation")
@@ -140,22 +136,8 @@ class PartnershipInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} · {self.created_at:%Y-%m-%d}"
 
-    @property
-    def status(self) -> str:
-        if self.accepted_at:
-            return self.Status.ACCEPTED
-        if self.revoked_at:
-            return self.Status.REVOKED
-        if self.expires_at <= timezone.now():
-            return self.Status.EXPIRED
+    def live_status(self) -> str:
         return self.Status.OPENED if self.opened_at else self.Status.SENT
-
-    def get_status_display(self) -> str:
-        return str(self.Status(self.status).label)
-
-    @property
-    def is_usable(self) -> bool:
-        return self.status in (self.Status.SENT, self.Status.OPENED)
 
 
 class PartnerRelationship(StatusTransitions, models.Model):

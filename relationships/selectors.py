@@ -7,8 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from agreements.selectors import agreement_standing_annotations
 from enrollment.models import PartnerId, ProgramEnrollment
-from partnerhub.accounts.models import Organization, hash_token
-from partnerhub.core import rls
+from partnerhub.accounts.models import Organization
 from partnerhub.core.scoping import scoped
 
 from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
@@ -114,8 +113,4 @@ def invitation_of_provider(*, provider: Organization, pk: int) -> PartnershipInv
 
 
 def invitation_by_token(*, token: str) -> PartnershipInvitation | None:
-    if not token or len(token) > 128:
-        return None
-    token_hash = hash_token(token)
-    rls.set_token(token_hash)  # the link is the capability: this transaction may see its invitation
-    return PartnershipInvitation.objects.select_related("provider").filter(token_hash=token_hash).first()
+    return PartnershipInvitation.objects.select_related("provider").from_link(token).first()

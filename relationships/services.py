@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -12,10 +10,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from enrollment.selectors import active_provider_enrollment, authorized_reseller_enrollment
-from partnerhub.accounts.models import Membership, Organization, User, hash_token, new_token
+from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.rules import is_global_admin_of, require_global_admin
 from partnerhub.core.audit import audit_record
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.invitations import invitation_issue, invitation_resend, invitation_revoke, invitation_send
 from partnerhub.core.notifications import notification_create
 from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import CspRegion
@@ -132,99 +131,64 @@ def partnership_invitation_create(
             ),
             code="not_active_provider",
         )
-    now = timezone.now()
-    token, token_hash = new_token()
-    with transaction.atomic():
-        invitation = PartnershipInvitation.objects.create(
-            provider=provider,
-            token_hash=token_hash,
-            created_by=actor,
-            message=message.strip(),
-            created_at=now,
-            expires_at=now + timedelta(days=settings.PARTNERSHIP_INVITATION_TTL_DAYS),
-        )
-        audit_record(
-            code="partnerhub.partnership_invitation.created", actor=actor, organization=provider, target=invitation
-        )
-    return invitation, token
+    return invitation_issue(
+        PartnershipInvitation,
+        actor=actor,
+        ttl_days=settings.PARTNERSHIP_INVITATION_TTL_DAYS,
+        audit_code="partnerhub.partnership_invitation.created",
+        provider=provider,
+        created_by=actor,
+        message=message.strip(),
+    )
 
 
 def partnership_invitation_send(
     *, invitation: PartnershipInvitation, actor: User, token: str, email: str, message: str
 ) -> PartnershipInvitation:
     """ "Send from PartnerHub": email the draft through the outbox."""
-    if hash_token(token) != invitation.token_hash:
-        raise RelationshipsError(_("This draft's link was replaced; create a new request."), code="stale_token")
-    email = (email or "").strip().lower()
-    if not email:
-        raise RelationshipsError(_("Enter the reseller's email address."), field="email")
-    with transaction.atomic():
-        invitation = PartnershipInvitation.objects.select_for_update().select_related("provider").get(pk=invitation.pk)
-        if not invitation.is_usable:
-            raise RelationshipsError(_("This invitation can no longer be sent."), code="gone")
-        invitation.recipient_email = email
-        invitation.message = (message or "").strip()
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["recipient_email", "message", "sent_at"])
-        outbound_email_queue(
-            to=email,
-            template="partnership_invitation",
-            organization=invitation.provider,
-            context={
-                "provider": invitation.provider.legal_name,
-                "sender": actor.get_full_name(),
-                "message": invitation.message,
-                "accept_url": invitation_url(token),
-                "expires_at": invitation.expires_at,
-            },
-        )
-        audit_record(
-            code="partnerhub.partnership_invitation.sent",
-            actor=actor,
-            organization=invitation.provider,
-            target=invitation,
-            data={"to": email},
-        )
-    return invitation
+    message = (message or "").strip()
+    return invitation_send(
+        invitation,
+        actor=actor,
+        token=token,
+        email=email,
+        error=RelationshipsError,
+        no_email=_("Enter the reseller's email address."),
+        template="partnership_invitation",
+        context=lambda invitation: {
+            "provider": invitation.provider.legal_name,
+            "sender": actor.get_full_name(),
+            "message": invitation.message,
+            "accept_url": invitation_url(token),
+            "expires_at": invitation.expires_at,
+        },
+        audit_code="partnerhub.partnership_invitation.sent",
+        message=message,
+        sent_at=timezone.now(),
+    )
 
 
 def partnership_invitation_resend(
     *, invitation: PartnershipInvitation, actor: User
 ) -> tuple[PartnershipInvitation, str]:
     """A new link for the same request; the old link stops working."""
-    with transaction.atomic():
-        invitation = PartnershipInvitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at or invitation.revoked_at:
-            raise RelationshipsError(_("This invitation was accepted or revoked; request a new partnership instead."))
-        token, invitation.token_hash = new_token()
-        invitation.expires_at = timezone.now() + timedelta(days=settings.PARTNERSHIP_INVITATION_TTL_DAYS)
-        invitation.opened_at = None
-        invitation.save(update_fields=["token_hash", "expires_at", "opened_at"])
-        audit_record(
-            code="partnerhub.partnership_invitation.renewed",
-            actor=actor,
-            organization=invitation.provider,
-            target=invitation,
-        )
-    return invitation, token
+    return invitation_resend(
+        invitation,
+        actor=actor,
+        ttl_days=settings.PARTNERSHIP_INVITATION_TTL_DAYS,
+        closed=RelationshipsError(_("This invitation was accepted or revoked; request a new partnership instead.")),
+        audit_code="partnerhub.partnership_invitation.renewed",
+        changes=lambda invitation, now: {"opened_at": None},
+    )
 
 
 def partnership_invitation_revoke(*, invitation: PartnershipInvitation, actor: User) -> PartnershipInvitation:
-    with transaction.atomic():
-        invitation = PartnershipInvitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at:
-            raise RelationshipsError(_("This invitation was already accepted; remove the partnership instead."))
-        if invitation.revoked_at:
-            return invitation
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
-        audit_record(
-            code="partnerhub.partnership_invitation.revoked",
-            actor=actor,
-            organization=invitation.provider,
-            target=invitation,
-        )
-    return invitation
+    return invitation_revoke(
+        invitation,
+        actor=actor,
+        audit_code="partnerhub.partnership_invitation.revoked",
+        accepted=RelationshipsError(_("This invitation was already accepted; remove the partnership instead.")),
+    )
 
 
 def partnership_invitation_mark_opened(*, invitation: PartnershipInvitation) -> None:
@@ -308,9 +272,7 @@ def partnership_accept(*, invitation: PartnershipInvitation, reseller: Organizat
         invitation = PartnershipInvitation.objects.select_related("provider").get(pk=invitation.pk)
         check_acceptance(invitation=invitation, reseller=reseller, user=user)
         now = timezone.now()
-        claimed = PartnershipInvitation.objects.filter(
-            pk=invitation.pk, accepted_at=None, revoked_at=None, expires_at__gt=now
-        ).update(accepted_at=now, accepted_by=user, reseller=reseller)
+        claimed = PartnershipInvitation.objects.claim(invitation, user=user, now=now, reseller=reseller)
         if not claimed:
             raise PartnershipRefused(_("This partnership link is no longer valid."), code="gone")
         try:

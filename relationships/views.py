@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import quote
+from functools import partial
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -21,16 +22,26 @@ from enrollment.selectors import is_provider, selling_programs
 from partnerhub.accounts.decorators import Eligibility, check_permission, partner_required, permission_required
 from partnerhub.core import rls
 from partnerhub.core.documents import DocumentRefused, attachment_response, parse_image
-from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.invitations import Drafts, link_gone, no_referrer, revoked
 from partnerhub.core.throttle import throttle
 
 from . import selectors, services
 from .forms import AuthorizeForm, ChangeRequestForm, DirectoryFilterForm, SearchForm, SendInvitationForm
 
 PAGE_SIZE = 25
-DRAFTS_SESSION_KEY = "partnership_drafts"
+DRAFTS = Drafts(
+    session_key="partnership_drafts",
+    page="relationships:invitation-draft",
+    url=services.invitation_url,
+    form_class=SendInvitationForm,
+    send=services.partnership_invitation_send,
+    template="relationships/invitation_draft.html",
+    done="relationships:reseller-list",
+    gone="relationships:reseller-list",
+    gone_message=gettext_lazy("That draft's link is no longer shown. Select Resend to get a new link."),
+)
 
 
 # Enrolled as an indirect provider (whatever the status: the page says what an inactive one still needs).
@@ -137,13 +148,11 @@ def reseller_list(request):
 @permission_required("relationships.request_partnership")
 def invitation_create(request):
     """ "Request a partnership": a new personal link, shown once on the draft page."""
-    try:
-        invitation, token = services.partnership_invitation_create(provider=request.organization, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("relationships:reseller-list")
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    return redirect("relationships:invitation-draft", pk=invitation.pk)
+    return DRAFTS.created(
+        request,
+        lambda: services.partnership_invitation_create(provider=request.organization, actor=request.user),
+        failed="relationships:reseller-list",
+    )
 
 
 def _default_message(request, link: str) -> str:
@@ -160,30 +169,8 @@ def _default_message(request, link: str) -> str:
 def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    token = draft_token(request, DRAFTS_SESSION_KEY, pk)
-    if token is None or not invitation.is_usable:
-        messages.info(request, _("That draft's link is no longer shown. Select Resend to get a new link."))
-        return redirect("relationships:reseller-list")
-    link = services.invitation_url(token)
     subject = _("Become an indirect reseller of %(provider)s") % {"provider": request.organization.legal_name}
-    form = SendInvitationForm(posted(request), initial={"message": _default_message(request, link)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.partnership_invitation_send(
-                invitation=invitation, actor=request.user, token=token, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("relationships:reseller-list")
-    body = form["message"].value() or ""
-    mailto = f"mailto:?subject={quote(subject)}&body={quote(body)}"
-    return render(
-        request,
-        "relationships/invitation_draft.html",
-        {"invitation": invitation, "form": form, "link": link, "mailto": mailto, "subject": subject},
-    )
+    return DRAFTS.draft(request, invitation, subject=subject, default_message=partial(_default_message, request))
 
 
 @require_POST
@@ -192,27 +179,17 @@ def invitation_draft(request, pk: int):
 @permission_required("relationships.request_partnership")
 def invitation_resend(request, pk: int):
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    try:
-        invitation, token = services.partnership_invitation_resend(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("relationships:reseller-list")
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    messages.info(request, _("A new link was created; the old one no longer works."))
-    return redirect("relationships:invitation-draft", pk=invitation.pk)
+    return DRAFTS.renewed(
+        request, invitation, services.partnership_invitation_resend, failed="relationships:reseller-list"
+    )
 
 
 @require_POST
 @permission_required("relationships.request_partnership", partners_only=True)
 def invitation_revoke(request, pk: int):
     invitation = selectors.invitation_of_provider(provider=request.organization, pk=pk)
-    try:
-        services.partnership_invitation_revoke(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The partnership link was revoked."))
-    return redirect("relationships:reseller-list")
+    message = _("The partnership link was revoked.")
+    return revoked(request, invitation, services.partnership_invitation_revoke, message, "relationships:reseller-list")
 
 
 def _confirm_and_remove(request, relationship, *, partner, list_url: str):
@@ -313,17 +290,15 @@ REFUSAL_STATUS = {
 def invitation_accept(request, token: str):
     """A provider's partnership link: a landing page (GET) and "Authorize indirect provider" (POST)."""
     invitation = selectors.invitation_by_token(token=token)
-    if invitation is None:
-        return render(request, "relationships/invitation_gone.html", status=404)
-    if not invitation.is_usable:
-        return render(request, "relationships/invitation_gone.html", status=410)
+    if gone := link_gone(invitation):
+        return render(request, "relationships/invitation_gone.html", status=gone)
     here = reverse("relationships:invitation-accept", args=[token])
     context = {"invitation": invitation, "provider": invitation.provider}
     if not request.user.is_authenticated:
         services.partnership_invitation_mark_opened(invitation=invitation)
         context["login_url"] = reverse("account_login") + "?" + urlencode({"next": here})
         context["signup_url"] = reverse("account_signup") + "?" + urlencode({"next": here})
-        return _no_referrer(render(request, "relationships/invitation_accept.html", context))
+        return no_referrer(render(request, "relationships/invitation_accept.html", context))
     if request.organization is None:
         return redirect(reverse("accounts:organization-create"))
     services.partnership_invitation_mark_opened(invitation=invitation)
@@ -341,13 +316,8 @@ def invitation_accept(request, token: str):
             return redirect("relationships:provider-list")
     except services.PartnershipRefused as exc:
         context.update(refusal=exc, **exc.context)
-        return _no_referrer(
+        return no_referrer(
             render(request, "relationships/invitation_refused.html", context, status=REFUSAL_STATUS.get(exc.code, 403))
         )
     context["form"] = form
-    return _no_referrer(render(request, "relationships/invitation_accept.html", context))
-
-
-def _no_referrer(response):
-    response["Referrer-Policy"] = "same-origin"  # the token is in the URL
-    return response
+    return no_referrer(render(request, "relationships/invitation_accept.html", context))

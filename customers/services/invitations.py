@@ -3,8 +3,6 @@ reseller for itself and one of its providers. Same token rules as partnership li
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -14,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.selectors import selling_program
-from partnerhub.accounts.models import Organization, User, hash_token, new_token
+from partnerhub.accounts.models import Organization, User
 from partnerhub.accounts.rules import is_global_admin_of
 from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
-from partnerhub.core.outbox import outbound_email_queue
+from partnerhub.core.invitations import invitation_issue, invitation_resend, invitation_revoke, invitation_send
 from partnerhub.core.regions import CspRegion
 from relationships.models import PartnerRelationship
 
@@ -45,75 +43,52 @@ def customer_invitation_create(
         if not partnered:
             raise CustomersError(_("You can invite customers only with a provider you're in partnership with."))
         partner, reseller = provider, sender
-    now = timezone.now()
-    token, token_hash = new_token()
-    with transaction.atomic():
-        invitation = CustomerInvitation.objects.create(
-            partner=partner,
-            reseller=reseller,
-            sent_by=sender,
-            delegated_admin=delegated_admin,
-            token_hash=token_hash,
-            created_by=actor,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.CUSTOMER_INVITATION_TTL_DAYS),
-        )
-        audit_record(code="partnerhub.customer_invitation.created", actor=actor, organization=sender, target=invitation)
-    return invitation, token
+    return invitation_issue(
+        CustomerInvitation,
+        actor=actor,
+        ttl_days=settings.CUSTOMER_INVITATION_TTL_DAYS,
+        audit_code="partnerhub.customer_invitation.created",
+        partner=partner,
+        reseller=reseller,
+        sent_by=sender,
+        delegated_admin=delegated_admin,
+        created_by=actor,
+    )
 
 
 def customer_invitation_send(*, invitation: CustomerInvitation, actor: User, token: str, email: str, message: str):
     """Email the draft through the outbox."""
-    if hash_token(token) != invitation.token_hash:
-        raise CustomersError(_("This draft's link was replaced; create a new request."), code="stale_token")
-    email = (email or "").strip().lower()
-    if not email:
-        raise CustomersError(_("Enter the customer's email address."), field="email")
-    with transaction.atomic():
-        invitation = CustomerInvitation.objects.select_for_update().select_related("sent_by").get(pk=invitation.pk)
-        if not invitation.is_usable:
-            raise CustomersError(_("This invitation can no longer be sent."), code="gone")
-        invitation.recipient_email = email
-        invitation.save(update_fields=["recipient_email"])
-        outbound_email_queue(
-            to=email,
-            template="customer_invitation",
-            organization=invitation.sent_by,
-            context={
-                "partner": invitation.sent_by.legal_name,
-                "message": message.strip(),
-                "accept_url": invitation_url(token),
-                "expires_at": invitation.expires_at,
-            },
-        )
-        audit_record(code="partnerhub.customer_invitation.sent", actor=actor, organization=invitation.sent_by,
-                     target=invitation, data={"to": email})  # fmt: skip
-    return invitation
+    return invitation_send(
+        invitation,
+        actor=actor,
+        token=token,
+        email=email,
+        error=CustomersError,
+        no_email=_("Enter the customer's email address."),
+        template="customer_invitation",
+        context=lambda invitation: {
+            "partner": invitation.sent_by.legal_name,
+            "message": message.strip(),
+            "accept_url": invitation_url(token),
+            "expires_at": invitation.expires_at,
+        },
+        audit_code="partnerhub.customer_invitation.sent",
+    )
 
 
 def customer_invitation_resend(*, invitation: CustomerInvitation, actor: User) -> tuple[CustomerInvitation, str]:
     """A new link for the same request; the old link stops working."""
-    with transaction.atomic():
-        invitation = CustomerInvitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at or invitation.revoked_at:
-            raise CustomersError(_("This request was accepted or revoked; create a new one instead."), code="gone")
-        token, invitation.token_hash = new_token()
-        invitation.expires_at = timezone.now() + timedelta(days=settings.CUSTOMER_INVITATION_TTL_DAYS)
-        invitation.save(update_fields=["token_hash", "expires_at"])
-        audit_record(code="partnerhub.customer_invitation.renewed", actor=actor, organization=invitation.sent_by,
-                     target=invitation)  # fmt: skip
-    return invitation, token
+    return invitation_resend(
+        invitation,
+        actor=actor,
+        ttl_days=settings.CUSTOMER_INVITATION_TTL_DAYS,
+        closed=CustomersError(_("This request was accepted or revoked; create a new one instead."), code="gone"),
+        audit_code="partnerhub.customer_invitation.renewed",
+    )
 
 
 def customer_invitation_revoke(*, invitation: CustomerInvitation, actor: User) -> CustomerInvitation:
-    with transaction.atomic():
-        invitation = CustomerInvitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at is None and invitation.revoked_at is None:
-            invitation.revoked_at = timezone.now()
-            invitation.save(update_fields=["revoked_at"])
-            audit_record(code="partnerhub.customer_invitation.revoked", actor=actor,
-                         organization=invitation.sent_by, target=invitation)  # fmt: skip
-    return invitation
+    return invitation_revoke(invitation, actor=actor, audit_code="partnerhub.customer_invitation.revoked")
 
 
 def check_invitation(*, invitation: CustomerInvitation, customer: Organization | None, user: User | None) -> None:
@@ -166,9 +141,7 @@ def _accept(invitation: CustomerInvitation, customer: Organization, user: User, 
     invitation = CustomerInvitation.objects.select_related("partner", "reseller", "sent_by").get(pk=invitation.pk)
     check_invitation(invitation=invitation, customer=customer, user=user)
     now = timezone.now()
-    claimed = CustomerInvitation.objects.filter(
-        pk=invitation.pk, accepted_at=None, revoked_at=None, expires_at__gt=now
-    ).update(accepted_at=now, accepted_by=user, customer=customer)
+    claimed = CustomerInvitation.objects.claim(invitation, user=user, now=now, customer=customer)
     if not claimed:
         raise CustomersError(_("This invitation link is no longer valid."), code="gone")
     rows = relate_through(

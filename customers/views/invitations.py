@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,14 +11,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from partnerhub.core import rls
-from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.invitations import Drafts, link_gone, revoked
 from partnerhub.core.throttle import throttle
 from relationships import selectors as relationship_selectors
 
@@ -26,7 +27,17 @@ from .. import selectors, services
 from ..forms import AcceptInvitationForm, CustomerSignupForm, InvitationCreateForm, SendInvitationForm
 from .common import PAGE_SIZE, partner_required, permission_required
 
-DRAFTS_SESSION_KEY = "customer_invitation_drafts"
+DRAFTS = Drafts(
+    session_key="customer_invitation_drafts",
+    page="customers:invitation-draft",
+    url=services.invitation_url,
+    form_class=SendInvitationForm,
+    send=services.customer_invitation_send,
+    template="customers/invitation_draft.html",
+    done="customers:customer-list",
+    gone="customers:customer-list",
+    gone_message=gettext_lazy("That draft's link is no longer shown. Create a new request to get a link."),
+)
 
 
 @require_POST
@@ -47,15 +58,13 @@ def invitation_create(request):
             reseller=request.organization, pk=int(relationship_pk)
         ).provider
         back = "relationships:provider-list"
-    try:
-        invitation, token = services.customer_invitation_create(
+    return DRAFTS.created(
+        request,
+        lambda: services.customer_invitation_create(
             sender=request.organization, actor=request.user, delegated_admin=delegated_admin, provider=provider
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect(back)
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    return redirect("customers:invitation-draft", pk=invitation.pk)
+        ),
+        failed=back,
+    )
 
 
 def _default_message(request, invitation, link: str) -> str:
@@ -82,34 +91,9 @@ def _default_message(request, invitation, link: str) -> str:
 def invitation_draft(request, pk: int):
     """The draft email: open it in the mail client, copy it, or send it from PartnerHub."""
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    token = draft_token(request, DRAFTS_SESSION_KEY, pk)
-    if token is None or not invitation.is_usable:
-        messages.info(request, _("That draft's link is no longer shown. Create a new request to get a link."))
-        return redirect("customers:customer-list")
-    link = services.invitation_url(token)
     subject = _("Reseller relationship request from %(partner)s") % {"partner": request.organization.legal_name}
-    form = SendInvitationForm(posted(request), initial={"message": _default_message(request, invitation, link)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.customer_invitation_send(
-                invitation=invitation, actor=request.user, token=token, **form.cleaned_data
-            )
-        except ApplicationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("customers:customer-list")
-    body = form["message"].value() or ""
-    return render(
-        request,
-        "customers/invitation_draft.html",
-        {
-            "invitation": invitation,
-            "form": form,
-            "link": link,
-            "subject": subject,
-            "mailto": f"mailto:?subject={quote(subject)}&body={quote(body)}",
-        },
+    return DRAFTS.draft(
+        request, invitation, subject=subject, default_message=partial(_default_message, request, invitation)
     )
 
 
@@ -129,23 +113,20 @@ def invitation_list(request):
 def invitation_resend(request, pk: int):
     """A new link for the same request (the old one stops working), shown on the draft page."""
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    try:
-        invitation, token = services.customer_invitation_resend(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("customers:invitation-list")
-    draft_remember(request, DRAFTS_SESSION_KEY, invitation.pk, token)
-    messages.info(request, _("A new link was created; the old one no longer works."))
-    return redirect("customers:invitation-draft", pk=invitation.pk)
+    return DRAFTS.renewed(request, invitation, services.customer_invitation_resend, failed="customers:invitation-list")
 
 
 @require_POST
 @permission_required("customers.add_customer", partners_only=True)
 def invitation_revoke(request, pk: int):
     invitation = selectors.invitation_of_sender(sender=request.organization, pk=pk)
-    services.customer_invitation_revoke(invitation=invitation, actor=request.user)
-    messages.success(request, _("The link no longer works."))
-    return redirect("customers:invitation-list")
+    return revoked(
+        request,
+        invitation,
+        services.customer_invitation_revoke,
+        _("The link no longer works."),
+        "customers:invitation-list",
+    )
 
 
 # --- the customer's side of the link ----------------------------------------------------------------------
@@ -163,10 +144,8 @@ def _invitation_gone(request, status: int = 410):
 def invitation_accept(request, token: str):
     """What the link opens: sign in as the customer's Global admin and accept, or create the customer account."""
     invitation = selectors.invitation_by_token(token=token)
-    if invitation is None:
-        return _invitation_gone(request, status=404)
-    if not invitation.is_usable:
-        return _invitation_gone(request)
+    if gone := link_gone(invitation):
+        return _invitation_gone(request, status=gone)
     context = {"invitation": invitation}
     if not request.user.is_authenticated:
         form = CustomerSignupForm(posted(request))

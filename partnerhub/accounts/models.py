@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
-from datetime import datetime
 from typing import ClassVar
 
 from django.conf import settings
@@ -18,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
+from partnerhub.core.invitations import TokenInvitation, hash_token, new_token  # noqa: F401  (re-exported)
 from partnerhub.core.models import PostalAddress
 from partnerhub.core.regions import CspRegion
 
@@ -168,23 +166,7 @@ class Membership(models.Model):
         return [str(labels.get(role, role)) for role in self.roles]
 
 
-def hash_token(token: str) -> str:
-    """SHA-256 of an invitation token: the only form in which tokens are stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> tuple[str, str]:
-    """A fresh 256-bit URL-safe token and its hash."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
-
-
-class UserInvitationQuerySet(models.QuerySet["UserInvitation"]):
-    def pending(self, now: datetime | None = None) -> UserInvitationQuerySet:
-        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=now or timezone.now())
-
-
-class UserInvitation(models.Model):
+class UserInvitation(TokenInvitation):
     """An invitation for one email address to join an organization with given roles.
 
     The link carries a random token; only its SHA-256 is stored. It expires, works once, can be
@@ -200,16 +182,9 @@ class UserInvitation(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="user_invitations")
     email = models.EmailField(_("email address"))
     roles = ArrayField(models.CharField(max_length=32, choices=Role.choices), verbose_name=_("roles"))
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("invited"), default=timezone.now)
     sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires"))
-    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-
-    objects = UserInvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("user invitation")
@@ -227,18 +202,8 @@ class UserInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} → {self.organization}"
 
-    @property
-    def status(self) -> str:
-        if self.accepted_at:
-            return self.Status.ACCEPTED
-        if self.revoked_at:
-            return self.Status.REVOKED
-        if self.expires_at <= timezone.now():
-            return self.Status.EXPIRED
+    def live_status(self) -> str:
         return self.Status.PENDING
-
-    def get_status_display(self) -> str:
-        return str(self.Status(self.status).label)
 
     def get_roles_display(self) -> list[str]:
         labels = dict(Role.choices)

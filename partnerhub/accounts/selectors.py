@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from partnerhub.core import rls
 from partnerhub.core.scoping import scoped
 
-from .models import Membership, MembershipQuerySet, Organization, UserInvitation, hash_token
+from .models import Membership, MembershipQuerySet, Organization, UserInvitation
 
 
 def membership_list(*, organization: Organization) -> MembershipQuerySet:
@@ -45,11 +44,7 @@ def user_invitation_get(*, organization: Organization, pk: int) -> UserInvitatio
 
 def user_invitation_by_token(*, token: str) -> UserInvitation | None:
     """The invitation a link points at, in whatever state, or None for an unknown token."""
-    if not token or len(token) > 128:
-        return None
-    token_hash = hash_token(token)
-    rls.set_token(token_hash)  # the link is the capability: this transaction may see its invitation
-    return UserInvitation.objects.select_related("organization", "invited_by").filter(token_hash=token_hash).first()
+    return UserInvitation.objects.select_related("organization", "invited_by").from_link(token).first()
 
 
 def global_admins(*, organization: Organization) -> QuerySet[Membership]:

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
 from partnerhub.core.errors import ApplicationError
+from partnerhub.core.invitations import invitation_issue, invitation_resend, invitation_revoke
 from partnerhub.core.notifications import notification_create
 from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import market_for
 
-from .models import Membership, Organization, Role, User, UserInvitation, new_token
+from .models import Membership, Organization, Role, User, UserInvitation
 from .rules import require_global_admin
 from .signals import organization_created
 
@@ -191,9 +192,7 @@ def user_invitation_create(
                 % {"email": email, "organization": organization.legal_name},
                 field="email",
             )
-        open_invitation = UserInvitation.objects.filter(
-            organization=organization, email=email, accepted_at=None, revoked_at=None
-        ).first()
+        open_invitation = UserInvitation.objects.open().filter(organization=organization, email=email).first()
         if open_invitation is not None:
             if open_invitation.expires_at > now:
                 raise AccountsError(
@@ -201,25 +200,19 @@ def user_invitation_create(
                     % {"email": email},
                     field="email",
                 )
-            open_invitation.revoked_at = now  # an expired link makes way for the new one
-            open_invitation.save(update_fields=["revoked_at"])
-        token, token_hash = new_token()
-        invitation = UserInvitation.objects.create(
+            open_invitation.revoke(now)  # an expired link makes way for the new one
+        invitation, token = invitation_issue(
+            UserInvitation,
+            actor=invited_by,
+            ttl_days=settings.USER_INVITATION_TTL_DAYS,
+            audit_code="partnerhub.user_invitation.created",
+            audit_data={"email": email, "roles": roles},
+            now=now,
             organization=organization,
             email=email,
             roles=roles,
-            token_hash=token_hash,
             invited_by=invited_by,
-            created_at=now,
             sent_at=now,
-            expires_at=now + timedelta(days=settings.USER_INVITATION_TTL_DAYS),
-        )
-        audit_record(
-            code="partnerhub.user_invitation.created",
-            actor=invited_by,
-            organization=organization,
-            target=invitation,
-            data={"email": email, "roles": roles},
         )
         _send_invitation_email(invitation, token)
     return invitation
@@ -227,45 +220,30 @@ def user_invitation_create(
 
 def user_invitation_resend(*, invitation: UserInvitation, actor: User) -> UserInvitation:
     """Email a fresh link (the old one stops working) and restart the expiry clock."""
-    now = timezone.now()
-    with transaction.atomic():
-        invitation = UserInvitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
-        if invitation.accepted_at or invitation.revoked_at:
-            raise AccountsError(_("This invitation was already accepted or revoked; it can't be resent."))
-        token, invitation.token_hash = new_token()
-        invitation.invited_by = invitation.invited_by or actor
-        invitation.sent_at = now
-        invitation.expires_at = now + timedelta(days=settings.USER_INVITATION_TTL_DAYS)
-        invitation.save(update_fields=["token_hash", "invited_by", "sent_at", "expires_at"])
-        audit_record(
-            code="partnerhub.user_invitation.resent",
-            actor=actor,
-            organization=invitation.organization,
-            target=invitation,
-            data={"email": invitation.email},
-        )
-        _send_invitation_email(invitation, token)
+    invitation, _token = invitation_resend(
+        invitation,
+        actor=actor,
+        ttl_days=settings.USER_INVITATION_TTL_DAYS,
+        closed=AccountsError(_("This invitation was already accepted or revoked; it can't be resent.")),
+        audit_code="partnerhub.user_invitation.resent",
+        audit_data=lambda invitation: {"email": invitation.email},
+        related=("organization",),
+        changes=lambda invitation, now: {"invited_by": invitation.invited_by or actor, "sent_at": now},
+        send=_send_invitation_email,
+    )
     return invitation
 
 
 def user_invitation_revoke(*, invitation: UserInvitation, actor: User) -> UserInvitation:
     """Kill a pending invitation's link."""
-    with transaction.atomic():
-        invitation = UserInvitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
-        if invitation.accepted_at:
-            raise AccountsError(_("This invitation was already accepted; remove the member instead."))
-        if invitation.revoked_at:
-            return invitation  # revoking twice changes nothing
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
-        audit_record(
-            code="partnerhub.user_invitation.revoked",
-            actor=actor,
-            organization=invitation.organization,
-            target=invitation,
-            data={"email": invitation.email},
-        )
-    return invitation
+    return invitation_revoke(
+        invitation,
+        actor=actor,
+        audit_code="partnerhub.user_invitation.revoked",
+        accepted=AccountsError(_("This invitation was already accepted; remove the member instead.")),
+        audit_data=lambda invitation: {"email": invitation.email},
+        related=("organization",),
+    )
 
 
 class InvitationGone(AccountsError):
@@ -291,9 +269,7 @@ def user_invitation_accept(*, invitation: UserInvitation, user: User) -> Members
         )
     now = timezone.now()
     with transaction.atomic():
-        claimed = UserInvitation.objects.filter(
-            pk=invitation.pk, accepted_at=None, revoked_at=None, expires_at__gt=now
-        ).update(accepted_at=now, accepted_by=user)
+        claimed = UserInvitation.objects.claim(invitation, user=user, now=now)
         if not claimed:
             raise InvitationGone(_("This invitation link is no longer valid."), code="gone")
         organization = invitation.organization

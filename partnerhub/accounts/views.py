@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
+from partnerhub.core.invitations import link_gone, no_referrer, revoked
 from partnerhub.core.throttle import throttle
 
 from . import selectors, services
@@ -113,13 +114,8 @@ def invitation_resend(request, pk: int):
 @permission_required("accounts.manage_users")
 def invitation_revoke(request, pk: int):
     invitation = selectors.user_invitation_get(organization=request.organization, pk=pk)
-    try:
-        services.user_invitation_revoke(invitation=invitation, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
-    return redirect("accounts:member-list")
+    message = _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
+    return revoked(request, invitation, services.user_invitation_revoke, message, "accounts:member-list")
 
 
 @permission_required("accounts.manage_users")
@@ -163,8 +159,7 @@ def member_remove(request, pk: int):
 
 def _invitation_gone(request, invitation: UserInvitation | None):
     """The same page whatever the reason, so a link tells nothing about its invitation's state."""
-    status = 404 if invitation is None else 410
-    return render(request, "accounts/invitation_gone.html", status=status)
+    return render(request, "accounts/invitation_gone.html", status=link_gone(invitation) or 410)
 
 
 @never_cache
@@ -173,7 +168,7 @@ def _invitation_gone(request, invitation: UserInvitation | None):
 def invitation_accept(request, token: str):
     """The link in an invitation email: a side-effect-free landing page (GET) and the acceptance (POST)."""
     invitation = selectors.user_invitation_by_token(token=token)
-    if invitation is None or invitation.status != UserInvitation.Status.PENDING:
+    if link_gone(invitation):
         return _invitation_gone(request, invitation)
     here = reverse("accounts:invitation-accept", args=[token])
     context = {"invitation": invitation}
@@ -202,10 +197,7 @@ def invitation_accept(request, token: str):
             return redirect("core:dashboard")
     else:
         response = render(request, "accounts/invitation_accept.html", context)
-    # The token is in the URL: never send it to another site. Not "no-referrer": with it Chromium
-    # posts the Join form with "Origin: null", which CSRF protection rightly refuses.
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return no_referrer(response)
 
 
 @never_cache
