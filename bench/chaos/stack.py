@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.load import client
-from bench.load.pg_cluster import postgres_bindir, query, server_user
+from bench.load.pg_cluster import Cluster, query
 from bench.load.processes import Processes, child_pids, free_port, wait_for_port
 from bench.load.redis_server import redis_command, start_redis
 from bench.load.stack import ROOT
@@ -47,20 +47,8 @@ logging_collector = off
 
 
 @dataclass
-class Postgres:
+class Postgres(Cluster):
     """A throwaway cluster in `datadir` driven by pg_ctl: start, `restart -m fast`, stop."""
-
-    datadir: Path
-    port: int = 0
-    bindir: Path = field(default_factory=postgres_bindir)
-
-    @property
-    def user(self) -> str | None:
-        return server_user()
-
-    def url(self, database: str) -> str:
-        """The owner (the cluster's superuser): migrations, the seed, the ledger's reads."""
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     @property
     def logfile(self) -> Path:
@@ -77,22 +65,8 @@ class Postgres:
             raise RuntimeError(f"pg_ctl {' '.join(args)} failed with {done.returncode}; see {out}")
 
     def start(self) -> None:
-        if not (self.datadir / "PG_VERSION").exists():
-            log(f"initdb {self.datadir}")
-            self.datadir.mkdir(parents=True, exist_ok=True)
-            self._chown(self.datadir)
-            subprocess.run(  # noqa: S603
-                [str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
-                 "-E", "UTF8", "--locale=C.UTF-8"],
-                user=self.user, check=True, capture_output=True,
-            )  # fmt: skip
-        conf = self.datadir / "postgresql.conf"
-        include = "include_if_exists = 'chaos.conf'"
-        if include not in conf.read_text():
-            with conf.open("a") as out:
-                out.write(f"\n{include}\n")
-        (self.datadir / "chaos.conf").write_text(CHAOS_CONF)
-        self._chown(self.datadir / "chaos.conf")
+        self.initdb(log)
+        self.include_conf("chaos.conf", CHAOS_CONF)
         with contextlib.suppress(RuntimeError):  # a cluster left running by an interrupted run
             self._pg_ctl("stop", "-m", "immediate")
         self.port = free_port()
@@ -112,27 +86,6 @@ class Postgres:
     def stop(self) -> None:
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
             self._pg_ctl("stop", "-m", "fast", timeout=60)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.execute("postgres", "SELECT 1")
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-
-    def _chown(self, path: Path) -> None:
-        if self.user:
-            import pwd
-
-            entry = pwd.getpwnam(self.user)
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-
-    def execute(self, database: str, sql: str, params: tuple | list = ()) -> list[tuple]:
-        return query(self.url(database), sql, params)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,14 +146,12 @@ log_min_duration_statement = -1
 
 
 @dataclass
-class Postgres:
-    """A throwaway cluster in `datadir`, started as our child on a free loopback port."""
+class Cluster:
+    """A throwaway cluster in `datadir` on a loopback port: what the bench's and the chaos run's clusters share
+    (initdb, their own configuration file included, the owner's URL, readiness, one-off queries)."""
 
     datadir: Path
-    processes: Processes
     port: int = 0
-    proc: subprocess.Popen | None = None
-    stat_statements: bool = False
     bindir: Path = field(default_factory=postgres_bindir)
 
     @property
@@ -160,39 +159,75 @@ class Postgres:
         return server_user()
 
     def url(self, database: str) -> str:
-        """The owner (the cluster's superuser): migrations, the seed, pg_stat_statements."""
+        """The owner (the cluster's superuser): migrations, the seed, pg_stat_statements, the chaos ledger's reads."""
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def initdb(self, say: Callable[[str], None]) -> None:
+        """A new cluster in `datadir` unless there is one; a failed initdb raises CalledProcessError."""
+        if (self.datadir / "PG_VERSION").exists():
+            return
+        say(f"initdb {self.datadir}")
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        self._chown(self.datadir)
+        subprocess.run(  # noqa: S603
+            [str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
+             "-E", "UTF8", "--locale=C.UTF-8"],
+            user=self.user, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+
+    def include_conf(self, name: str, text: str) -> None:
+        """`name` (written with `text`) included at the end of postgresql.conf, once."""
+        conf = self.datadir / "postgresql.conf"
+        include = f"include_if_exists = '{name}'"
+        if include not in conf.read_text():
+            with conf.open("a") as out:
+                out.write(f"\n{include}\n")
+        (self.datadir / name).write_text(text)
+        self._chown(self.datadir / name)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Accepting TCP is not accepting queries: wait out crash recovery / start-up."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.execute("postgres", "SELECT 1")
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _chown(self, path: Path) -> None:
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def execute(self, database: str, sql: str, params: tuple | list = ()) -> list[tuple]:
+        return query(self.url(database), sql, params)
+
+
+@dataclass
+class Postgres(Cluster):
+    """The bench's cluster, started as our child on a free loopback port, with pg_stat_statements if installed."""
+
+    processes: Processes = field(kw_only=True)
+    proc: subprocess.Popen | None = None
+    stat_statements: bool = False
 
     def app_url(self, database: str) -> str:
         """The app's own role, under row-level security: what gunicorn and Celery connect as."""
         return as_role(self.url(database), APP_ROLE)
 
-    def _run(self, argv: list[str]) -> None:
-        subprocess.run(argv, check=True, user=self.user, capture_output=True, text=True)  # noqa: S603
-
     def start(self) -> None:
         self.stat_statements = has_pg_stat_statements(self.bindir)
         if not self.stat_statements:
             log(f"pg_stat_statements is not installed for {self.bindir}: queries per request will be 'unavailable'")
-        if not (self.datadir / "PG_VERSION").exists():
-            log(f"initdb {self.datadir}")
-            self.datadir.mkdir(parents=True, exist_ok=True)
-            self._chown(self.datadir)
-            try:
-                self._run(
-                    [str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
-                     "-E", "UTF8", "--locale=C.UTF-8"]
-                )  # fmt: skip
-            except subprocess.CalledProcessError as exc:
-                raise RuntimeError(f"initdb failed: {exc.stderr or exc.stdout}") from exc
-        conf = self.datadir / "postgresql.conf"
-        include = "include_if_exists = 'bench.conf'"
-        if include not in conf.read_text():
-            with conf.open("a") as out:
-                out.write(f"\n{include}\n")
+        try:
+            self.initdb(log)
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"initdb failed: {exc.stderr or exc.stdout}") from exc
         preload = "pg_stat_statements" if self.stat_statements else ""
-        (self.datadir / "bench.conf").write_text(BENCH_CONF.format(preload=preload))
-        self._chown(self.datadir / "bench.conf")
+        self.include_conf("bench.conf", BENCH_CONF.format(preload=preload))
         self.port = free_port()
         self.proc = self.processes.start(
             "postgres",
@@ -204,27 +239,14 @@ class Postgres:
             cwd=self.datadir,
         )
         wait_for_port(self.port, timeout=60, proc=self.proc, what="PostgreSQL")
-        # Accepting TCP is not accepting queries: wait out crash recovery / start-up.
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.execute("postgres", "SELECT 1")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        self.wait_ready()
         if self.stat_statements:
             self.execute("postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
 
     def _chown(self, path: Path) -> None:
+        super()._chown(path)
         if self.user:
-            entry = pwd.getpwnam(self.user)
-            os.chown(path, entry.pw_uid, entry.pw_gid)
             path.chmod(0o700 if path.is_dir() else 0o600)
-
-    def execute(self, database: str, sql: str, params: tuple = ()) -> list[tuple]:
-        return query(self.url(database), sql, params)
 
     def stop(self) -> None:
         if self.proc is not None:

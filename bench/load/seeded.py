@@ -48,7 +48,7 @@ class Databases:
             return external, app, stats, self.load_manifest(manifest_path, seconds), warnings
 
         key = f"pg-{scale}" + (f"-f{self.args.seed_factor:g}" if self.args.seed_factor is not None else "")
-        cluster = pg_cluster.Postgres(DATA / key, self.server.processes)
+        cluster = pg_cluster.Postgres(DATA / key, processes=self.server.processes)
         self.cluster = cluster
         cluster.start()
         version = cluster.execute("postgres", "SHOW server_version")[0][0]
