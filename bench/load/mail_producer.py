@@ -50,7 +50,7 @@ def produce(mode: str, indexes: range, batch: int, ready, go, result) -> None:
     if mode == "batch":
         committed = 0
 
-        def enqueue_batch(*, email_id: int) -> None:
+        def enqueue_batch(email_id: int) -> None:
             nonlocal committed
             committed += 1
             if committed % batch == 0:
