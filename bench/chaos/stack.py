@@ -2,7 +2,8 @@
 
 PostgreSQL runs under `pg_ctl` (so the fault is a real `pg_ctl restart -m fast`), Redis without persistence
 (a restart comes back empty), gunicorn, a prefork Celery worker and Celery beat as children of the run in
-their own process groups. bench/load/stack.py supplies the binaries' discovery and the child registry.
+their own process groups. bench/load supplies the binaries' discovery (pg_cluster, redis_server) and the child
+registry (processes).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.load import client
-from bench.load import stack as bench_stack
-from bench.load.stack import ROOT, Processes, free_port, wait_for_port
+from bench.load.pg_cluster import Cluster, query
+from bench.load.processes import Processes, child_pids, free_port, wait_for_port
+from bench.load.redis_server import redis_command, start_redis
+from bench.load.stack import ROOT
 
 # CHAOS_DATA_DIR: another place for the run's cluster, logs and key (the smoke test in `make test` uses its own).
 DATA = Path(os.environ.get("CHAOS_DATA_DIR") or ROOT / ".data" / "chaos")
@@ -44,20 +47,8 @@ logging_collector = off
 
 
 @dataclass
-class Postgres:
+class Postgres(Cluster):
     """A throwaway cluster in `datadir` driven by pg_ctl: start, `restart -m fast`, stop."""
-
-    datadir: Path
-    port: int = 0
-    bindir: Path = field(default_factory=bench_stack.postgres_bindir)
-
-    @property
-    def user(self) -> str | None:
-        return bench_stack._server_user()
-
-    def url(self, database: str) -> str:
-        """The owner (the cluster's superuser): migrations, the seed, the ledger's reads."""
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     @property
     def logfile(self) -> Path:
@@ -74,22 +65,8 @@ class Postgres:
             raise RuntimeError(f"pg_ctl {' '.join(args)} failed with {done.returncode}; see {out}")
 
     def start(self) -> None:
-        if not (self.datadir / "PG_VERSION").exists():
-            log(f"initdb {self.datadir}")
-            self.datadir.mkdir(parents=True, exist_ok=True)
-            self._chown(self.datadir)
-            subprocess.run(  # noqa: S603
-                [str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
-                 "-E", "UTF8", "--locale=C.UTF-8"],
-                user=self.user, check=True, capture_output=True,
-            )  # fmt: skip
-        conf = self.datadir / "postgresql.conf"
-        include = "include_if_exists = 'chaos.conf'"
-        if include not in conf.read_text():
-            with conf.open("a") as out:
-                out.write(f"\n{include}\n")
-        (self.datadir / "chaos.conf").write_text(CHAOS_CONF)
-        self._chown(self.datadir / "chaos.conf")
+        self.initdb(log)
+        self.include_conf("chaos.conf", CHAOS_CONF)
         with contextlib.suppress(RuntimeError):  # a cluster left running by an interrupted run
             self._pg_ctl("stop", "-m", "immediate")
         self.port = free_port()
@@ -109,31 +86,6 @@ class Postgres:
     def stop(self) -> None:
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
             self._pg_ctl("stop", "-m", "fast", timeout=60)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.execute("postgres", "SELECT 1")
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-
-    def _chown(self, path: Path) -> None:
-        if self.user:
-            import pwd
-
-            entry = pwd.getpwnam(self.user)
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-
-    def execute(self, database: str, sql: str, params: tuple | list = ()) -> list[tuple]:
-        import psycopg
-
-        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as conn:
-            cur = conn.execute(sql, params)
-            return cur.fetchall() if cur.description else []
 
 
 @dataclass
@@ -168,11 +120,7 @@ class ExternalPostgres:
         self.execute(self.database, "SELECT 1")
 
     def execute(self, database: str, sql: str, params: tuple | list = ()) -> list[tuple]:
-        import psycopg
-
-        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as conn:
-            cur = conn.execute(sql, params)
-            return cur.fetchall() if cur.description else []
+        return query(self.url(database), sql, params)
 
 
 @dataclass
@@ -188,16 +136,7 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        workdir = DATA / "redis"
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.proc = self.processes.start(
-            "redis",
-            [bench_stack.redis_executable(), "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--dir", str(workdir), "--maxmemory-policy", "noeviction"],
-            env={"PATH": os.environ.get("PATH", "")},
-            log_path=LOGS / "redis.log",
-        )  # fmt: skip
-        wait_for_port(self.port, timeout=20, proc=self.proc, what="Redis")
+        _, self.proc = start_redis(self.processes, DATA / "redis", port=self.port, log_path=LOGS / "redis.log")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -205,7 +144,7 @@ class Redis:
             self.proc = None
 
     def dbsize(self, db: int = 0) -> int:
-        reply = bench_stack.redis_command(f"redis://127.0.0.1:{self.port}/{db}", "DBSIZE")
+        reply = redis_command(f"redis://127.0.0.1:{self.port}/{db}", "DBSIZE")
         return int(reply.strip().lstrip(b":"))
 
 
@@ -237,7 +176,7 @@ class Services:
             time.sleep(0.1)
 
     def gunicorn_workers(self) -> list[int]:
-        return bench_stack.child_pids(self.gunicorn.pid) if self.gunicorn else []
+        return child_pids(self.gunicorn.pid) if self.gunicorn else []
 
     def start_worker(self) -> None:
         self.generation["worker"] += 1
@@ -251,7 +190,7 @@ class Services:
     def worker_pids(self) -> list[int]:
         if self.worker is None:
             return []
-        return [self.worker.pid, *bench_stack.child_pids(self.worker.pid)]
+        return [self.worker.pid, *child_pids(self.worker.pid)]
 
     def wait_worker_pool(self, timeout: float = 60) -> None:
         """Until the worker's two pool processes exist (it is about to consume)."""
