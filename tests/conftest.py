@@ -1,5 +1,5 @@
 """Fixtures shared by the whole suite: organizations and their people, a real SMTP server, a
-real Celery worker and Debian's Chromium."""
+real Celery worker and Debian's Chromium; the scenario fixtures come from the tests.fixtures plugin."""
 
 from __future__ import annotations
 
@@ -15,11 +15,49 @@ from aiosmtpd.handlers import Message
 
 from partnerhub.accounts.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.scenarios import PASSWORD  # noqa: F401 — tests.conftest.PASSWORD, read by the harness tests
+
+# The scenario fixtures every app shares (an active provider, its resellers, a customer, an enrolment...).
+pytest_plugins = ["tests.fixtures"]
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
+
+# --- markers: what `make test-fast` leaves out ------------------------------------------------------------
+
+# Each directory's tests carry its marker; a test that takes a real Celery worker or SMTP server carries one too.
+DIRECTORY_MARKERS = {"browser": "browser", "harness": "harness", "bench": "bench", "deploy": "deploy"}
+FIXTURE_MARKERS = {"celery_worker": "worker", "smtp_server": "smtp"}
+# `slow`: what `make test-fast` (-m "not slow") skips: every browser, worker and harness test, and the long
+# runs below (each over ~10 s here). `make test` runs everything.
+SLOW_MARKERS = {"browser", "worker", "harness"}
+SLOW_FILES = {
+    "tests/security/test_value_sweep.py",  # every form of every page, with every value of the other tenant
+    "tests/security/test_isolation_sweep.py",  # every URL with the other tenant's ids
+    "tests/security/test_fuzz_forms.py",  # Hypothesis over every form
+    "tests/security/test_stateful_walk.py",  # Hypothesis state machine over the app
+    "tests/security/test_races.py",  # 8 racing threads per iteration
+    "tests/bench/test_seed_bench.py",  # seeds a benchmark world
+    "tests/demo/test_seed.py",  # seeds the demo twice
+    "tests/deploy/test_image.py",  # migrates and seeds a copy of the image's checkout
+    "tests/deploy/test_pgbouncer.py",  # starts PgBouncer
+    "tests/deploy/test_python_versions.py",  # builds virtualenvs
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        directory = path.split("/")[1] if path.count("/") > 1 else ""
+        if directory in DIRECTORY_MARKERS:
+            item.add_marker(DIRECTORY_MARKERS[directory])
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+        if path in SLOW_FILES or any(item.get_closest_marker(marker) for marker in SLOW_MARKERS):
+            item.add_marker("slow")
 
 
 @pytest.fixture(scope="session")

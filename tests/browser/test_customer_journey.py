@@ -11,11 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.agreements.conftest import qualify
 from tests.browser.helpers import shot, sign_in
-from tests.customers.conftest import make_offer
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.relationships.conftest import sign
+from tests.scenarios import make_offer, qualify, sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,6 @@ from playwright.sync_api import expect
 
 from partnerhub.accounts.models import Role, User
 from tests.browser.helpers import new_page, sign_in, sign_in_on
-from tests.customers.conftest import make_customer, mca, offers, seller  # noqa: F401 — the customers' world
-from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

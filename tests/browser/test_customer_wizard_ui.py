@@ -9,8 +9,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PHONE, new_page, sign_in
-from tests.customers.conftest import customer, make_customer, mca, offers, seller  # noqa: F401 — fixtures
-from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401 — fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,10 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from partnerhub.core.models import OutboundEmail
-from tests.agreements.conftest import qualify
 from tests.browser.helpers import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.relationships.conftest import sign
+from tests.scenarios import qualify, sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,11 +15,9 @@ from enrollment.models import PartnerId
 from partnerhub.accounts.models import Role
 from partnerhub.demo.pdf import text_pdf
 from relationships import services as relationship_services
-from tests.agreements.conftest import qualify
 from tests.browser.helpers import sign_in
-from tests.enrollment.conftest import ENROLLMENT_DATA
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.relationships.conftest import sign
+from tests.scenarios import ENROLLMENT_DATA, qualify, sign
 from tests.uploads import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -14,11 +14,10 @@ from partnerhub.core import throttle
 from partnerhub.core.models import OutboundEmail
 from partnerhub.demo.pdf import PARTNER_AGREEMENT, text_pdf
 from relationships.models import PartnershipInvitation
-from tests.agreements.conftest import qualify
 from tests.browser.helpers import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.redis_cache import redis_cache  # noqa: F401 (fixture)
-from tests.relationships.conftest import sign
+from tests.scenarios import qualify, sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ from enrollment import services as enrollment_services
 from enrollment.models import Program
 from relationships.models import ProviderListing
 from relationships.services import RelationshipsError, provider_listing_publish
-from tests.enrollment.conftest import ENROLLMENT_DATA
+from tests.scenarios import ENROLLMENT_DATA
 
 
 @pytest.fixture
