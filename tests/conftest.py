@@ -30,7 +30,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 DIRECTORY_MARKERS = {"browser": "browser", "harness": "harness", "bench": "bench", "deploy": "deploy"}
 FIXTURE_MARKERS = {"celery_worker": "worker", "smtp_server": "smtp"}
 # `slow`: what `make test-fast` (-m "not slow") skips: every browser, worker and harness test, and the long
-# runs below (each over ~10 s here). `make test` runs everything.
+# runs below (sweeps, Hypothesis, seeding, subprocesses, and single tests measured at ~30 s). `make test` runs
+# everything.
 SLOW_MARKERS = {"browser", "worker", "harness"}
 SLOW_FILES = {
     "tests/security/test_value_sweep.py",  # every form of every page, with every value of the other tenant
@@ -44,6 +45,12 @@ SLOW_FILES = {
     "tests/deploy/test_pgbouncer.py",  # starts PgBouncer
     "tests/deploy/test_python_versions.py",  # builds virtualenvs
 }
+# Single tests of ~30 s each (measured with --durations), by file::function (every parameter).
+SLOW_TESTS = {
+    "tests/relationships/test_partnerships.py::test_eight_resellers_racing_for_one_link_make_one_partnership_50_times",
+    "tests/relationships/test_partnerships.py::test_both_lists_pin_their_query_count",
+    "tests/relationships/test_invitations.py::test_guessed_tokens_are_404_then_rate_limited",
+}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -56,7 +63,9 @@ def pytest_collection_modifyitems(config, items):
         for fixture, marker in FIXTURE_MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
-        if path in SLOW_FILES or any(item.get_closest_marker(marker) for marker in SLOW_MARKERS):
+        function = f"{path}::{getattr(item, 'originalname', item.name)}"
+        slow_marked = any(item.get_closest_marker(marker) for marker in SLOW_MARKERS)
+        if path in SLOW_FILES or function in SLOW_TESTS or slow_marked:
             item.add_marker("slow")
 
 

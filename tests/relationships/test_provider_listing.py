@@ -9,13 +9,6 @@ from relationships.services import RelationshipsError, provider_listing_publish
 from tests.scenarios import ENROLLMENT_DATA
 
 
-@pytest.fixture
-def staff(db):
-    from tests.factories import UserFactory
-
-    return UserFactory(email="olivia@partnerhub.example", is_staff=True, is_superuser=True)
-
-
 def _authorize(admin_member, staff, program):
     enrollment = enrollment_services.enrollment_submit(
         organization=admin_member.organization, actor=admin_member.user, program=program, data=ENROLLMENT_DATA
