@@ -28,7 +28,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Each directory's tests carry its marker; a test that takes a real Celery worker or SMTP server carries one too.
 DIRECTORY_MARKERS = {"browser": "browser", "harness": "harness", "bench": "bench", "deploy": "deploy"}
-FIXTURE_MARKERS = {"celery_worker": "worker", "smtp_server": "smtp"}
+FIXTURE_MARKERS = {"celery_worker": "worker", "smtp_server": "smtp", "timing": "slow"}  # timing: a slow hasher
 # `slow`: what `make test-fast` (-m "not slow") skips: every browser, worker and harness test, and the long
 # runs below (sweeps, Hypothesis, seeding, subprocesses, and single tests measured at ~30 s). `make test` runs
 # everything.
@@ -39,17 +39,19 @@ SLOW_FILES = {
     "tests/security/test_fuzz_forms.py",  # Hypothesis over every form
     "tests/security/test_stateful_walk.py",  # Hypothesis state machine over the app
     "tests/security/test_races.py",  # 8 racing threads per iteration
+    "tests/security/test_sign_in_limits.py",  # ~10 s each: every limit driven to its end through real Redis
     "tests/bench/test_seed_bench.py",  # seeds a benchmark world
     "tests/demo/test_seed.py",  # seeds the demo twice
     "tests/deploy/test_image.py",  # migrates and seeds a copy of the image's checkout
     "tests/deploy/test_pgbouncer.py",  # starts PgBouncer
     "tests/deploy/test_python_versions.py",  # builds virtualenvs
 }
-# Single tests of ~30 s each (measured with --durations), by file::function (every parameter).
+# Single tests of ~20-30 s each (measured with --durations), by file::function (every parameter).
 SLOW_TESTS = {
     "tests/relationships/test_partnerships.py::test_eight_resellers_racing_for_one_link_make_one_partnership_50_times",
     "tests/relationships/test_partnerships.py::test_both_lists_pin_their_query_count",
     "tests/relationships/test_invitations.py::test_guessed_tokens_are_404_then_rate_limited",
+    "tests/security/test_auth_sessions.py::test_credential_stuffing_from_one_address_gets_429_after_thirty_failures",
 }
 
 
