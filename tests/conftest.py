@@ -39,6 +39,9 @@ SLOW_FILES = {
     "tests/security/test_fuzz_forms.py",  # Hypothesis over every form
     "tests/security/test_stateful_walk.py",  # Hypothesis state machine over the app
     "tests/security/test_races.py",  # 8 racing threads per iteration
+    "tests/security/test_authz_matrix.py",  # every route for every principal (~1 min per test)
+    "tests/customers/test_query_budgets.py",  # list pages over a 50-tenant world (~1 min per test)
+    "tests/customers/test_query_plans.py",  # the same world, every plan explained
     "tests/security/test_sign_in_limits.py",  # ~10 s each: every limit driven to its end through real Redis
     "tests/bench/test_seed_bench.py",  # seeds a benchmark world
     "tests/demo/test_seed.py",  # seeds the demo twice
@@ -46,11 +49,13 @@ SLOW_FILES = {
     "tests/deploy/test_pgbouncer.py",  # starts PgBouncer
     "tests/deploy/test_python_versions.py",  # builds virtualenvs
 }
-# Single tests of ~20-30 s each (measured with --durations), by file::function (every parameter).
+# Single tests of ~20-60 s each (measured with --durations), by file::function (every parameter).
 SLOW_TESTS = {
     "tests/relationships/test_partnerships.py::test_eight_resellers_racing_for_one_link_make_one_partnership_50_times",
     "tests/relationships/test_partnerships.py::test_both_lists_pin_their_query_count",
     "tests/relationships/test_invitations.py::test_guessed_tokens_are_404_then_rate_limited",
+    "tests/customers/test_lists.py::test_100000_customers_export_in_flat_memory",
+    "tests/core/test_outbox_secrets.py::test_no_live_token_of_any_email_kind_is_readable_in_the_database_or_the_admin",
     "tests/security/test_auth_sessions.py::test_credential_stuffing_from_one_address_gets_429_after_thirty_failures",
 }
 
