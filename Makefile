@@ -14,7 +14,7 @@ EMBEDDED := $(PY) partnerhub/embedded.py exec --
 SYSTEM_PATH := $(PATH)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail chaos
+.PHONY: run test test-fast lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail chaos
 
 $(BIN)/.installed: pyproject.toml
 	@python=$$(PATH='$(SYSTEM_PATH)' sh deploy/find-python $(PYTHON)) && echo "Creating $(VENV) with $$python" \
@@ -32,6 +32,11 @@ run: install
 ## test: install and run the whole suite against real PostgreSQL, Redis, Celery, SMTP and Chromium
 test: install
 	$(EMBEDDED) python -m pytest
+
+## test-fast: the suite without Chromium, a Celery worker, the harness smokes or the long sweeps (-m "not slow"; the
+## `slow` marker and what carries it: tests/conftest.py), on two processes; `make test` still runs everything
+test-fast: install
+	$(EMBEDDED) python -m pytest -m "not slow" -n 2
 
 ## lint: ruff (rules and formatting), no model change without its migration, mypy with django-stubs (CI runs it before test)
 lint: install

@@ -1,5 +1,5 @@
 """Fixtures shared by the whole suite: organizations and their people, a real SMTP server, a
-real Celery worker and Debian's Chromium."""
+real Celery worker and Debian's Chromium; the scenario fixtures come from the tests.fixtures plugin."""
 
 from __future__ import annotations
 
@@ -15,11 +15,65 @@ from aiosmtpd.handlers import Message
 
 from partnerhub.accounts.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.scenarios import PASSWORD  # noqa: F401 — tests.conftest.PASSWORD, read by the harness tests
+
+# The scenario fixtures every app shares (an active provider, its resellers, a customer, an enrolment...).
+pytest_plugins = ["tests.fixtures"]
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
+
+# --- markers: what `make test-fast` leaves out ------------------------------------------------------------
+
+# Each directory's tests carry its marker; a test that takes a real Celery worker or SMTP server carries one too.
+DIRECTORY_MARKERS = {"browser": "browser", "harness": "harness", "bench": "bench", "deploy": "deploy"}
+FIXTURE_MARKERS = {"celery_worker": "worker", "smtp_server": "smtp", "timing": "slow"}  # timing: a slow hasher
+# `slow`: what `make test-fast` (-m "not slow") skips: every browser, worker and harness test, and the long
+# runs below (sweeps, Hypothesis, seeding, subprocesses, and single tests measured at ~30 s). `make test` runs
+# everything.
+SLOW_MARKERS = {"browser", "worker", "harness"}
+SLOW_FILES = {
+    "tests/security/test_value_sweep.py",  # every form of every page, with every value of the other tenant
+    "tests/security/test_isolation_sweep.py",  # every URL with the other tenant's ids
+    "tests/security/test_fuzz_forms.py",  # Hypothesis over every form
+    "tests/security/test_stateful_walk.py",  # Hypothesis state machine over the app
+    "tests/security/test_races.py",  # 8 racing threads per iteration
+    "tests/security/test_authz_matrix.py",  # every route for every principal (~1 min per test)
+    "tests/customers/test_query_budgets.py",  # list pages over a 50-tenant world (~1 min per test)
+    "tests/customers/test_query_plans.py",  # the same world, every plan explained
+    "tests/security/test_sign_in_limits.py",  # ~10 s each: every limit driven to its end through real Redis
+    "tests/bench/test_seed_bench.py",  # seeds a benchmark world
+    "tests/demo/test_seed.py",  # seeds the demo twice
+    "tests/deploy/test_image.py",  # migrates and seeds a copy of the image's checkout
+    "tests/deploy/test_pgbouncer.py",  # starts PgBouncer
+    "tests/deploy/test_python_versions.py",  # builds virtualenvs
+}
+# Single tests of ~20-60 s each (measured with --durations), by file::function (every parameter).
+SLOW_TESTS = {
+    "tests/relationships/test_partnerships.py::test_eight_resellers_racing_for_one_link_make_one_partnership_50_times",
+    "tests/relationships/test_partnerships.py::test_both_lists_pin_their_query_count",
+    "tests/relationships/test_invitations.py::test_guessed_tokens_are_404_then_rate_limited",
+    "tests/customers/test_lists.py::test_100000_customers_export_in_flat_memory",
+    "tests/core/test_outbox_secrets.py::test_no_live_token_of_any_email_kind_is_readable_in_the_database_or_the_admin",
+    "tests/security/test_auth_sessions.py::test_credential_stuffing_from_one_address_gets_429_after_thirty_failures",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        directory = path.split("/")[1] if path.count("/") > 1 else ""
+        if directory in DIRECTORY_MARKERS:
+            item.add_marker(DIRECTORY_MARKERS[directory])
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+        function = f"{path}::{getattr(item, 'originalname', item.name)}"
+        slow_marked = any(item.get_closest_marker(marker) for marker in SLOW_MARKERS)
+        if path in SLOW_FILES or function in SLOW_TESTS or slow_marked:
+            item.add_marker("slow")
 
 
 @pytest.fixture(scope="session")

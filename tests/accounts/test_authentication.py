@@ -3,25 +3,18 @@
 import re
 from datetime import timedelta
 
-import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 
 from partnerhub.core.models import OutboundEmail
 from partnerhub.core.outbox import outbound_email_queue_rendered
-from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
 
 
 def _totp(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(email="olivia@partnerhub.example", is_staff=True, is_superuser=True)
 
 
 def test_admin_sign_in_goes_through_allauth(client, staff):

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 — the fixtures imported from tests.customers.conftest are parameters below
 """Issue 14, defect 8: a partner-agreement version that requires re-acceptance is enforced. Staff set its
 acceptance deadline; the Global admins still on the earlier version are reminded before it (emails through
 the outbox and a notification, once, by the beat sweep); after it, new orders by such an organization, and
@@ -23,18 +22,7 @@ from customers.models import Subscription
 from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from enrollment.models import PartnerId
 from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
-from tests.customers.conftest import (  # noqa: F401 — fixtures
-    active_provider,
-    customer,
-    make_customer,
-    make_reseller,
-    mca,
-    mpa,
-    offers,
-    seller,
-    staff,
-)
-from tests.relationships.conftest import sign
+from tests.scenarios import sign
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from enrollment.models import ProgramEnrollment
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import Notification, OutboundEmail
 from tests.budgets import PAGE_QUERY_BUDGET
+from tests.scenarios import MPA_PDF, SIGN, qualify
 from tests.threads import platform_thread
-
-from .conftest import MPA_PDF, SIGN, qualify
 
 
 def test_a_qualified_global_admin_signs_and_the_program_becomes_active(signing_client, qualified, mpa):
@@ -76,7 +75,7 @@ def test_signing_activates_each_qualified_enrolment_through_its_transition_with_
 
 def test_signing_refused_before_verification(signing_client, admin_member, staff, mpa):
     from enrollment import services as enrollment_services
-    from tests.enrollment.conftest import ENROLLMENT_DATA
+    from tests.scenarios import ENROLLMENT_DATA
 
     enrollment_services.enrollment_submit(
         organization=admin_member.organization,

@@ -13,10 +13,8 @@ from agreements.selectors import agreement_status_lookup
 from enrollment import services as enrollment_services
 from enrollment.models import PartnerId, ProgramEnrollment
 from partnerhub.accounts.models import Role
-from tests.enrollment.conftest import ENROLLMENT_DATA
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-
-from .conftest import qualify
+from tests.scenarios import ENROLLMENT_DATA, qualify
 
 LOOKUP = "/programs/csp/agreement-status/"
 

@@ -8,9 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agreements.models import AgreementError, AgreementVersion
 from agreements.services import agreement_version_create
+from tests.scenarios import MPA_PDF
 from tests.uploads import PNG
-
-from .conftest import MPA_PDF
 
 ADD = "/admin/agreements/agreementversion/add/"
 POLYGLOT = b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n"

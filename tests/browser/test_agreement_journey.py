@@ -12,9 +12,9 @@ from agreements.services import agreement_version_create
 from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import OutboundEmail
-from tests.agreements.conftest import qualify
 from tests.browser.helpers import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.scenarios import qualify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

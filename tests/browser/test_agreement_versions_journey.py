@@ -11,36 +11,50 @@ from playwright.sync_api import expect
 from agreements.services import agreement_sign, agreement_version_create
 from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from partnerhub.accounts.models import Role
-from tests.agreements.conftest import qualify
+from tests.browser import steps
 from tests.browser.helpers import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.scenarios import qualify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_new_version_is_pending_beside_the_accepted_one_until_accepted(live_server, settings, browser, tmp_path):
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
+def _fabrikam_on_the_first_version():
+    """Fabrikam, qualified; its Global admin Olivia Martin accepted partner agreement 2026-01."""
     first = agreement_version_create(
         type="mpa", version="2026-01", language="en", effective_date=date(2026, 1, 1),
         content=text_pdf("Partner Agreement (2026-01)", PARTNER_AGREEMENT),
     )  # fmt: skip
     organization = OrganizationFactory(legal_name="Fabrikam LLC", primary_domain="contoso.example")
     olivia = UserFactory(email="olivia@contoso.example", first_name="Olivia", last_name="Martin")
-    alex = UserFactory(email="alex@contoso.example", first_name="Alex", last_name="Wilber")
-    for user in (olivia, alex):
-        MembershipFactory(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
+    MembershipFactory(organization=organization, user=olivia, roles=[Role.GLOBAL_ADMIN])
+    return organization, olivia, first
+
+
+def _qualified_and_signed(organization, olivia, first):
     qualify(organization, olivia, UserFactory(email="staff@partnerhub.example", is_staff=True))
     agreement_sign(
         organization=organization, user=olivia, version=first, first_name="Olivia", last_name="Martin",
         email=olivia.email, accepted=True,
     )  # fmt: skip
-    agreement_version_create(
+
+
+def _second_version():
+    """Partner agreement 2026-12, which requires re-acceptance within 30 days."""
+    return agreement_version_create(
         type="mpa", version="2026-12", language="en", effective_date=date(2026, 12, 1),
         content=text_pdf("Partner Agreement (2026-12)", PARTNER_AGREEMENT),
         requires_reacceptance=True, acceptance_deadline=timezone.now() + timedelta(days=30),
     )  # fmt: skip
+
+
+def test_a_new_version_is_pending_beside_the_accepted_one_until_accepted(live_server, settings, browser, tmp_path):
+    base = steps.serve(live_server, settings, tmp_path)
+    organization, olivia, first = _fabrikam_on_the_first_version()
+    alex = UserFactory(email="alex@contoso.example", first_name="Alex", last_name="Wilber")
+    MembershipFactory(organization=organization, user=alex, roles=[Role.GLOBAL_ADMIN])
+    _qualified_and_signed(organization, olivia, first)
+    _second_version()
 
     page = sign_in(browser, base, "alex@contoso.example")
     expect(page.get_by_test_id("pending-action-reaccept_mpa")).to_contain_text("requires your acceptance by")
@@ -70,28 +84,12 @@ def test_a_new_version_is_pending_beside_the_accepted_one_until_accepted(live_se
 
 
 def test_after_the_deadline_the_agreements_page_says_what_is_refused(live_server, settings, browser, tmp_path):
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
-    first = agreement_version_create(
-        type="mpa", version="2026-01", language="en", effective_date=date(2026, 1, 1),
-        content=text_pdf("Partner Agreement (2026-01)", PARTNER_AGREEMENT),
-    )  # fmt: skip
-    organization = OrganizationFactory(legal_name="Fabrikam LLC", primary_domain="contoso.example")
-    olivia = UserFactory(email="olivia@contoso.example", first_name="Olivia", last_name="Martin")
-    MembershipFactory(organization=organization, user=olivia, roles=[Role.GLOBAL_ADMIN])
+    base = steps.serve(live_server, settings, tmp_path)
+    organization, olivia, first = _fabrikam_on_the_first_version()
     sam = UserFactory(email="sam@contoso.example", first_name="Sam", last_name="Lee")
     MembershipFactory(organization=organization, user=sam, roles=[Role.SALES_AGENT])
-    qualify(organization, olivia, UserFactory(email="staff@partnerhub.example", is_staff=True))
-    agreement_sign(
-        organization=organization, user=olivia, version=first, first_name="Olivia", last_name="Martin",
-        email=olivia.email, accepted=True,
-    )  # fmt: skip
-    second = agreement_version_create(
-        type="mpa", version="2026-12", language="en", effective_date=date(2026, 12, 1),
-        content=text_pdf("Partner Agreement (2026-12)", PARTNER_AGREEMENT),
-        requires_reacceptance=True, acceptance_deadline=timezone.now() + timedelta(days=30),
-    )  # fmt: skip
+    _qualified_and_signed(organization, olivia, first)
+    second = _second_version()
     second.acceptance_deadline = timezone.now() - timedelta(minutes=1)  # as if the 30 days had passed
     second.save(update_fields=["acceptance_deadline"])
 

@@ -11,11 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.agreements.conftest import qualify
+from tests.browser import steps
 from tests.browser.helpers import shot, sign_in
-from tests.customers.conftest import make_offer
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.relationships.conftest import sign
+from tests.scenarios import customer_agreement, make_offer, partner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,75 +39,36 @@ def _every_session() -> list[dict]:
 
 
 def test_customer_journey(live_server, settings, browser, tmp_path):
-    from datetime import date
-
     from django.contrib.auth.hashers import identify_hasher
 
-    from agreements.services import agreement_version_create
     from customers.models import Subscription
-    from demo.pdf import CUSTOMER_AGREEMENT, PARTNER_AGREEMENT, text_pdf
-    from partnerhub.accounts.models import Role, User
+    from partnerhub.accounts.models import User
     from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
-    from relationships import services as relationship_services
 
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
-    mpa = agreement_version_create(
-        type="mpa",
-        version="1",
-        language="en",
-        effective_date=date(2026, 1, 1),
-        content=text_pdf("MPA", PARTNER_AGREEMENT),
+    base = steps.serve(live_server, settings, tmp_path)
+    mpa = steps.partner_agreement()
+    customer_agreement()
+    staff = steps.reviewer()
+    provider_org, provider_user = steps.partner_organization(
+        "Contoso Distribution", "megan@contoso.example", "indirect_provider", staff, mpa
     )
-    agreement_version_create(
-        type="mca",
-        version="2026-01",
-        language="en",
-        effective_date=date(2026, 1, 1),
-        content=text_pdf("MCA", CUSTOMER_AGREEMENT),
+    reseller_org, reseller_user = steps.partner_organization(
+        "Fabrikam LLC", "alex@fabrikam.example", "indirect_reseller", staff, mpa
     )
-    staff = UserFactory(email="olivia@partnerhub.example", is_staff=True)
-    people = {}
-    for key, name, email, program in (
-        ("provider", "Contoso Distribution", "megan@contoso.example", "indirect_provider"),
-        ("reseller", "Fabrikam LLC", "alex@fabrikam.example", "indirect_reseller"),
-    ):
-        organization = OrganizationFactory(legal_name=name, primary_domain=email.split("@")[1])
-        user = UserFactory(email=email, first_name=email.split("@")[0].title())
-        MembershipFactory(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
-        qualify(organization, user, staff, program=program)
-        sign(organization, user, mpa)
-        people[key] = (organization, user)
-    (provider_org, provider_user), (reseller_org, reseller_user) = people["provider"], people["reseller"]
-    invitation, _ = relationship_services.partnership_invitation_create(provider=provider_org, actor=provider_user)
-    relationship_services.partnership_accept(invitation=invitation, reseller=reseller_org, user=reseller_user)
+    partner(provider_org, provider_user, reseller_org, reseller_user)
     make_offer("PH-BIZ-STD", "Business Standard", price="12.50")
     make_offer("PH-SECURITY", "Endpoint Security", price="5.20", maximum=50)
 
     # The provider starts "Add new customer" from the reseller's row.
     provider = sign_in(browser, base, "megan@contoso.example")
-    provider.goto(f"{base}/partners/resellers/")
-    provider.get_by_test_id("reseller-table").get_by_role("row", name=re.compile("Fabrikam LLC")).get_by_role(
-        "link", name="Add new customer"
-    ).click()
+    steps.open_add_customer_from_reseller_row(provider, base, "Fabrikam LLC")
     expect(provider).to_have_url(re.compile(rf"/customers/new/\?reseller={reseller_org.pk}$"))
     expect(provider.get_by_role("heading", name="Add new customer")).to_be_visible()
 
     # 1. Account info: the live check says the domain is free; the reseller is preselected.
-    provider.get_by_label("Company name").fill(CUSTOMER)
-    provider.get_by_label("Domain name").fill("woodgrovefoods")
-    expect(provider.get_by_test_id("domain-available")).to_have_text(
-        f"woodgrovefoods.{settings.CUSTOMER_DOMAIN_SUFFIX} is available."
+    steps.fill_customer_account(
+        provider, company=CUSTOMER, domain="woodgrovefoods", available_in=settings.CUSTOMER_DOMAIN_SUFFIX
     )
-    provider.get_by_label("Country/region").select_option("US")
-    provider.get_by_label("Address line 1").fill("77 Market Street")
-    provider.get_by_label("City").fill("Portland")
-    provider.get_by_label("State or province").fill("OR")
-    provider.get_by_label("Postal code").fill("97204")
-    provider.get_by_label("First name").fill("Nestor")
-    provider.get_by_label("Last name").fill("Wilke")
-    provider.get_by_label("Email address").fill("nestor@woodgrove.example")
     expect(provider.get_by_label("Indirect reseller")).to_have_value(str(reseller_org.pk))
     provider.get_by_role("button", name="Next: Customer agreement").click()
 
@@ -159,10 +118,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     # The customer signs in with the temporary password and must change it first.
     customer = sign_in(browser, base, user_name, temporary)
     expect(customer).to_have_url(re.compile(r"/accounts/password/change/$"))
-    customer.get_by_label("Current Password").fill(temporary)
-    customer.get_by_label(re.compile(r"New Password\W*$")).fill(NEW_PASSWORD)
-    customer.get_by_label(re.compile(r"New Password \(again\)")).fill(NEW_PASSWORD)
-    customer.get_by_role("button", name="Change Password").click()
+    steps.change_password(customer, temporary, NEW_PASSWORD)
 
     # Its home is Partner relationships: both partners, the agreement, both subscriptions.
     expect(customer).to_have_url(re.compile(r"/customer/partners/$"))

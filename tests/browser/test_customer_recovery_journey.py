@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from partnerhub.accounts.models import Role, User
+from tests.browser import steps
 from tests.browser.helpers import new_page, sign_in, sign_in_on
-from tests.customers.conftest import make_customer, mca, offers, seller  # noqa: F401 — the customers' world
-from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,14 +21,12 @@ def test_the_partner_resets_a_customer_password_and_the_customer_must_change_it(
     live_server,
     settings,
     browser,
-    seller,  # noqa: F811
-    make_customer,  # noqa: F811
+    seller,
+    make_customer,
     make_member,
     tmp_path,
 ):
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
+    base = steps.serve(live_server, settings, tmp_path)
     created = make_customer("woodgrovefoods", company_name=CUSTOMER)
     admin = User.objects.get(email=created.user_name)
     admin.set_password("forgotten-long-ago-1")
@@ -64,10 +61,7 @@ def test_the_partner_resets_a_customer_password_and_the_customer_must_change_it(
     expect(customer.get_by_text("You signed in with a temporary password")).to_be_visible()
     customer.goto(f"{base}/customer/partners/")
     expect(customer).to_have_url(re.compile(r"/accounts/password/change/$"))
-    customer.get_by_label("Current Password").fill(temporary)
-    customer.get_by_label(re.compile(r"New Password\W*$")).fill(OWN_PASSWORD)
-    customer.get_by_label(re.compile(r"New Password \(again\)")).fill(OWN_PASSWORD)
-    customer.get_by_role("button", name="Change Password").click()
+    steps.change_password(customer, temporary, OWN_PASSWORD)
 
     expect(customer).to_have_url(re.compile(r"/customer/partners/$"))
     expect(customer.get_by_test_id("customer-partners")).to_contain_text("Contoso Distribution")

@@ -8,31 +8,20 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser import steps
 from tests.browser.helpers import PHONE, new_page, sign_in
-from tests.customers.conftest import customer, make_customer, mca, offers, seller  # noqa: F401 — fixtures
-from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401 — fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def provider_page(live_server, settings, browser, tmp_path, seller):  # noqa: F811
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
+def provider_page(live_server, settings, browser, tmp_path, seller):
+    steps.serve(live_server, settings, tmp_path)
     return sign_in(browser, live_server.url, "megan@contoso.example")
 
 
 def _account_info(page, domain="woodgrovefoods"):
-    page.get_by_label("Company name").fill("Woodgrove Foods Inc.")
-    page.get_by_label("Domain name").fill(domain)
-    page.get_by_label("Country/region").select_option("US")
-    page.get_by_label("Address line 1").fill("77 Market Street")
-    page.get_by_label("City").fill("Portland")
-    page.get_by_label("State or province").fill("OR")
-    page.get_by_label("Postal code").fill("97204")
-    page.get_by_label("First name").fill("Nestor")
-    page.get_by_label("Last name").fill("Wilke")
-    page.get_by_label("Email address").fill("nestor@woodgrove.example")
+    steps.fill_customer_account(page, domain=domain)
     page.get_by_role("button", name="Next: Customer agreement").click()
 
 
@@ -60,7 +49,7 @@ def test_cancel_on_review_with_attestation_ticked_creates_nothing(live_server, p
     expect(page.get_by_label("Company name")).to_have_value("")
 
 
-def test_indirect_resellers_fit_a_phone_with_their_actions_on_screen(live_server, settings, browser, seller):  # noqa: F811
+def test_indirect_resellers_fit_a_phone_with_their_actions_on_screen(live_server, settings, browser, seller):
     settings.SITE_URL = live_server.url
     page = sign_in(browser, live_server.url, "megan@contoso.example", viewport=PHONE)
     page.get_by_role("button", name="Toggle navigation").click()
@@ -80,7 +69,7 @@ def test_country_starts_at_the_partners_own_in_the_wizard_and_empty_on_the_signu
     live_server,
     provider_page,
     browser,
-    seller,  # noqa: F811
+    seller,
 ):
     from customers.services import customer_invitation_create
 
@@ -122,7 +111,7 @@ def test_every_error_of_a_wizard_step_shows_at_once(live_server, provider_page):
 def test_cancel_subscription_asks_first_and_a_cancelled_subscription_has_no_forms(
     live_server,
     provider_page,
-    customer,  # noqa: F811
+    customer,
 ):
     from customers.models import Subscription
 
@@ -152,7 +141,7 @@ def test_cancel_subscription_asks_first_and_a_cancelled_subscription_has_no_form
     assert subscription.status == Subscription.Status.CANCELLED
 
 
-def test_remove_roles_asks_first(live_server, settings, browser, seller, customer):  # noqa: F811
+def test_remove_roles_asks_first(live_server, settings, browser, seller, customer):
     from customers.models import CustomerRelationship
     from partnerhub.accounts.models import Role
     from tests.factories import MembershipFactory, UserFactory

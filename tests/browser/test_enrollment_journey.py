@@ -1,14 +1,12 @@
 """Enrolment in a real Chromium: enrol → the contact verifies → staff reject the business step in
 admin → the partner answers with Fix now → staff approve → Qualified → add and associate a location."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from enrollment.models import VerificationDocument
 from partnerhub.accounts.models import Role
-from partnerhub.core.models import OutboundEmail
+from tests.browser import steps
 from tests.browser.helpers import shot, sign_in_on, watched
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.uploads import PDF
@@ -16,21 +14,8 @@ from tests.uploads import PDF
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _review(staff, base, action, reason_code="", reason_text=""):
-    staff.goto(f"{base}/admin/enrollment/verificationcase/")
-    staff.get_by_role("link", name="Contoso Ltd").click()
-    staff.locator("#id_action").select_option(action)
-    if reason_code:
-        staff.locator("#id_reason_code").select_option(reason_code)
-        staff.locator("#id_reason_text").fill(reason_text)
-    staff.get_by_role("button", name="Apply").click()
-    expect(staff.get_by_text("Done:")).to_be_visible()
-
-
 def test_enrolment_journey(live_server, settings, browser, tmp_path):
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
+    base = steps.serve(live_server, settings, tmp_path)
     organization = OrganizationFactory(legal_name="Contoso Ltd", primary_domain="contoso.example")
     MembershipFactory(
         organization=organization,
@@ -56,8 +41,7 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
 
     # The primary contact opens the emailed link, without signing in.
     contact = watched(browser.new_context(locale="en-US").new_page())
-    body = OutboundEmail.objects.filter(to="pat.lee@contoso.example").latest("pk").body_text
-    contact.goto(re.search(rf"{re.escape(base)}/verify-contact/\S+/", body).group(0))
+    contact.goto(steps.emailed_link(base, "pat.lee@contoso.example", r"/verify-contact/\S+/"))
     contact.get_by_role("button", name="Verify my email address").click()
     expect(contact.get_by_role("heading", name="Thank you: your email address is verified")).to_be_visible()
 
@@ -65,8 +49,8 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     staff = watched(browser.new_context(locale="en-US").new_page())
     staff.set_default_timeout(10_000)
     sign_in_on(staff, base, "olivia@partnerhub.example")
-    _review(staff, base, "approve")
-    _review(staff, base, "reject", "BUS-01", "Use the name on your certificate of incorporation.")
+    steps.review_case(staff, base, "approve")
+    steps.review_case(staff, base, "reject", "BUS-01", "Use the name on your certificate of incorporation.")
 
     # The partner sees the reason and answers with Fix now.
     partner.goto(f"{base}/settings/legal/")
@@ -99,8 +83,8 @@ def test_enrolment_journey(live_server, settings, browser, tmp_path):
     # Staff approve the business step and the decision.
     staff.goto(f"{base}/admin/enrollment/verificationcase/")
     shot(staff, "admin-verification-queue")
-    _review(staff, base, "approve")
-    _review(staff, base, "approve")
+    steps.review_case(staff, base, "approve")
+    steps.review_case(staff, base, "approve")
 
     # Qualified, and the pending action to associate a partner ID.
     partner.goto(f"{base}/settings/legal/")

@@ -10,8 +10,6 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import sign_in
 from tests.customers.bulk import bulk_customers
-from tests.customers.conftest import mca, offers, seller  # noqa: F401
-from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

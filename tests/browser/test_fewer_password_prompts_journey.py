@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from partnerhub.core.models import OutboundEmail
+from tests.browser import steps
 from tests.browser.helpers import new_page, sign_in
 from tests.factories import UserFactory
 
@@ -33,12 +34,7 @@ def test_a_new_global_admin_confirms_the_email_and_sets_up_two_step_without_rety
     page = new_page(browser)
 
     page.goto(f"{base}/accounts/signup/")
-    page.get_by_label("First name").fill("Adele")
-    page.get_by_label("Last name").fill("Vance")
-    page.get_by_label("Email").fill("adele@contoso.example")
-    page.locator("#id_password1").fill(PASSWORD)
-    page.locator("#id_password2").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    steps.sign_up(page, "Adele", "Vance", "adele@contoso.example", PASSWORD)
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
     body = OutboundEmail.objects.get(to="adele@contoso.example").body_text
     page.goto(re.search(r"https?://\S+/accounts/confirm-email/\S+/", body).group(0))
@@ -46,11 +42,7 @@ def test_a_new_global_admin_confirms_the_email_and_sets_up_two_step_without_rety
 
     # Signed in by the confirmation: straight to the next step, not to the sign-in page.
     expect(page.get_by_role("heading", name="Create your company account")).to_be_visible()
-    page.get_by_label("Legal business name").fill("Contoso Ltd")
-    page.get_by_label("Country/region").select_option("FR")
-    page.get_by_label("Address line 1").fill("12 rue de la Paix")
-    page.get_by_label("City").fill("Paris")
-    page.get_by_label("Postal code").fill("75002")
+    steps.fill_company_account(page, "Contoso Ltd")
     page.get_by_role("button", name="Create company account").click()
 
     _expect_authenticator_setup(page)

@@ -1,32 +1,15 @@
 """The first-day journey in a real Chromium: sign up, verify, create the company, invite a colleague,
 the colleague joins through the emailed link, and the dashboard speaks French on request."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from partnerhub.core.models import OutboundEmail
+from tests.browser import steps
 from tests.browser.helpers import shot, watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-enough-password"
-
-
-def _link_in_last_email(to: str, pattern: str) -> str:
-    body = OutboundEmail.objects.filter(to=to).latest("created_at").body_text
-    return re.search(pattern, body).group(0)
-
-
-def _sign_up(page, base, first, last, email):
-    page.get_by_label("First name").fill(first)
-    page.get_by_label("Last name").fill(last)
-    if email:
-        page.get_by_label("Email").fill(email)
-    page.locator("#id_password1").fill(PASSWORD)
-    page.locator("#id_password2").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
 
 
 def test_first_day_journey(live_server, settings, browser):
@@ -36,18 +19,14 @@ def test_first_day_journey(live_server, settings, browser):
 
     # 1. Sign up with a work address; the verification email is in the outbox.
     page.goto(f"{base}/accounts/signup/")
-    _sign_up(page, base, "Megan", "Bowen", "megan@contoso.example")
+    steps.sign_up(page, "Megan", "Bowen", "megan@contoso.example", PASSWORD)
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
-    page.goto(_link_in_last_email("megan@contoso.example", rf"{re.escape(base)}/accounts/confirm-email/\S+"))
+    page.goto(steps.emailed_link(base, "megan@contoso.example", r"/accounts/confirm-email/\S+"))
     page.get_by_role("button", name="Confirm").click()
 
     # 2. Create the company account.
     expect(page.get_by_role("heading", name="Create your company account")).to_be_visible()
-    page.get_by_label("Legal business name").fill("Contoso Ltd")
-    page.get_by_label("Country/region").select_option("FR")
-    page.get_by_label("Address line 1").fill("12 rue de la Paix")
-    page.get_by_label("City").fill("Paris")
-    page.get_by_label("Postal code").fill("75002")
+    steps.fill_company_account(page, "Contoso Ltd")
     expect(page.get_by_label("Primary domain")).to_have_value("contoso.example")
     shot(page, "create-company-account")
     page.get_by_role("button", name="Create company account").click()
@@ -67,11 +46,11 @@ def test_first_day_journey(live_server, settings, browser):
 
     # 4. The colleague follows the emailed link, signs up (no second verification) and joins.
     colleague = watched(browser.new_context(locale="en-US").new_page())
-    colleague.goto(_link_in_last_email("sam@contoso.example", rf"{re.escape(base)}/invitations/\S+/"))
+    colleague.goto(steps.emailed_link(base, "sam@contoso.example", r"/invitations/\S+/"))
     expect(colleague.get_by_role("heading", name="Join Contoso Ltd on PartnerHub")).to_be_visible()
     colleague.locator("main").get_by_role("link", name="Create account").click()
     expect(colleague.get_by_label("Email")).to_have_value("sam@contoso.example")
-    _sign_up(colleague, base, "Sam", "Rivera", None)
+    steps.sign_up(colleague, "Sam", "Rivera", None, PASSWORD)
     colleague.get_by_role("button", name="Join Contoso Ltd").click()
     expect(colleague.get_by_test_id("acting-organization")).to_have_text("Contoso Ltd")
     expect(colleague.get_by_text("Welcome to Contoso Ltd.")).to_be_visible()

@@ -2,67 +2,36 @@
 the reseller's Global admin opens the emailed link and authorizes → each lists the other → the
 reseller removes the provider's admin access → the provider removes the partnership."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from partnerhub.core.models import OutboundEmail
-from tests.agreements.conftest import qualify
+from tests.browser import steps
 from tests.browser.helpers import sign_in
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.relationships.conftest import sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_partnership_journey(live_server, settings, browser, tmp_path):
-    from datetime import date
-
-    from agreements.services import agreement_version_create
-    from demo.pdf import PARTNER_AGREEMENT, text_pdf
-    from partnerhub.accounts.models import Role
-
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
-    mpa = agreement_version_create(
-        type="mpa",
-        version="1",
-        language="en",
-        effective_date=date(2026, 1, 1),
-        content=text_pdf("MPA", PARTNER_AGREEMENT),
-    )
-    staff = UserFactory(email="olivia@partnerhub.example", is_staff=True)
-    people = {}
-    for key, name, email, program in (
-        ("provider", "Contoso Distribution", "megan@contoso.example", "indirect_provider"),
-        ("reseller", "Fabrikam LLC", "alex@fabrikam.example", "indirect_reseller"),
+    base = steps.serve(live_server, settings, tmp_path)
+    mpa = steps.partner_agreement()
+    staff = steps.reviewer()
+    for name, email, program in (
+        ("Contoso Distribution", "megan@contoso.example", "indirect_provider"),
+        ("Fabrikam LLC", "alex@fabrikam.example", "indirect_reseller"),
     ):
-        organization = OrganizationFactory(legal_name=name, primary_domain="contoso.example")
-        user = UserFactory(email=email, first_name=email.split("@")[0].title())
-        MembershipFactory(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
-        qualify(organization, user, staff, program=program)
-        sign(organization, user, mpa)
-        people[key] = (organization, user)
+        steps.partner_organization(name, email, program, staff, mpa, domain="contoso.example")
 
     # The provider requests a partnership and sends it from PartnerHub.
     provider = sign_in(browser, base, "megan@contoso.example")
-    provider.goto(f"{base}/partners/resellers/")
-    provider.get_by_role("button", name="Request a partnership").click()
-    expect(provider.get_by_test_id("partnership-link")).to_have_value(re.compile(r"/partnership/[\w-]{43,}/$"))
-    provider.get_by_label("Reseller's email address").fill("alex@fabrikam.example")
+    steps.request_partnership(provider, base, "alex@fabrikam.example")
     provider.get_by_role("button", name="Send", exact=True).click()
     expect(provider.get_by_test_id("partnership-invitations")).to_contain_text("alex@fabrikam.example")
 
     # The reseller's Global admin opens the emailed link and authorizes.
     reseller = sign_in(browser, base, "alex@fabrikam.example")
-    body = (
-        OutboundEmail.objects.filter(to="alex@fabrikam.example", template="partnership_invitation")
-        .latest("pk")
-        .body_text
+    reseller.goto(
+        steps.emailed_link(base, "alex@fabrikam.example", r"/partnership/\S+/", template="partnership_invitation")
     )
-    reseller.goto(re.search(rf"{re.escape(base)}/partnership/\S+/", body).group(0))
     expect(reseller.get_by_role("heading", name="Contoso Distribution invites you to partner")).to_be_visible()
     reseller.get_by_label("I authorize this indirect provider").check()
     reseller.get_by_role("button", name="Authorize indirect provider").click()

@@ -2,52 +2,33 @@
 still name it; a rejection that was answered and approved no longer shows on Legal info, at phone and
 desktop widths, and stays in the history."""
 
-import re
-from datetime import date
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from agreements.services import agreement_version_create
-from demo.pdf import text_pdf
 from enrollment import services as enrollment_services
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Role
-from relationships import services as relationship_services
-from tests.agreements.conftest import qualify
+from tests.browser import steps
 from tests.browser.helpers import sign_in
-from tests.enrollment.conftest import ENROLLMENT_DATA
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.relationships.conftest import sign
+from tests.scenarios import ENROLLMENT_DATA, partner
 from tests.uploads import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _partner(name, email, program, staff, mpa):
-    organization = OrganizationFactory(legal_name=name, primary_domain=email.split("@")[1])
-    user = UserFactory(email=email, first_name=email.split("@")[0].title(), last_name="Admin")
-    MembershipFactory(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
-    qualify(organization, user, staff, program=program)
-    sign(organization, user, mpa)
-    return organization, user
-
-
 def test_active_reseller_corrects_its_address_and_stays_orderable(live_server, settings, browser, tmp_path):
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
-    mpa = agreement_version_create(
-        type="mpa", version="1", language="en", effective_date=date(2026, 1, 1), content=text_pdf("MPA", "MPA")
+    base = steps.serve(live_server, settings, tmp_path)
+    mpa = steps.partner_agreement("MPA", "MPA")
+    staff = steps.reviewer()
+    provider_org, provider_user = steps.partner_organization(
+        "Contoso Distribution", "megan@contoso.example", "indirect_provider", staff, mpa, last_name="Admin"
     )
-    staff = UserFactory(email="olivia@partnerhub.example", is_staff=True)
-    provider_org, provider_user = _partner(
-        "Contoso Distribution", "megan@contoso.example", "indirect_provider", staff, mpa
+    reseller_org, reseller_user = steps.partner_organization(
+        "Fabrikam LLC", "alex@fabrikam.example", "indirect_reseller", staff, mpa, last_name="Admin"
     )
-    reseller_org, reseller_user = _partner("Fabrikam LLC", "alex@fabrikam.example", "indirect_reseller", staff, mpa)
-    invitation, _ = relationship_services.partnership_invitation_create(provider=provider_org, actor=provider_user)
-    relationship_services.partnership_accept(invitation=invitation, reseller=reseller_org, user=reseller_user)
+    partner(provider_org, provider_user, reseller_org, reseller_user)
     number = str(PartnerId.objects.get(organization=reseller_org, csp_associated=True).number)
 
     # The reseller corrects its address; the form says what will happen before it is saved.
@@ -68,30 +49,23 @@ def test_active_reseller_corrects_its_address_and_stays_orderable(live_server, s
     provider = sign_in(browser, base, "megan@contoso.example")
     provider.goto(f"{base}/partners/resellers/")
     provider.get_by_role("link", name="Verify a partner ID").click()
-    provider.get_by_label("Partner ID").fill(number)
-    provider.get_by_role("button", name="Verify").click()
+    steps.verify_partner_id(provider, number)
     expect(provider.get_by_test_id("lookup-result")).to_contain_text("may be used")
     expect(provider.get_by_test_id("lookup-result")).to_contain_text("Active")
     expect(provider.get_by_test_id("lookup-name")).to_have_text("Fabrikam LLC")
     # Issue 15: its global ID (or any number that is not such a location ID) names no one.
     global_number = str(enrollment_services.partner_id_issue_global(organization=reseller_org).number)
-    provider.get_by_label("Partner ID").fill(global_number)
-    provider.get_by_role("button", name="Verify").click()
+    steps.verify_partner_id(provider, global_number)
     expect(provider.get_by_test_id("lookup-result")).to_contain_text("2202")
     expect(provider.get_by_test_id("lookup-result")).not_to_contain_text("Fabrikam")
     expect(provider.get_by_test_id("lookup-name")).to_have_count(0)
-    provider.goto(f"{base}/partners/resellers/")
-    provider.get_by_test_id("reseller-table").get_by_role("row", name=re.compile("Fabrikam LLC")).get_by_role(
-        "link", name="Add new customer"
-    ).click()
+    steps.open_add_customer_from_reseller_row(provider, base, "Fabrikam LLC")
     expect(provider.get_by_label("Indirect reseller")).to_have_value(str(reseller_org.pk))
 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_an_answered_rejection_leaves_legal_info_once_approved(live_server, settings, browser, tmp_path, width):
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
-    base = live_server.url
+    base = steps.serve(live_server, settings, tmp_path)
     organization = OrganizationFactory(legal_name="Contoso Ltd", primary_domain="contoso.example")
     admin = UserFactory(email="megan@contoso.example", first_name="Megan", last_name="Bowen")
     MembershipFactory(organization=organization, user=admin, roles=[Role.GLOBAL_ADMIN])

@@ -3,22 +3,16 @@ Send shows the 429 page naming the limit and the wait, and nothing is sent (issu
 
 import re
 import time
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
-from agreements.services import agreement_version_create
-from demo.pdf import PARTNER_AGREEMENT, text_pdf
-from partnerhub.accounts.models import Role
 from partnerhub.core import throttle
 from partnerhub.core.models import OutboundEmail
 from relationships.models import PartnershipInvitation
-from tests.agreements.conftest import qualify
+from tests.browser import steps
 from tests.browser.helpers import sign_in
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.redis_cache import redis_cache  # noqa: F401 (fixture)
-from tests.relationships.conftest import sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,34 +25,23 @@ def test_the_second_send_from_partnerhub_past_the_limit_shows_the_429_page(
     tmp_path,
     redis_cache,  # noqa: F811
 ):
-    settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path
+    base = steps.serve(live_server, settings, tmp_path)
     settings.THROTTLE_RATES = {"partner_email_send": "1/h"}
-    base = live_server.url
     # The limiter's clock held 10 minutes into an hour: both sends fall in one window whenever the test runs.
     held = (time.time() // 3600) * 3600 + 600
     monkeypatch.setattr(throttle, "clock", lambda: held)
-    mpa = agreement_version_create(
-        type="mpa",
-        version="1",
-        language="en",
-        effective_date=date(2026, 1, 1),
-        content=text_pdf("MPA", PARTNER_AGREEMENT),
+    steps.partner_organization(
+        "Contoso Distribution",
+        "megan@contoso.example",
+        "indirect_provider",
+        steps.reviewer(),
+        steps.partner_agreement(),
     )
-    staff = UserFactory(email="olivia@partnerhub.example", is_staff=True)
-    organization = OrganizationFactory(legal_name="Contoso Distribution", primary_domain="contoso.example")
-    user = UserFactory(email="megan@contoso.example", first_name="Megan")
-    MembershipFactory(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
-    qualify(organization, user, staff, program="indirect_provider")
-    sign(organization, user, mpa)
 
     provider = sign_in(browser, base, "megan@contoso.example")
 
     def request_and_send(email: str):
-        provider.goto(f"{base}/partners/resellers/")
-        provider.get_by_role("button", name="Request a partnership").click()
-        expect(provider.get_by_test_id("partnership-link")).to_have_value(re.compile(r"/partnership/[\w-]{43,}/$"))
-        provider.get_by_label("Reseller's email address").fill(email)
+        steps.request_partnership(provider, base, email)
         with provider.expect_response(lambda response: response.request.method == "POST") as sent:
             provider.get_by_role("button", name="Send", exact=True).click()
         return sent.value

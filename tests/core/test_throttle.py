@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (fixtures imported from other conftests are redefined as arguments)
 """Per-organization throttles (partnerhub/core/throttle.py): the N+1th request of a window gets the 429 page
 naming what was limited and when to try again, with Retry-After, creates no row and queues no email; another
 organization is not affected. Real Redis cache; the clock is time-machine's (no sleeps)."""
@@ -19,10 +18,8 @@ from partnerhub.accounts.models import Role, UserInvitation
 from partnerhub.core import throttle
 from partnerhub.core.models import OutboundEmail
 from relationships.models import PartnershipInvitation
-from tests.agreements.conftest import qualify
-from tests.customers.conftest import customer, make_customer, mca, offers, seller  # noqa: F401
 from tests.redis_cache import redis_cache  # noqa: F401
-from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401
+from tests.scenarios import qualify
 from tests.security.snapshots import changed, table_hashes
 
 LOCATION = {

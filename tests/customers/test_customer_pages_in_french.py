@@ -8,8 +8,8 @@ import re
 import pytest
 from django.test import Client
 
-from tests.customers.conftest import ACCOUNT
 from tests.customers.test_invitations import _client, _link
+from tests.scenarios import ACCOUNT
 
 pytestmark = pytest.mark.django_db
 

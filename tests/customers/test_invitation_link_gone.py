@@ -10,8 +10,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from tests.customers.conftest import ACCOUNT
 from tests.customers.test_invitations import _client, _link
+from tests.scenarios import ACCOUNT
 
 pytestmark = pytest.mark.django_db
 

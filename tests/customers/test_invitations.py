@@ -16,8 +16,8 @@ from customers.models import CustomerInvitation, CustomerRelationship, Subscript
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.core.models import OutboundEmail
 from relationships.models import PartnerRelationship
-from tests.customers.conftest import ACCOUNT
 from tests.factories import UserFactory
+from tests.scenarios import ACCOUNT
 
 pytestmark = pytest.mark.django_db
 

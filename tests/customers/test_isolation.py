@@ -22,8 +22,7 @@ from partnerhub.accounts.models import User
 from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
 from relationships import services as relationship_services
 from relationships.models import PartnerRelationship
-from tests.agreements.conftest import qualify
-from tests.relationships.conftest import sign
+from tests.scenarios import qualify, sign
 
 CANARIES = ("Woodgrove", "woodgrovefoods", "Adatum", "adatumcanary")
 NOWHERE = 2_000_000_000  # a primary key no row has

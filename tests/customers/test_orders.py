@@ -319,7 +319,7 @@ def test_a_customer_of_a_suspended_reseller_agreement_stays_visible(seller, subs
 
 def test_a_partner_without_a_relationship_cant_attest_for_the_customer(seller, customer, make_member):
     from customers.models import CustomerRelationship
-    from tests.customers.conftest import attested
+    from tests.scenarios import attested
 
     provider, user, _, _ = seller
     CustomerRelationship.objects.filter(partner=provider, customer=customer.organization).update(status="removed")

@@ -14,11 +14,11 @@ from customers.models import CustomerRelationship
 from partnerhub.accounts.models import Membership, Role, User
 from partnerhub.core.models import AuditEvent, OutboundEmail
 from partnerhub.core.tasks import send_outbound_email_task
-from tests.customers.conftest import ACCOUNT
 from tests.customers.test_invitations import _client
 from tests.customers.test_invitations import _link as _link_of
+from tests.scenarios import ACCOUNT
 
-CONTACT = "nestor@woodgrove.example"  # the wizard's primary contact (tests/customers/conftest.py ACCOUNT)
+CONTACT = "nestor@woodgrove.example"  # the wizard's primary contact (tests/scenarios.py ACCOUNT)
 NEW_PASSWORD = "my-own-passphrase-2026"
 
 

@@ -12,7 +12,7 @@ from customers import services
 from customers.models import Customer, CustomerRelationship, Subscription
 from partnerhub.accounts.models import Membership, Organization, Role, User
 from partnerhub.core.models import OutboundEmail
-from tests.customers.conftest import ACCOUNT, attested
+from tests.scenarios import ACCOUNT, attested
 
 pytestmark = pytest.mark.django_db
 

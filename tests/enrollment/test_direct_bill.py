@@ -4,8 +4,7 @@ import pytest
 
 from enrollment import services
 from enrollment.models import EnrollmentError, ProgramEnrollment
-
-from .conftest import FORM_DATA
+from tests.scenarios import FORM_DATA
 
 DIRECT_BILL_FORM = {
     **FORM_DATA,

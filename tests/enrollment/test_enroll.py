@@ -5,8 +5,7 @@ import pytest
 from enrollment.models import ProgramEnrollment, VerificationCase
 from partnerhub.accounts.models import Role
 from partnerhub.core.models import AuditEvent, OutboundEmail
-
-from .conftest import FORM_DATA
+from tests.scenarios import FORM_DATA
 
 
 def test_welcome_page_lists_what_is_needed_and_the_three_programs(admin_client):

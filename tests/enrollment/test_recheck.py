@@ -18,25 +18,12 @@ from customers.services.orders import partner_of_record_check
 from enrollment import services
 from enrollment.models import PartnerId, ProgramEnrollment, VerificationCase
 from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
-from relationships import services as relationship_services
-from tests.relationships.conftest import active_provider, make_reseller, mpa  # noqa: F401
 from tests.uploads import PDF
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def partners(active_provider, admin_member, make_reseller):  # noqa: F811
-    """(provider, Active reseller Fabrikam, its Global admin), partnered."""
-    reseller, reseller_user = make_reseller("Fabrikam LLC")
-    invitation, _ = relationship_services.partnership_invitation_create(
-        provider=active_provider, actor=admin_member.user
-    )
-    relationship_services.partnership_accept(invitation=invitation, reseller=reseller, user=reseller_user)
-    return active_provider, reseller, reseller_user
 
 
 def _enrollment(organization) -> ProgramEnrollment:

@@ -16,10 +16,6 @@ from tests.enrollment.test_recheck import (  # noqa: F401
     _enrollment,
     _media,
     _provider_may_name,
-    active_provider,
-    make_reseller,
-    mpa,
-    partners,
 )
 
 REINSTATED = "partnerhub.enrollment.reinstated"

@@ -12,9 +12,8 @@ from enrollment import services
 from enrollment.models import EnrollmentError, ProgramEnrollment, VerificationCase, VerificationDocument
 from partnerhub.core.models import AuditEvent, OutboundEmail
 from tests.budgets import PAGE_QUERY_BUDGET
+from tests.scenarios import verification_link
 from tests.uploads import PDF, PNG
-
-from .conftest import verification_link
 
 
 def _mails(to="pat.lee@contoso.example"):

@@ -47,7 +47,7 @@ def test_send_from_partnerhub_goes_through_the_outbox(admin_client, active_provi
 
 
 def test_only_an_active_provider_requests_partnerships(admin_client, admin_member, staff, mpa):
-    from tests.agreements.conftest import qualify
+    from tests.scenarios import qualify
 
     qualify(admin_member.organization, admin_member.user, staff, program="indirect_provider")  # Qualified, not signed
 

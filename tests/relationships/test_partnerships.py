@@ -96,9 +96,7 @@ def test_outsider_gets_404_on_every_partnership_url(client, partnership, outside
 
 
 def test_an_outsider_provider_gets_404(client, partnership, invitation_link, make_reseller, staff, mpa):
-    from tests.agreements.conftest import qualify
-
-    from .conftest import sign
+    from tests.scenarios import qualify, sign
 
     relationship, _ = partnership
     invitation, _ = invitation_link()

@@ -6,14 +6,7 @@ from enrollment import services as enrollment_services
 from enrollment.models import Program
 from relationships.models import ProviderListing
 from relationships.services import RelationshipsError, provider_listing_publish
-from tests.enrollment.conftest import ENROLLMENT_DATA
-
-
-@pytest.fixture
-def staff(db):
-    from tests.factories import UserFactory
-
-    return UserFactory(email="olivia@partnerhub.example", is_staff=True, is_superuser=True)
+from tests.scenarios import ENROLLMENT_DATA
 
 
 def _authorize(admin_member, staff, program):

@@ -512,11 +512,6 @@ def mfa_required(settings):
     settings.MFA_REQUIRED_FOR_ADMINS = True
 
 
-@pytest.fixture
-def staff(db):
-    return UserFactory(email="olivia@partnerhub.example", is_staff=True, is_superuser=True)
-
-
 def _enrol_totp(client: Client) -> str:
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     client.get("/accounts/2fa/totp/activate/")

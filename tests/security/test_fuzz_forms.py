@@ -374,7 +374,7 @@ def t_support_plan(request):
 
 def t_case_fix(request):
     from enrollment import services
-    from tests.enrollment.conftest import ENROLLMENT_DATA
+    from tests.scenarios import ENROLLMENT_DATA
 
     organization, user = _fresh_admin(request)
     enrollment = services.enrollment_submit(
@@ -445,7 +445,7 @@ def t_partnership_accept(request):
 
 
 def _wizard(step):
-    from tests.customers.conftest import ACCOUNT
+    from tests.scenarios import ACCOUNT
 
     def setup(request):
         from customers import services
@@ -514,8 +514,7 @@ def t_customer_signup(request):
 
 def t_customer_accept_signed_in(request):
     from customers import services
-    from tests.agreements.conftest import qualify
-    from tests.relationships.conftest import sign
+    from tests.scenarios import qualify, sign
 
     created = request.getfixturevalue("customer")
     organization, user = _fresh_admin(request)

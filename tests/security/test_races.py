@@ -30,10 +30,8 @@ from partnerhub.core.outbox import outbound_email_queue_rendered
 from partnerhub.core.tasks import send_outbound_email_batch_task, send_outbound_email_task
 from relationships import services as relationship_services
 from relationships.models import PartnerRelationship
-from tests.customers.conftest import ACCOUNT, customer, make_customer, mca, offers, seller  # noqa: F401
-from tests.enrollment.conftest import ENROLLMENT_DATA
 from tests.factories import OrganizationFactory, UserFactory
-from tests.relationships.conftest import active_provider, make_reseller, mpa, staff  # noqa: F401
+from tests.scenarios import ACCOUNT, ENROLLMENT_DATA
 
 THREADS = 8  # racers per iteration
 ORDER_THREADS = 10  # "double-click" submissions of one order form

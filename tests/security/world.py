@@ -36,9 +36,9 @@ from partnerhub.core.models import OutboundEmail
 from partnerhub.core.notifications import notification_create
 from relationships import services as relationship_services
 from relationships.models import ProviderListing
-from tests.customers.conftest import make_offer
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.pagecheck import page_problems
+from tests.scenarios import make_offer
 
 TENANTS = ("a", "b")
 # The principals of one tenant, as the matrix names them (plus "anonymous" and "staff", who belong to none).
