@@ -1,31 +1,23 @@
 """Writes of the enrollment app, one function per use case (see each module)."""
 
-from .enrollment import (
-    contact_email_resend,
-    contact_email_verify,
+from .contact_email import contact_email_resend, contact_email_verify
+from .details import enrollment_update_legal_details
+from .direct_bill import (
+    enrollment_approve_transition,
     enrollment_purchase_support_plan,
+    enrollment_record_credit_check,
     enrollment_request_transition,
-    enrollment_submit,
-    enrollment_update_legal_details,
 )
+from .documents import case_submit_document
 from .partner_ids import partner_id_add_location, partner_id_associate, partner_id_issue_global
+from .review import case_approve_step, case_assign, case_reject_final, case_reject_step, case_request_document
+from .submission import enrollment_submit
+from .suspension import enrollment_reinstate, enrollment_suspend
 from .sweeps import (
     sweep_close_unanswered_cases,
     sweep_flag_overdue_cases,
     sweep_lapse_unverified_cases,
     sweep_send_contact_reminders,
-)
-from .verification import (
-    case_approve_step,
-    case_assign,
-    case_reject_final,
-    case_reject_step,
-    case_request_document,
-    case_submit_document,
-    enrollment_approve_transition,
-    enrollment_record_credit_check,
-    enrollment_reinstate,
-    enrollment_suspend,
 )
 
 __all__ = [

@@ -18,9 +18,10 @@ from partnerhub.core.audit import audit_record
 from partnerhub.core.outbox import outbound_email_queue
 
 from ..models import ProgramEnrollment, ReasonCode, StepStatus, VerificationCase
-from .enrollment import _send_contact_verification
+from .contact_email import send_contact_verification
+from .decisions import reject_final
 from .notify import legal_info_url, notify_contact  # noqa: F401
-from .verification import _reject_final, enrollment_mark_suspended
+from .suspension import enrollment_mark_suspended
 
 BATCH = 200
 LAPSED_REASON = gettext_lazy("The new primary contact's email address wasn't verified in time.")
@@ -54,7 +55,7 @@ def sweep_send_contact_reminders() -> list[int]:
         case.reminded_at = now
         case.save(update_fields=["email_token_hash", "reminded_at"])
         audit_record(code="partnerhub.verification.reminder_sent", organization=case.organization, target=case)
-        _send_contact_verification(case.enrollment, token, reminder=True)
+        send_contact_verification(case.enrollment, token, reminder=True)
 
     return _sweep(Q(status=VerificationCase.Status.EMAIL_PENDING, reminded_at=None, remind_at__lte=now), remind)
 
@@ -156,7 +157,7 @@ def sweep_close_unanswered_cases() -> list[int]:
     now = timezone.now()
 
     def close(case: VerificationCase) -> None:
-        _reject_final(case, None, ReasonCode.NO_RESPONSE, str(ReasonCode.NO_RESPONSE.label), now)
+        reject_final(case, None, ReasonCode.NO_RESPONSE, str(ReasonCode.NO_RESPONSE.label), now)
         case.save()
 
     return _sweep(Q(status=VerificationCase.Status.ACTION_NEEDED, closes_at__lte=now), close)

@@ -12,7 +12,8 @@ lets a row through only when it belongs to the *context* of the current transact
   notifications). The value is `<reason>:<HMAC-SHA256 hex>` over `reason|backend pid|backend start (µs)`
   with `RLS_CONTEXT_KEY`; `partnerhub_bypass()` (core migration 0004) checks it against the keys stored in
   `partnerhub_private.context_key`, which the app's role cannot read, so SQL run as that role cannot forge
-  a bypass, nor replay one read from another connection (`sync_keys()` stores the keys).
+  a bypass, nor replay one read from another connection. The signing and the key rows (`sync_keys()`)
+  live in rls_keys.py; `rls` re-exports their names.
 
 Policies are per command (core migration 0004): reads may follow relationships (`partnerhub_related()`),
 writes reach only the acting organization's own rows and the few capability paths the app uses.
@@ -27,25 +28,33 @@ table, is not a superuser and has no BYPASSRLS (`DATABASE_URL`); migrations run 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from http import HTTPStatus
 
-from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.urls import reverse
+
+# The signed bypass and its key rows live in rls_keys; these names are part of `rls` for every caller.
+from .rls_keys import BYPASS as BYPASS
+from .rls_keys import PRIVATE_SCHEMA as PRIVATE_SCHEMA
+from .rls_keys import KeySyncError as KeySyncError
+from .rls_keys import _sync_keys_after_migrate as _sync_keys_after_migrate
+from .rls_keys import backend_identity
+from .rls_keys import context_key as context_key
+from .rls_keys import padded_keys as padded_keys
+from .rls_keys import sign as sign
+from .rls_keys import sync_keys as sync_keys
+from .rls_keys import verification_keys as verification_keys
 
 security_log = logging.getLogger("partnerhub.security")
 
 USER = "partnerhub.user_id"
 ORGANIZATION = "partnerhub.org_id"
 TOKEN = "partnerhub.token_hash"  # noqa: S105 - a setting name, not a secret
-BYPASS = "partnerhub.bypass"
 SETTINGS = (USER, ORGANIZATION, TOKEN, BYPASS)
 
 # Where the session remembers the organization the user acts for. TenantContextMiddleware reads it before the
@@ -62,75 +71,12 @@ _READ = ", ".join(f"current_setting('{name}', true)" for name in SETTINGS)
 _system_reason: ContextVar[str] = ContextVar("partnerhub_rls_system", default="")
 
 
-# --- the signed bypass ----------------------------------------------------------------------------------
-
-# This backend's identity: what a signature is bound to, so that one read from another connection (in
-# pg_stat_activity's query text, a log) verifies nowhere else. The start time in microseconds since the epoch,
-# computed by PostgreSQL exactly as partnerhub_bypass() computes it.
-_IDENTITY_SQL = (
-    "SELECT pg_backend_pid(), (extract(epoch FROM a.backend_start) * 1000000)::bigint"
-    " FROM pg_stat_get_activity(pg_backend_pid()) a"
-)
-_KEY_SALT = "partnerhub.core.rls.context-key"
-_HMAC_BLOCK = 64  # SHA-256's block size
-
-
-def context_key() -> bytes:
-    """The key the app signs with: RLS_CONTEXT_KEY, or one derived from SECRET_KEY (no new required secret)."""
-    from django.utils.crypto import salted_hmac
-
-    configured = getattr(settings, "RLS_CONTEXT_KEY", "")
-    if configured:
-        return configured.encode()
-    return salted_hmac(_KEY_SALT, "bypass", algorithm="sha256").hexdigest().encode()
-
-
-def verification_keys() -> list[bytes]:
-    """Every key the database should accept: the current one first, then RLS_CONTEXT_KEYS_FALLBACK."""
-    keys = [context_key()]
-    for fallback in getattr(settings, "RLS_CONTEXT_KEYS_FALLBACK", []):
-        if fallback and fallback.encode() not in keys:
-            keys.append(fallback.encode())
-    return keys
-
-
-def padded_keys(key: bytes) -> tuple[bytes, bytes]:
-    """HMAC's inner and outer padded keys (RFC 2104): hmac = sha256(k_opad || sha256(k_ipad || message))."""
-    if len(key) > _HMAC_BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_HMAC_BLOCK, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-
-
-def _identity(conn, *, refresh: bool = False) -> tuple[int, int]:
-    """(pid, backend start µs) of the wrapper's open connection: fetched once per connection, on the
-    driver's connection (outside Django's query log), cached on the wrapper."""
-    identity = getattr(conn, "_partnerhub_identity", None)
-    if identity is None or refresh or identity[0] != id(conn.connection):
-        row = conn.connection.execute(_IDENTITY_SQL).fetchone()
-        identity = (id(conn.connection), (int(row[0]), int(row[1])))
-        conn._partnerhub_identity = identity
-    return identity[1]
-
-
-def sign(reason: str, conn=None) -> str:
-    """The bypass value for `reason` on this connection: `<reason>:<signature>`; "" stays ""."""
-    if not reason:
-        return ""
-    conn = conn or connection
-    if conn.connection is None:
-        conn.ensure_connection()
-    pid, started = _identity(conn)
-    signature = hmac.new(context_key(), f"{reason}|{pid}|{started}".encode(), hashlib.sha256).hexdigest()
-    return f"{reason}:{signature}"
-
-
 def _moved(conn, pid: int, reason: str) -> None:
     """Behind a transaction pooler a client's transactions may run on another server connection than the one
     the identity was fetched on: the signature just set was made for the wrong backend. Sign again for this
     one (the driver's connection, outside the query log; never taken on a direct connection)."""
-    if pid != _identity(conn)[0]:
-        _identity(conn, refresh=True)
+    if pid != backend_identity(conn)[0]:
+        backend_identity(conn, refresh=True)
         conn.connection.execute("SELECT set_config(%s, %s, true)", [BYPASS, sign(reason, conn)])
 
 
@@ -217,7 +163,7 @@ def enter_system(reason: str):
 def _connection_created(sender, connection, **kwargs) -> None:
     if connection.vendor != "postgresql":
         return
-    _identity(connection, refresh=True)  # once per connection, before anything is signed for it
+    backend_identity(connection, refresh=True)  # once per connection, before anything is signed for it
     reason = _system_reason.get()
     if reason:
         _apply_session(connection, reason)
@@ -372,62 +318,3 @@ def acting_as(*, user, organization) -> Iterator[None]:
             if not connection.needs_rollback:
                 with connection.cursor() as cursor:
                     cursor.execute(_SET_LOCAL, previous)
-
-
-# --- the key rows: written as the owner of partnerhub_private (after migrate, and by rls_sync_keys) ----------
-
-PRIVATE_SCHEMA = "partnerhub_private"
-
-
-class KeySyncError(RuntimeError):
-    pass
-
-
-def sync_keys(using: str = "default", *, check: bool = True) -> int | None:
-    """Make `partnerhub_private.context_key` hold exactly the keys of verification_keys(); return how many.
-
-    Must run as the owner (migrate, `manage.py rls_sync_keys` with DATABASE_OWNER_URL). Returns None, doing
-    nothing, where the schema does not exist yet or this role does not own it (the app's role: a test's
-    flush sends post_migrate too). With `check`, proves the result: a value signed for this connection must
-    verify in partnerhub_bypass(), a forged one must not."""
-    conn = connections[using]
-    if conn.vendor != "postgresql":
-        return None
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_namespace"
-            " WHERE nspname = %s AND pg_has_role(current_user, nspowner, 'USAGE'))",
-            [PRIVATE_SCHEMA],
-        )
-        if not cursor.fetchone()[0]:
-            return None
-    keys = [padded_keys(key) for key in verification_keys()]
-    with transaction.atomic(using=using), conn.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {PRIVATE_SCHEMA}.context_key IN EXCLUSIVE MODE")
-        cursor.execute(
-            f"DELETE FROM {PRIVATE_SCHEMA}.context_key WHERE NOT (k_ipad = ANY(%s))",  # noqa: S608 - a constant
-            [[k[0] for k in keys]],
-        )
-        for ipad, opad in keys:
-            cursor.execute(
-                f"INSERT INTO {PRIVATE_SCHEMA}.context_key (k_ipad, k_opad) VALUES (%s, %s) ON CONFLICT (k_ipad) DO NOTHING",  # noqa: S608, E501
-                [ipad, opad],
-            )
-    if check:
-        with transaction.atomic(using=using), conn.cursor() as cursor:
-            cursor.execute(f"SELECT set_config('{BYPASS}', %s, true), partnerhub_bypass()", [sign("rls:check", conn)])
-            signed_ok = cursor.fetchone()[1]
-            cursor.execute(f"SELECT set_config('{BYPASS}', 'rls:check', true), partnerhub_bypass()")
-            forged_ok = cursor.fetchone()[1]
-            cursor.execute(f"SELECT set_config('{BYPASS}', '', true)")
-        if not signed_ok or forged_ok:
-            raise KeySyncError(
-                "partnerhub_bypass() does not verify this app's signature: is migrate running as the owner "
-                "(superuser, or a role that may read pg_stat_activity of the app's role)?"
-            )
-    security_log.info("row-level security context keys synchronised: %s key(s)", len(keys))
-    return len(keys)
-
-
-def _sync_keys_after_migrate(sender, using="default", **kwargs) -> None:
-    sync_keys(using)
