@@ -20,7 +20,7 @@ from partnerhub.core.outbox import outbound_email_queue
 from ..models import ProgramEnrollment, ReasonCode, StepStatus, VerificationCase
 from .contact_email import send_contact_verification
 from .decisions import reject_final
-from .notify import legal_info_url, notify_contact  # noqa: F401
+from .notify import legal_info_url, notify_contact
 from .suspension import enrollment_mark_suspended
 
 BATCH = 200
