@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.db import models, transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -294,7 +295,7 @@ class Drafts:
     template: str
     done: str
     gone: str
-    gone_message: str
+    gone_message: str | Promise
 
     def _show(self, request, invitation: TokenInvitation, token: str):
         draft_remember(request, self.session_key, invitation.pk, token)
