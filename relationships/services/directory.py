@@ -27,7 +27,7 @@ def provider_listing_create_draft(*, enrollment: ProgramEnrollment) -> ProviderL
             "display_name": organization.legal_name,
             "website": enrollment.support_website,
             "contact_email": enrollment.support_email,
-            "countries": [organization.country.code],
+            "countries": [organization.country.code],  # type: ignore[attr-defined]
             "csp_regions": [organization.csp_region],
         },
     )
