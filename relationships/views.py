@@ -292,8 +292,9 @@ def invitation_accept(request, token: str):
     invitation = selectors.invitation_by_token(token=token)
     if gone := link_gone(invitation):
         return render(request, "relationships/invitation_gone.html", status=gone)
+    assert invitation is not None  # link_gone answered 404 for a token that never existed
     here = reverse("relationships:invitation-accept", args=[token])
-    context = {"invitation": invitation, "provider": invitation.provider}
+    context: dict[str, object] = {"invitation": invitation, "provider": invitation.provider}
     if not request.user.is_authenticated:
         services.partnership_invitation_mark_opened(invitation=invitation)
         context["login_url"] = reverse("account_login") + "?" + urlencode({"next": here})

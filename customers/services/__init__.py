@@ -1,21 +1,8 @@
 """Writes of the customers app, one module per concern; import from here."""
 
-from .common import CustomersError, eligible_resellers, location_partner_id, require_seller
-from .customers import (
-    ACCOUNT_FIELDS,
-    AgreementInput,
-    CreatedCustomer,
-    NewCustomer,
-    check_account,
-    check_agreement,
-    check_reseller,
-    customer_admin_roles_remove,
-    customer_agreement_accept,
-    customer_agreement_attest,
-    customer_create,
-    customer_relationship_remove,
-    domain_available,
-)
+from .agreement import AgreementInput, check_agreement, customer_agreement_accept, customer_agreement_attest
+from .common import CustomersError, require_seller
+from .creation import CreatedCustomer, NewCustomer, customer_create
 from .invitations import (
     check_invitation,
     customer_invitation_accept,
@@ -42,6 +29,9 @@ from .orders import (
     subscription_update,
     support_contact_choices,
 )
+from .relationships import customer_admin_roles_remove, customer_relationship_remove
+from .resellers import check_reseller, eligible_resellers, location_partner_id
+from .tenants import ACCOUNT_FIELDS, check_account, domain_available
 
 __all__ = [
     "ACCOUNT_FIELDS",

@@ -1,19 +1,21 @@
-"""What every customer service needs: the error type, who may sell, and notifying a partner's admins."""
+"""What several customer services need: the error type, who may sell and transact, temporary passwords,
+and notifying an organization's Global admins."""
 
 from __future__ import annotations
 
+import secrets
+import string
+from typing import Any
+
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from agreements.selectors import agreement_in_force_q, agreement_standing
-from enrollment.models import PartnerId, ProgramEnrollment
+from agreements.selectors import agreement_standing
 from enrollment.selectors import selling_program
 from partnerhub.accounts.models import Membership, Organization
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.notifications import notification_create
 from partnerhub.core.outbox import outbound_email_queue
-from relationships.models import PartnerRelationship
 
 
 class CustomersError(ApplicationError):
@@ -34,23 +36,6 @@ def require_seller(organization: Organization) -> str:
     return program
 
 
-def eligible_resellers(provider: Organization):
-    """Resellers a provider may associate with a customer: an active partnership, an authorized
-    indirect-reseller enrolment with an associated location partner ID, and the partner agreement in force
-    (accepted, and any required new version accepted by its deadline)."""
-    authorized = ProgramEnrollment.objects.resellers().authorized().filter(organization=OuterRef("pk"))
-    located = PartnerId.objects.filter(organization=OuterRef("pk"), csp_associated=True)
-    partnered = PartnerRelationship.objects.filter(
-        provider=provider, reseller=OuterRef("pk"), status=PartnerRelationship.Status.ACTIVE
-    )
-    return (
-        Organization.objects.filter(Exists(partnered), Exists(authorized), Exists(located))
-        .filter(agreement_in_force_q())
-        .filter(csp_region=provider.csp_region)
-        .order_by("legal_name", "pk")
-    )
-
-
 def require_agreement_in_force(organization: Organization) -> None:
     """The seller's own partner agreement must be in force to transact (agreements.selectors is the rule)."""
     standing = agreement_standing(organization=organization)
@@ -58,11 +43,23 @@ def require_agreement_in_force(organization: Organization) -> None:
         raise CustomersError(standing.reason(own=True), code=standing.code)
 
 
-def location_partner_id(organization: Organization) -> PartnerId | None:
-    return PartnerId.objects.filter(organization=organization, csp_associated=True).first()
+TEMPORARY_PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
-def notify_admins(organization: Organization, *, title: str, url: str, template: str = "", context=None) -> None:
+def temporary_password() -> str:
+    """16 random characters in groups, e.g. `Xk3p-9QaZ-m2Rt-Lw8e`: easy to note, hard to guess."""
+    raw = "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def notify_admins(
+    organization: Organization,
+    *,
+    title: str,
+    url: str,
+    template: str = "",
+    context: dict[str, Any] | None = None,
+) -> None:
     """Notify (and, with a template, email) the Global admins of an organization."""
     admins = Membership.objects.global_admins().filter(organization=organization).select_related("user")
     for membership in admins:

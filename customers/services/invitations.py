@@ -3,6 +3,8 @@ reseller for itself and one of its providers. Same token rules as partnership li
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -20,13 +22,16 @@ from partnerhub.core.invitations import invitation_issue, invitation_resend, inv
 from partnerhub.core.regions import CspRegion
 from relationships.models import PartnerRelationship
 
-from ..models import CustomerInvitation
+from ..models import CustomerInvitation, CustomerRelationship
+from .agreement import customer_agreement_accept
 from .common import CustomersError, notify_admins, require_seller
-from .customers import _create_admin, _create_tenant, check_account, customer_agreement_accept, relate_through
+from .relationships import relate_through
+from .tenants import check_account, create_admin, create_tenant
 
 
 def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("customers:invitation-accept", args=[token])
+    site_url: str = settings.SITE_URL
+    return site_url + reverse("customers:invitation-accept", args=[token])
 
 
 def customer_invitation_create(
@@ -56,7 +61,9 @@ def customer_invitation_create(
     )
 
 
-def customer_invitation_send(*, invitation: CustomerInvitation, actor: User, token: str, email: str, message: str):
+def customer_invitation_send(
+    *, invitation: CustomerInvitation, actor: User, token: str, email: str, message: str
+) -> CustomerInvitation:
     """Email the draft through the outbox."""
     return invitation_send(
         invitation,
@@ -137,7 +144,9 @@ def check_invitation(*, invitation: CustomerInvitation, customer: Organization |
                              code="partnership_ended")  # fmt: skip
 
 
-def _accept(invitation: CustomerInvitation, customer: Organization, user: User, accept_agreement: bool):
+def _accept(
+    invitation: CustomerInvitation, customer: Organization, user: User, accept_agreement: bool
+) -> list[CustomerRelationship]:
     invitation = CustomerInvitation.objects.select_related("partner", "reseller", "sent_by").get(pk=invitation.pk)
     check_invitation(invitation=invitation, customer=customer, user=user)
     now = timezone.now()
@@ -167,7 +176,7 @@ def _accept(invitation: CustomerInvitation, customer: Organization, user: User, 
 
 @rls.elevated("invitation:accept")
 def customer_invitation_accept(*, invitation: CustomerInvitation, customer: Organization, user: User,
-                               accept_agreement: bool = False):  # fmt: skip
+                               accept_agreement: bool = False) -> list[CustomerRelationship]:  # fmt: skip
     """The customer's Global admin authorizes the partner(s) as resellers of record."""
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=customer.pk)
@@ -176,7 +185,7 @@ def customer_invitation_accept(*, invitation: CustomerInvitation, customer: Orga
 
 @rls.elevated("tenant:create-customer")
 def customer_signup_and_accept(
-    *, invitation: CustomerInvitation, account: dict, password: str, accept_agreement: bool
+    *, invitation: CustomerInvitation, account: dict[str, Any], password: str, accept_agreement: bool
 ) -> User:
     """A visitor without an account creates its customer tenant from the link and accepts in one go."""
     check_invitation(invitation=invitation, customer=None, user=None)
@@ -186,8 +195,8 @@ def customer_signup_and_accept(
     except ValidationError as exc:
         raise CustomersError(" ".join(exc.messages), field="password") from None
     with transaction.atomic():
-        organization, customer = _create_tenant(account=account, created_by_partner=None)
-        user = _create_admin(organization, customer, password=password, temporary=False)
+        organization, customer = create_tenant(account=account, created_by_partner=None)
+        user = create_admin(organization, customer, password=password, temporary=False)
         audit_record(code="partnerhub.customer.created", actor=user, organization=organization, target=organization)
         _accept(invitation, organization, user, accept_agreement)
     return user

@@ -85,7 +85,7 @@ def offers_for(*, country: str, region: str, currency: str) -> QuerySet[Offer]:
 def check_lines(
     *,
     partner: Organization,
-    customer: Organization,
+    customer: Organization | None,
     country: str,
     region: str,
     currency: str,

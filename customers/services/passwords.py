@@ -15,8 +15,7 @@ from partnerhub.core.audit import audit_record
 from partnerhub.core.outbox import outbound_email_queue
 
 from ..models import CustomerRelationship
-from .common import CustomersError
-from .customers import temporary_password
+from .common import CustomersError, temporary_password
 
 RESET_ROLES = (Role.GLOBAL_ADMIN, Role.ADMIN_AGENT)
 

@@ -146,6 +146,7 @@ def invitation_accept(request, token: str):
     invitation = selectors.invitation_by_token(token=token)
     if gone := link_gone(invitation):
         return _invitation_gone(request, status=gone)
+    assert invitation is not None  # link_gone answered 404 for a token that never existed
     context = {"invitation": invitation}
     if not request.user.is_authenticated:
         form = CustomerSignupForm(posted(request))
@@ -193,24 +194,24 @@ def invitation_accept(request, token: str):
     except ApplicationError as exc:
         return render(request, "customers/invitation_refused.html", {**context, "reason": exc.message}, status=403)
     needs_agreement = not services.has_customer_agreement(customer)
-    form = AcceptInvitationForm(posted(request))
-    if request.method == "POST" and form.is_valid():
+    accept_form = AcceptInvitationForm(posted(request))
+    if request.method == "POST" and accept_form.is_valid():
         try:
             services.customer_invitation_accept(
                 invitation=invitation,
                 customer=customer,
                 user=request.user,
-                accept_agreement=needs_agreement and form.cleaned_data["accept_agreement"],
+                accept_agreement=needs_agreement and accept_form.cleaned_data["accept_agreement"],
             )
         except ApplicationError as exc:
             if exc.code == "gone":
                 return _invitation_gone(request)
-            add_service_error(form, exc)
+            add_service_error(accept_form, exc)
         else:
             messages.success(request, _("The reseller relationship was accepted."))
             return redirect("customers:partner-relationships")
     return render(
         request,
         "customers/invitation_accept.html",
-        {**context, "form": form, "customer": customer, "needs_agreement": needs_agreement},
+        {**context, "form": accept_form, "customer": customer, "needs_agreement": needs_agreement},
     )

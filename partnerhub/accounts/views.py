@@ -170,8 +170,9 @@ def invitation_accept(request, token: str):
     invitation = selectors.user_invitation_by_token(token=token)
     if link_gone(invitation):
         return _invitation_gone(request, invitation)
+    assert invitation is not None  # link_gone answered 404 for a token that never existed
     here = reverse("accounts:invitation-accept", args=[token])
-    context = {"invitation": invitation}
+    context: dict[str, object] = {"invitation": invitation}
     if not request.user.is_authenticated:
         # Whoever holds the link controls the invited mailbox: signing up with that address needs
         # no second verification email.

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -31,6 +31,9 @@ from partnerhub.core.drafts import draft_remember, draft_token
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 from partnerhub.core.outbox import outbound_email_queue
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_TOKEN_LENGTH = 128  # a longer string is no token of ours: not even hashed
 
@@ -294,7 +297,7 @@ class Drafts:
     template: str
     done: str
     gone: str
-    gone_message: str
+    gone_message: StrOrPromise  # a lazy translation, as a module-level Drafts needs
 
     def _show(self, request, invitation: TokenInvitation, token: str):
         draft_remember(request, self.session_key, invitation.pk, token)

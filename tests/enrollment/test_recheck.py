@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from agreements.selectors import agreement_status_lookup
-from customers.services.common import CustomersError, eligible_resellers
+from customers.services import CustomersError, eligible_resellers
 from customers.services.orders import partner_of_record_check
 from enrollment import services
 from enrollment.models import PartnerId, ProgramEnrollment, VerificationCase

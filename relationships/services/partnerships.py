@@ -1,4 +1,5 @@
-"""Writes of the provider directory and of provider ↔ reseller partnerships."""
+"""Provider ↔ reseller partnerships: a reseller accepts a partnership invitation (authorizes the provider),
+either side removes the partnership, and the reseller removes the provider's admin access."""
 
 from __future__ import annotations
 
@@ -9,193 +10,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from enrollment.selectors import active_provider_enrollment, authorized_reseller_enrollment
+from enrollment.selectors import authorized_reseller_enrollment
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.rules import is_global_admin_of, require_global_admin
 from partnerhub.core.audit import audit_record
-from partnerhub.core.errors import ApplicationError
-from partnerhub.core.invitations import invitation_issue, invitation_resend, invitation_revoke, invitation_send
 from partnerhub.core.notifications import notification_create
 from partnerhub.core.outbox import outbound_email_queue
 from partnerhub.core.regions import CspRegion
 
-from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
-
-
-class RelationshipsError(ApplicationError):
-    """A rule of the directory or of partnerships was broken."""
-
-
-# --- directory -------------------------------------------------------------------------------------
-
-
-def provider_listing_create_draft(*, enrollment) -> ProviderListing:
-    """A draft listing for a newly authorized indirect provider (a no-op when it has one)."""
-    organization = enrollment.organization
-    listing, created = ProviderListing.objects.get_or_create(
-        organization=organization,
-        defaults={
-            "display_name": organization.legal_name,
-            "website": enrollment.support_website,
-            "contact_email": enrollment.support_email,
-            "countries": [organization.country.code],
-            "csp_regions": [organization.csp_region],
-        },
-    )
-    if created:
-        audit_record(code="partnerhub.provider_listing.drafted", organization=organization, target=listing)
-        _alert_operators_listing_drafted(listing)
-    return listing
-
-
-def _alert_operators_listing_drafted(listing: ProviderListing) -> None:
-    """Until staff publish it, the provider is invisible in Find a provider: tell the directory team."""
-    if not settings.OPERATOR_ALERT_EMAIL:
-        return
-    outbound_email_queue(
-        to=settings.OPERATOR_ALERT_EMAIL,
-        template="provider_listing_drafted",
-        context={
-            "provider": listing.organization.legal_name,
-            "url": settings.SITE_URL + reverse("admin:relationships_providerlisting_change", args=[listing.pk]),
-            "queue_url": settings.SITE_URL
-            + reverse("admin:relationships_providerlisting_changelist")
-            + f"?status__exact={ProviderListing.Status.DRAFT}",
-        },
-        language=settings.LANGUAGE_CODE,
-    )
-
-
-def provider_listing_publish(*, listing: ProviderListing, actor) -> ProviderListing:
-    """Staff publish a listing in the directory."""
-    with transaction.atomic():
-        listing = ProviderListing.objects.select_for_update().select_related("organization").get(pk=listing.pk)
-        if listing.status == ProviderListing.Status.PUBLISHED:
-            return listing
-        if not (listing.display_name and listing.contact_email and listing.csp_regions):
-            raise RelationshipsError(_("A listing needs a display name, a contact email and at least one CSP region."))
-        listing.move_to(ProviderListing.Status.PUBLISHED)
-        listing.published_at = timezone.now()
-        listing.save(update_fields=["status", "published_at"])
-        audit_record(
-            code="partnerhub.provider_listing.published", actor=actor, organization=listing.organization, target=listing
-        )
-        for membership in (
-            Membership.objects.global_admins().filter(organization=listing.organization).select_related("user")
-        ):
-            notification_create(
-                user=membership.user,
-                organization=listing.organization,
-                title=_("Your directory listing is published"),
-                body=_("Resellers now find %(name)s in Find a provider.") % {"name": listing.display_name},
-                url=reverse("relationships:my-listing"),
-            )
-    return listing
-
-
-def listing_change_request_create(*, listing: ProviderListing, actor: User, message: str) -> ListingChangeRequest:
-    """A provider asks staff to change its listing."""
-    message = (message or "").strip()
-    if not message:
-        raise RelationshipsError(_("Describe the change you'd like."), field="message")
-    with transaction.atomic():
-        request = ListingChangeRequest.objects.create(
-            listing=listing, organization=listing.organization, requested_by=actor, message=message
-        )
-        audit_record(
-            code="partnerhub.provider_listing.change_requested",
-            actor=actor,
-            organization=listing.organization,
-            target=request,
-        )
-    return request
-
-
-# --- invitations ------------------------------------------------------------------------------------
-
-
-def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("relationships:invitation-accept", args=[token])
-
-
-def partnership_invitation_create(
-    *, provider: Organization, actor: User, message: str = ""
-) -> tuple[PartnershipInvitation, str]:
-    """ "Request a partnership": a new personal link for this provider. Returns the row and the token,
-    which exists only in this response (and the email, if sent from PartnerHub)."""
-    if active_provider_enrollment(provider) is None:
-        raise RelationshipsError(
-            _(
-                "Only an active indirect provider can request partnerships: finish your enrolment and accept "
-                "the partner agreement."
-            ),
-            code="not_active_provider",
-        )
-    return invitation_issue(
-        PartnershipInvitation,
-        actor=actor,
-        ttl_days=settings.PARTNERSHIP_INVITATION_TTL_DAYS,
-        audit_code="partnerhub.partnership_invitation.created",
-        provider=provider,
-        created_by=actor,
-        message=message.strip(),
-    )
-
-
-def partnership_invitation_send(
-    *, invitation: PartnershipInvitation, actor: User, token: str, email: str, message: str
-) -> PartnershipInvitation:
-    """ "Send from PartnerHub": email the draft through the outbox."""
-    message = (message or "").strip()
-    return invitation_send(
-        invitation,
-        actor=actor,
-        token=token,
-        email=email,
-        error=RelationshipsError,
-        no_email=_("Enter the reseller's email address."),
-        template="partnership_invitation",
-        context=lambda invitation: {
-            "provider": invitation.provider.legal_name,
-            "sender": actor.get_full_name(),
-            "message": invitation.message,
-            "accept_url": invitation_url(token),
-            "expires_at": invitation.expires_at,
-        },
-        audit_code="partnerhub.partnership_invitation.sent",
-        message=message,
-        sent_at=timezone.now(),
-    )
-
-
-def partnership_invitation_resend(
-    *, invitation: PartnershipInvitation, actor: User
-) -> tuple[PartnershipInvitation, str]:
-    """A new link for the same request; the old link stops working."""
-    return invitation_resend(
-        invitation,
-        actor=actor,
-        ttl_days=settings.PARTNERSHIP_INVITATION_TTL_DAYS,
-        closed=RelationshipsError(_("This invitation was accepted or revoked; request a new partnership instead.")),
-        audit_code="partnerhub.partnership_invitation.renewed",
-        changes=lambda invitation, now: {"opened_at": None},
-    )
-
-
-def partnership_invitation_revoke(*, invitation: PartnershipInvitation, actor: User) -> PartnershipInvitation:
-    return invitation_revoke(
-        invitation,
-        actor=actor,
-        audit_code="partnerhub.partnership_invitation.revoked",
-        accepted=RelationshipsError(_("This invitation was already accepted; remove the partnership instead.")),
-    )
-
-
-def partnership_invitation_mark_opened(*, invitation: PartnershipInvitation) -> None:
-    """Record the first view of the link (tracking only: no business state changes). Later views write nothing."""
-    if invitation.opened_at is None:
-        PartnershipInvitation.objects.filter(pk=invitation.pk, opened_at=None).update(opened_at=timezone.now())
-
+from ..models import PartnerRelationship, PartnershipInvitation
+from .common import RelationshipsError
 
 # --- accepting ------------------------------------------------------------------------------------------
 
@@ -203,7 +27,7 @@ def partnership_invitation_mark_opened(*, invitation: PartnershipInvitation) -> 
 class PartnershipRefused(RelationshipsError):
     """Why this reseller can't authorize this provider; `context` feeds the refusal page."""
 
-    def __init__(self, message: str, *, code: str, **context) -> None:
+    def __init__(self, message: str, *, code: str, **context: object) -> None:
         super().__init__(message, code=code)
         self.context = context
 
