@@ -42,6 +42,9 @@ SLOW_FILES = {
     "tests/security/test_authz_matrix.py",  # every route for every principal (~1 min per test)
     "tests/customers/test_query_budgets.py",  # list pages over a 50-tenant world (~1 min per test)
     "tests/customers/test_query_plans.py",  # the same world, every plan explained
+    "tests/customers/test_eligibility.py",  # every program x status against the pages and the services (~50 s)
+    "tests/customers/test_isolation.py",  # every customer URL for every other principal, a world each (~50 s)
+    "tests/security/test_raw_http.py",  # malformed requests against every form view (~25 s)
     "tests/security/test_sign_in_limits.py",  # ~10 s each: every limit driven to its end through real Redis
     "tests/bench/test_seed_bench.py",  # seeds a benchmark world
     "tests/demo/test_seed.py",  # seeds the demo twice
