@@ -236,20 +236,26 @@ def mpa_blockers(*, organization: Organization) -> list[Blocker]:
     return blockers
 
 
+def enrollment_activate(enrollment: ProgramEnrollment, *, acceptance: AgreementAcceptance, actor: User | None) -> None:
+    """A verified enrolment under an accepted partner agreement becomes Active, with its audit row. The caller
+    holds the enrolment's row lock (signing locks it; a verification or reinstatement has just written it)."""
+    enrollment.move_to(ProgramEnrollment.Status.ACTIVE)
+    enrollment.save(update_fields=["status"])
+    audit_record(
+        code="partnerhub.enrollment.activated",
+        actor=actor,
+        organization=enrollment.organization,
+        target=enrollment,
+        data={"acceptance": acceptance.pk},
+    )
+
+
 def _activate_enrollments(organization: Organization, user: User, acceptance: AgreementAcceptance) -> None:
     """With the agreement accepted, verified CSP enrolments become Active."""
     for enrollment in ProgramEnrollment.objects.select_for_update().filter(
         organization=organization, closed_at=None, status=ProgramEnrollment.Status.QUALIFIED
     ):
-        enrollment.move_to(ProgramEnrollment.Status.ACTIVE)
-        enrollment.save(update_fields=["status"])
-        audit_record(
-            code="partnerhub.enrollment.activated",
-            actor=user,
-            organization=organization,
-            target=enrollment,
-            data={"acceptance": acceptance.pk},
-        )
+        enrollment_activate(enrollment, acceptance=acceptance, actor=user)
 
 
 def agreement_sign(

@@ -287,3 +287,28 @@ def test_outsider_cannot_download_anothers_acceptance_record(client, signing_cli
     page = client.get("/settings/agreements/").content.decode()
     assert "Megan" not in page
     assert "Contoso" not in page
+
+
+def test_a_program_verified_after_the_agreement_was_accepted_is_activated_with_its_audit_row(
+    signing_client, qualified, admin_member
+):
+    """The other way to Active: verification (or reinstatement) finds the agreement already accepted."""
+    from django.db import transaction
+
+    from enrollment.signals import enrollment_authorized
+    from partnerhub.core.models import AuditEvent
+
+    signing_client.post("/settings/agreements/partner-agreement/", SIGN)
+    acceptance = AgreementAcceptance.objects.get()
+    # A second verification of the same organization, as for a program enrolled after signing.
+    ProgramEnrollment.objects.update(status=ProgramEnrollment.Status.QUALIFIED)
+    with transaction.atomic():
+        enrollment = ProgramEnrollment.objects.select_for_update().get()
+        enrollment_authorized.send(sender=ProgramEnrollment, enrollment=enrollment)
+
+    assert ProgramEnrollment.objects.get().status == ProgramEnrollment.Status.ACTIVE
+    events = AuditEvent.objects.filter(code="partnerhub.enrollment.activated").order_by("pk")
+    assert [(event.actor, event.data) for event in events] == [
+        (admin_member.user, {"acceptance": acceptance.pk}),
+        (None, {"acceptance": acceptance.pk}),
+    ]
