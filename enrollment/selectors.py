@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
-from partnerhub.accounts.models import Organization, hash_token
+from partnerhub.accounts.models import Organization
 from partnerhub.core import rls
+from partnerhub.core.invitations import hash_token
 from partnerhub.core.models import AuditEvent
 from partnerhub.core.scoping import scoped
 

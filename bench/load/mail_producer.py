@@ -18,7 +18,7 @@ def invitation_context(index: int) -> dict:
     from django.conf import settings
     from django.utils import timezone
 
-    from partnerhub.accounts.models import new_token
+    from partnerhub.core.invitations import new_token
     from relationships.services import invitation_url
 
     link = invitation_url(new_token()[0])

@@ -38,7 +38,7 @@ def quote(value: str) -> str:
 
 
 def token_hash(token_sql: str) -> str:
-    """SQL for `accounts.models.hash_token` (SHA-256 hex of the UTF-8 token)."""
+    """SQL for `partnerhub.core.invitations.hash_token` (SHA-256 hex of the UTF-8 token)."""
     return f"encode(sha256(convert_to({token_sql}, 'UTF8')), 'hex')"
 
 

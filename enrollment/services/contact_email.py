@@ -10,10 +10,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partnerhub.accounts.models import User, new_token
+from partnerhub.accounts.models import User
 from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
 from partnerhub.core.business_days import add_business_days
+from partnerhub.core.invitations import new_token
 
 from ..models import (
     EnrollmentError,

@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnerhub.accounts.models import Organization, User, new_token
+from partnerhub.accounts.models import Organization, User
 from partnerhub.accounts.webmail import email_domain, is_role_address, is_webmail
 from partnerhub.core.audit import audit_record
 from partnerhub.core.business_days import add_business_days
+from partnerhub.core.invitations import new_token
 from partnerhub.core.registration import registration_format_ok, registration_required
 
 from ..models import (

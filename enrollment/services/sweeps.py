@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from partnerhub.accounts.models import new_token
 from partnerhub.core.audit import audit_record
+from partnerhub.core.invitations import new_token
 from partnerhub.core.outbox import outbound_email_queue
 
 from ..models import ProgramEnrollment, ReasonCode, StepStatus, VerificationCase

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
-from partnerhub.core.invitations import TokenInvitation, hash_token, new_token  # noqa: F401  (re-exported)
+from partnerhub.core.invitations import TokenInvitation
 from partnerhub.core.models import PostalAddress
 from partnerhub.core.regions import CspRegion
 

@@ -8,8 +8,9 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 from django.utils import timezone
 
-from partnerhub.accounts.models import Membership, Role, User, UserInvitation, hash_token
+from partnerhub.accounts.models import Membership, Role, User, UserInvitation
 from partnerhub.accounts.services import user_invitation_accept
+from partnerhub.core.invitations import hash_token
 from partnerhub.core.models import AuditEvent, Notification, OutboundEmail
 from tests.factories import UserFactory
 

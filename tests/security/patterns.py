@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from partnerhub.accounts.models import hash_token
+from partnerhub.core.invitations import hash_token
 
 # Patterns mounted by third-party apps; the matrix covers each mount with one explicit rule.
 THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
