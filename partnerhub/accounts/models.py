@@ -132,6 +132,16 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         return self.filter(roles__contains=[Role.GLOBAL_ADMIN])
 
 
+class PeopleManager(models.Manager["Membership"]):
+    """People's seats only: an API client's seat (api.ApiClient) is nobody to list, email or count."""
+
+    def get_queryset(self) -> MembershipQuerySet:
+        return MembershipQuerySet(self.model, using=self._db).filter(is_api_client=False)
+
+    def global_admins(self) -> MembershipQuerySet:
+        return self.get_queryset().global_admins()
+
+
 class Membership(models.Model):
     """A user's seat in an organization, with the roles they hold there."""
 
@@ -139,8 +149,12 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     roles = ArrayField(models.CharField(max_length=32, choices=Role.choices), verbose_name=_("roles"))
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
+    # The seat of an API client's service user: row-level security sees it like any seat (partnerhub_org()
+    # checks seats in SQL); the ORM's default manager hides it from every list of people.
+    is_api_client = models.BooleanField(default=False, editable=False)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = PeopleManager()
+    seats = MembershipQuerySet.as_manager()  # people's and API clients' seats (the API's authentication)
 
     class Meta:
         verbose_name = _("membership")

@@ -32,7 +32,7 @@ rules.add_perm("accounts.view_activity_log", is_global_admin)
 
 def is_global_admin_of(user, organization) -> bool:
     """The service-side form of `is_global_admin`: does `user` hold the Global admin role in `organization`?"""
-    return Membership.objects.global_admins().filter(organization=organization, user=user).exists()
+    return Membership.seats.global_admins().filter(organization=organization, user=user).exists()
 
 
 def require_global_admin(user, organization, error: Exception) -> None:

@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "anymail",
+    "rest_framework",
+    "oauth2_provider",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # ours, lowest layer first
     "partnerhub.core",
     "partnerhub.accounts",
@@ -53,6 +57,7 @@ INSTALLED_APPS = [
     "relationships",
     "customers",
     "partnerhub.portal",  # the pages around the apps; may use every app
+    "api",  # the REST API and webhooks: thin views over every app's services and selectors
     "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
 ]
 
@@ -398,3 +403,58 @@ PARTNERSHIP_INVITATION_TTL_DAYS = env.int("PARTNERSHIP_INVITATION_TTL_DAYS", def
 # New customers' tenant domains are <prefix>.<CUSTOMER_DOMAIN_SUFFIX>; their admin signs in as admin@<domain>.
 CUSTOMER_DOMAIN_SUFFIX = env.str("CUSTOMER_DOMAIN_SUFFIX", default="onpartnerhub.example")
 CUSTOMER_INVITATION_TTL_DAYS = env.int("CUSTOMER_INVITATION_TTL_DAYS", default=30)
+
+# SECTION: API and webhooks (api/, README "The API")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ClientCredentialsAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.limits.RequestBudget"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 50,
+}
+# Client-credentials tokens only; a token lives API_TOKEN_SECONDS and is stored as its SHA-256 (RFC 9700).
+API_TOKEN_SECONDS = env.int("API_TOKEN_SECONDS", default=900)
+# django-oauth-toolkit's own models (named, so that migrations referring to them resolve).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model's name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "SCOPES": {"api": "The PartnerHub API, with the client's roles"},
+    "DEFAULT_SCOPES": ["api"],
+    "OAUTH2_VALIDATOR_CLASS": "api.auth.ClientValidator",
+}
+# Requests a minute per organization and per API client (Partner Center's figure); staff may set another
+# figure per organization in the admin (API limits). Counted in Redis, shared by every web process.
+API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=500)
+API_RATELIMIT_REDIS_URL = env("API_RATELIMIT_REDIS_URL", default=_redis_db(REDIS_URL, 2))
+# An Idempotency-Key's stored answer is replayed for this many hours.
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+# Each API call's log row (client, method, path, status) is kept this many days.
+API_CALL_LOG_DAYS = env.int("API_CALL_LOG_DAYS", default=30)
+# Webhook deliveries: per attempt timeout (seconds) and largest body sent / response read (bytes).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=15)
+WEBHOOK_MAX_PAYLOAD_BYTES = env.int("WEBHOOK_MAX_PAYLOAD_BYTES", default=20_000)
+# Tests and local demos only: deliver to loopback/private addresses and plain http. Never in production.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PartnerHub API",
+    "DESCRIPTION": "The partner portal's REST API: the same rules, permissions and tenant isolation as the pages.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

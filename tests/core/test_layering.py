@@ -1,7 +1,7 @@
 """The floors of the house: every first-party import points down (or sideways within one package), never up.
 
     partnerhub.core < partnerhub.accounts < enrollment < agreements < relationships < customers
-    < partnerhub.portal < the project's wiring (partnerhub: settings, urls, celery)
+    < partnerhub.portal < api < the project's wiring (partnerhub: settings, urls, celery)
     < the demo seed and the harness (demo, bench)
 
 Every first-party .py file is parsed with `ast` (nothing is imported), and every import statement counts:
@@ -28,6 +28,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("relationships",),
     ("customers",),
     ("partnerhub.portal",),
+    ("api",),  # the REST API and webhooks: thin views over every app's services and selectors
     ("partnerhub",),  # the wiring: settings, the URL map, the Celery app, the embedded services
     ("demo", "bench"),  # the demo seed and the harness (load, chaos, seeding): above every app
 ]
