@@ -12,7 +12,7 @@ from .models import Membership, MembershipQuerySet, Organization, UserInvitation
 
 def membership_list(*, organization: Organization) -> MembershipQuerySet:
     return (
-        scoped(Membership.objects.all(), organization=organization)
+        scoped(Membership.objects.get_queryset(), organization=organization)
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__email")
     )
