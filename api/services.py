@@ -130,3 +130,22 @@ def api_client_revoke(*, client: ApiClient, actor: User) -> ApiClient:
                 get_application_model().objects.filter(pk=application_id).delete()
         audit_record(code="partnerhub.api_client.revoked", actor=actor, organization=client.organization, target=client)
     return client
+
+
+def sweep_api_records(*, now: datetime | None = None, batch: int = 5000) -> dict[str, int]:
+    """Forget call-log rows older than API_CALL_LOG_DAYS and idempotency records older than
+    API_IDEMPOTENCY_HOURS, a batch at a time (run by beat as the platform; safe to run twice or at once)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .models import ApiCall, IdempotencyRecord
+
+    now = now or timezone.now()
+    calls = ApiCall.objects.filter(at__lt=now - timedelta(days=settings.API_CALL_LOG_DAYS))
+    keys = IdempotencyRecord.objects.filter(created_at__lt=now - timedelta(hours=settings.API_IDEMPOTENCY_HOURS))
+    removed = {}
+    for name, queryset in (("calls", calls), ("idempotency_keys", keys)):
+        ids = list(queryset.order_by().values_list("pk", flat=True)[:batch])
+        removed[name] = queryset.model.objects.filter(pk__in=ids).delete()[0]
+    return removed

@@ -441,6 +441,11 @@ API_RATELIMIT_REDIS_URL = env("API_RATELIMIT_REDIS_URL", default=_redis_db(REDIS
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 # Each API call's log row (client, method, path, status) is kept this many days.
 API_CALL_LOG_DAYS = env.int("API_CALL_LOG_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["sweep-api-records"] = {
+    # The call log's and the idempotency keys' retention, a batch at a time.
+    "task": "api.tasks.sweep_api_records_task",
+    "schedule": 3600.0,
+}
 # Webhook deliveries: per attempt timeout (seconds) and largest body sent / response read (bytes).
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=15)
 WEBHOOK_MAX_PAYLOAD_BYTES = env.int("WEBHOOK_MAX_PAYLOAD_BYTES", default=20_000)

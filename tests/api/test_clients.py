@@ -128,3 +128,16 @@ def test_the_budget_is_per_organization_across_its_clients_and_answers_429(admin
     assert refused.json()["code"] == "rate_limited"
     with time_machine.travel("2026-12-07 10:01:00Z", tick=False):
         assert psa.get("/api/v1/organization").status_code == 200
+
+
+def test_the_sweep_forgets_old_calls_and_idempotency_keys(admin_member, settings):
+    from api.models import IdempotencyRecord
+    from api.services import sweep_api_records
+
+    api = api_for(admin_member)
+    api.get("/api/v1/organization")
+    IdempotencyRecord.objects.create(organization=admin_member.organization, key="k", fingerprint="f")
+    later = timezone.now() + timedelta(days=settings.API_CALL_LOG_DAYS, hours=1)
+
+    assert sweep_api_records(now=timezone.now()) == {"calls": 0, "idempotency_keys": 0}
+    assert sweep_api_records(now=later) == {"calls": 1, "idempotency_keys": 1}
