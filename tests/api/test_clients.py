@@ -13,7 +13,7 @@ from api.models import ApiCall, ApiLimit
 from api.services import ApiError, api_client_create, api_client_revoke
 from partnerhub.accounts.models import Membership, Role
 from partnerhub.core.models import AuditEvent
-from tests.api.calls import Api, api_for, request_token
+from tests.api.calls import Api, api_for, request_token, reset_budgets
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -114,6 +114,7 @@ def test_no_token_and_a_bad_token_are_problems_not_pages(admin_member):
 
 @time_machine.travel("2026-12-07 10:00:30Z", tick=False)
 def test_the_budget_is_per_organization_across_its_clients_and_answers_429(admin_member, staff):
+    reset_budgets()
     ApiLimit.objects.create(organization=admin_member.organization, requests_per_minute=3)
     erp, psa = api_for(admin_member, name="ERP"), api_for(admin_member, name="PSA")
 
@@ -141,3 +142,13 @@ def test_the_sweep_forgets_old_calls_and_idempotency_keys(admin_member, settings
 
     assert sweep_api_records(now=timezone.now()) == {"calls": 0, "idempotency_keys": 0}
     assert sweep_api_records(now=later) == {"calls": 1, "idempotency_keys": 1}
+
+
+def test_the_clients_service_user_can_never_sign_in(admin_member, client):
+    api = api_for(admin_member)
+    user = api.client.seat.user
+
+    assert not user.is_active and not user.has_usable_password()
+    response = client.post("/accounts/login/", {"login": user.email, "password": ""})
+    assert response.status_code == 200  # the form again, no session
+    assert "_auth_user_id" not in client.session
