@@ -148,7 +148,8 @@ def test_the_clients_service_user_can_never_sign_in(admin_member, client):
     api = api_for(admin_member)
     user = api.client.seat.user
 
-    assert not user.is_active and not user.has_usable_password()
+    assert not user.is_active
+    assert not user.has_usable_password()
     response = client.post("/accounts/login/", {"login": user.email, "password": ""})
     assert response.status_code == 200  # the form again, no session
     assert "_auth_user_id" not in client.session
