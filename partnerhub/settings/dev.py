@@ -10,3 +10,5 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 # No manifest either: it is written by collectstatic, which development never runs.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# `make run` delivers the demo's webhooks to its own receiver on loopback over plain http (demo/receiver.py).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)
