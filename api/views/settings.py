@@ -28,7 +28,7 @@ from ..models import ApiCall, ApiClient
 
 CLIENTS_PER_PAGE = 50
 RECENT_CALLS = 50
-NEW_SECRET = "api_client_new_secret"  # the session key the secret waits under, from the POST to the next page
+NEW_SECRET = "api_client_new_secret"  # noqa: S105 - the session key the secret waits under until shown
 STATUS_LABELS = {
     "live": gettext_lazy("Live"),
     "expired": gettext_lazy("Expired"),
