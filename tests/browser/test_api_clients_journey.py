@@ -5,6 +5,7 @@ token; revoking asks first, then the client gets none."""
 import re
 
 import pytest
+from django.test import Client
 from playwright.sync_api import expect
 
 from partnerhub.accounts.models import Role
@@ -57,14 +58,22 @@ def test_a_global_admin_creates_an_api_client_sees_its_secret_once_and_revokes_i
     expect(page.get_by_test_id("client-secret")).to_have_count(0)
     assert secret not in page.content()
 
-    # The list shows it live; revoking asks first.
+    # The client calls the API once; the list shows it live, its page shows the call; revoking asks first.
+    token = request_token(client_id, secret).json()["access_token"]
+    answer = Client().get("/api/v1/organization", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
     page.get_by_role("link", name="Back to API clients").click()
     table = page.get_by_test_id("api-client-table")
     expect(table).to_contain_text("ERP")
     expect(table).to_contain_text("Sales agent")
     expect(table).to_contain_text("127.0.0.0/8")
+    expect(table).not_to_contain_text("No calls yet")
     expect(table.get_by_test_id("api-client-status")).to_have_text("Live")
-    table.get_by_role("link", name="Revoke ERP").click()
+    table.get_by_role("link", name="ERP", exact=True).click()
+    calls = page.get_by_test_id("api-call-table")
+    expect(calls).to_contain_text("/api/v1/organization")
+    expect(calls).to_contain_text(answer["X-Request-Id"])
+    page.get_by_role("link", name="Revoke", exact=True).click()
     expect(page.get_by_text("Revoke ERP? Its tokens stop working at once")).to_be_visible()
     page.get_by_role("button", name="Yes, revoke it").click()
 
