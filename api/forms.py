@@ -50,7 +50,9 @@ class ApiClientForm(forms.Form):
 
     def __init__(self, *args: Any, roles_held: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = [(value, label) for value, label in Role.choices if value in roles_held]
+        roles = self.fields["roles"]
+        assert isinstance(roles, forms.MultipleChoiceField)
+        roles.choices = [(value, label) for value, label in Role.choices if value in roles_held]
 
     def service_arguments(self) -> dict[str, Any]:
         """The cleaned data as api_client_create takes it."""

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 
 from partnerhub.accounts.decorators import permission_required
@@ -30,9 +30,9 @@ CLIENTS_PER_PAGE = 50
 RECENT_CALLS = 50
 NEW_SECRET = "api_client_new_secret"  # noqa: S105 - the session key the secret waits under until shown
 STATUS_LABELS = {
-    "live": gettext_lazy("Live"),
-    "expired": gettext_lazy("Expired"),
-    "revoked": gettext_lazy("Revoked"),
+    "live": pgettext_lazy("API client", "Live"),
+    "expired": pgettext_lazy("API client", "Expired"),
+    "revoked": pgettext_lazy("API client", "Revoked"),
 }
 MANAGE = "api.manage_clients"
 
