@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 
+from agreements.selectors import global_admins
 from partnerhub.accounts.decorators import permission_required
 from partnerhub.accounts.models import Organization
 from partnerhub.core.errors import ApplicationError
@@ -64,6 +65,12 @@ def client_get(*, organization: Organization, pk: int) -> ApiClient:
                              pk=pk)  # fmt: skip
 
 
+def _only_global_admins(request):
+    """403 for anyone else, naming the organization's Global admins to ask."""
+    admins = global_admins(organization=request.organization)
+    return render(request, "api/clients/forbidden.html", {"global_admins": admins}, status=403)
+
+
 def _with_status(clients, now=None):
     now = now or timezone.now()
     for client in clients:
@@ -72,7 +79,7 @@ def _with_status(clients, now=None):
     return clients
 
 
-@permission_required(MANAGE, partners_only=True)
+@permission_required(MANAGE, partners_only=True, forbidden=_only_global_admins)
 def client_list(request):
     """Account settings → API: every client of the organization, live or not."""
     page = Paginator(client_list_query(organization=request.organization), CLIENTS_PER_PAGE).get_page(
@@ -82,7 +89,7 @@ def client_list(request):
     return render(request, "api/clients/client_list.html", {"page": page})
 
 
-@permission_required(MANAGE, partners_only=True)
+@permission_required(MANAGE, partners_only=True, forbidden=_only_global_admins)
 def client_create(request):
     """New API client: name, roles (at most the creator's), allow-list, expiry; then its secret, once."""
     form = ApiClientForm(posted(request), roles_held=request.membership.roles)
@@ -100,7 +107,7 @@ def client_create(request):
 
 
 @never_cache
-@permission_required(MANAGE, partners_only=True)
+@permission_required(MANAGE, partners_only=True, forbidden=_only_global_admins)
 def client_created(request, pk: int):
     """The new client's ID and secret. The secret is read from the session once and deleted there."""
     client = client_get(organization=request.organization, pk=pk)
@@ -125,7 +132,7 @@ def client_created(request, pk: int):
     return response
 
 
-@permission_required(MANAGE, partners_only=True)
+@permission_required(MANAGE, partners_only=True, forbidden=_only_global_admins)
 def client_detail(request, pk: int):
     """A client's settings and its last calls (time, method, path, status, request id)."""
     client = client_get(organization=request.organization, pk=pk)
@@ -135,7 +142,7 @@ def client_detail(request, pk: int):
                                                               "recent_calls": RECENT_CALLS})  # fmt: skip
 
 
-@permission_required(MANAGE, partners_only=True)
+@permission_required(MANAGE, partners_only=True, forbidden=_only_global_admins)
 def client_revoke(request, pk: int):
     """Confirm, then revoke: the client's tokens stop working at once."""
     client = client_get(organization=request.organization, pk=pk)

@@ -182,7 +182,10 @@ def test_only_a_global_admin_manages_api_clients(client, make_member, provider, 
 
     for url in ("/settings/api/", "/settings/api/new/", f"/settings/api/{existing.pk}/",
                 f"/settings/api/{existing.pk}/revoke/"):  # fmt: skip
-        assert client.get(url).status_code == 403, url
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Only a Global admin manages API clients" in response.content.decode()
+        assert "megan@contoso.example" in response.content.decode()  # whom to ask
     assert client.post("/settings/api/new/", NEW).status_code == 403
     assert client.post(f"/settings/api/{existing.pk}/revoke/").status_code == 403
 
