@@ -82,17 +82,19 @@ def api_client_create(
     with transaction.atomic():
         if ApiClient.objects.filter(organization=organization, name=name, revoked_at=None).exists():
             raise ApiError(_("You already have a client named %(name)s.") % {"name": name}, field="name")
-        # Inactive, with no usable password and an address that never delivers: no way to a session.
-        user = User.objects.create_user(
-            f"api-{uuid.uuid4().hex}@{SERVICE_USER_DOMAIN}",
-            password=None,
-            first_name=name[:150],
-            last_name="(API)",
-            is_active=False,
-        )
-        seat = Membership.objects.create(organization=organization, user=user, roles=sorted(set(roles)),
-                                         is_api_client=True)  # fmt: skip
-        with rls.elevated("api-clients"):  # django-oauth-toolkit's tables are the platform's
+        # The service user and its seat are created as the platform, as a person's account and seat are (a
+        # tenant may not insert users), and django-oauth-toolkit's tables are the platform's. The user is
+        # inactive, with no usable password and an address that never delivers: no way to a session.
+        with rls.elevated("api-clients"):
+            user = User.objects.create_user(
+                f"api-{uuid.uuid4().hex}@{SERVICE_USER_DOMAIN}",
+                password=None,
+                first_name=name[:150],
+                last_name="(API)",
+                is_active=False,
+            )
+            seat = Membership.objects.create(organization=organization, user=user, roles=sorted(set(roles)),
+                                             is_api_client=True)  # fmt: skip
             application = get_application_model().objects.create(
                 name=f"{organization.pk}:{name}"[:255],
                 user=user,

@@ -66,6 +66,11 @@ ORGANIZATIONS = [
     },
 ]
 
+# The demo provider's API client, for the README's curl session. Its secret is shown once, so every seed
+# revokes the previous one and creates it again, and prints its client ID and new secret (demo/api_clients.py).
+DEMO_API_CLIENT_NAME = "Contoso ERP (demo)"
+DEMO_API_CLIENT_OWNER = "megan.bowen@contoso-distribution.example"  # its creator: the provider's Global admin
+
 
 def demo_totp_secret() -> str:
     return os.environ.get(DEMO_TOTP_SECRET_ENV, DEFAULT_DEMO_TOTP_SECRET)

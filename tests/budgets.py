@@ -36,6 +36,8 @@ PAGE_QUERY_BUDGET = {
     "member_list": 6,
     # + count, page with actors
     "activity_log": 5,
+    # Account settings → API: + count, page (creators joined, each client's last call a subquery)
+    "api_client_list": 5,
     # + count, page
     "notification_list": 5,
     # a new organization's dashboard (nothing enrolled yet: the pending actions stop early)

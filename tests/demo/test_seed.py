@@ -1,14 +1,19 @@
 """The demo seed of `make run`: every sign-in works, every verification state is on show, twice is once."""
 
+import re
+
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from django.utils import timezone
 
+from api.models import ApiClient
 from customers.models import CustomerRelationship, Offer, Subscription
+from demo.world import DEMO_API_CLIENT_NAME
 from enrollment.models import ProgramEnrollment, VerificationCase
 from partnerhub.accounts.models import Organization, User
 from relationships.models import PartnerRelationship
+from tests.api.calls import request_token
 
 
 @pytest.mark.django_db
@@ -39,6 +44,14 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     }
     assert Subscription.objects.filter(customer=woodgrove, status="active").count() == 2
     assert "admin@woodgrovefoods.onpartnerhub.example" in out
+    # the provider's API client: each seed printed a new secret; the last one printed is the one that works
+    demo_client = ApiClient.objects.live().get(name=DEMO_API_CLIENT_NAME)
+    assert demo_client.organization.legal_name == "Contoso Distribution Inc."
+    assert ApiClient.objects.filter(name=DEMO_API_CLIENT_NAME).count() == 2  # the first seed's, revoked
+    secrets = re.findall(r"client secret +(\S+)", out)
+    assert re.findall(r"client ID +(\S+)", out)[-1] == demo_client.client_id
+    assert request_token(demo_client.client_id, secrets[-1]).status_code == 200
+    assert request_token(demo_client.client_id, secrets[0]).status_code == 401
 
 
 def _sign_in_with_demo_code(client, email: str):

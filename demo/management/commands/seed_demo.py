@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo.api_clients import seed_api_client
 from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
 from demo.world import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, OPERATOR, ORGANIZATIONS, demo_totp_secret
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             customer_admin = seed_customers(password)
             rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
             _give_demo_authenticators([email for _, email, _ in rows])
+            api_client, api_secret = seed_api_client()
         self.stdout.write(self.style.SUCCESS(f"\nPartnerHub is at {settings.SITE_URL}/"))
         self.stdout.write(f"Demo sign-ins (password for all: {password}):")
         for label, email, organization in rows:
@@ -67,4 +69,14 @@ class Command(BaseCommand):
             f"Two-step verification code: `python manage.py demo_totp` (or add the secret {demo_totp_secret()} "
             "to an authenticator app)"
         )
-        self.stdout.write(f"Emails are in the admin outbox: {settings.SITE_URL}/admin/core/outboundemail/\n")
+        self.stdout.write(f"Emails are in the admin outbox: {settings.SITE_URL}/admin/core/outboundemail/")
+        self.stdout.write(
+            f'API client "{api_client.name}" of {api_client.organization.legal_name} (Global admin; a new secret at '
+            "every seed, shown only here):"
+        )
+        self.stdout.write(f"  client ID      {api_client.client_id}")
+        self.stdout.write(f"  client secret  {api_secret}")
+        self.stdout.write(
+            f"  curl -s -u '{api_client.client_id}:{api_secret}' -d grant_type=client_credentials "
+            f"{settings.SITE_URL}/api/oauth/token/\n"
+        )
