@@ -136,6 +136,11 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "notifications/<int:pk>/open/": post_only((302, 404, 404, 404, 404, 404)),
     "notifications/read-all/": post_only((302, 302, 302, 302, 302, 302)),
     "language/": post_only((302, 302, 302, 302, 302, 302)),
+    "settings/api/": every((302, 200, 403, 200, 302, 302)),
+    "settings/api/new/": every((302, 200, 403, 200, 302, 302)),
+    "settings/api/<int:pk>/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/<int:pk>/created/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/<int:pk>/revoke/": every((302, 404, 403, 404, 302, 302)),
 }
 # fmt: on
 
@@ -163,5 +168,11 @@ THIRD_PARTY_RULES = {
     "accounts/": (
         "django-allauth's own pages (sign-in, sign-up, password, email, MFA): open to all by design; for every "
         "principal GET and POST never answer 500 and never show another tenant's data."
+    ),
+    "api/": (
+        "The REST API authenticates API clients by token, never by a browser session: every /api/v1/ resource "
+        "answers every principal's session with a 401 problem document; the token endpoint refuses a request "
+        "without client credentials (400 or 401; 405 for GET); the OpenAPI document and its pages are public. What "
+        "tokens may do is tests/api/test_isolation_sweep.py's matrix."
     ),
 }

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from partnerhub.core.invitations import hash_token
 
 # Patterns mounted by third-party apps; the matrix covers each mount with one explicit rule.
-THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
+THIRD_PARTY_PREFIXES = ("admin/", "accounts/", "api/")  # api/: token-authenticated, its own rule
 
 
 def resolver_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> Iterator[str]:
@@ -80,6 +80,9 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "customer/partners/<int:pk>/remove-roles/": {"pk": _pk("customer_relationship")},
     "customer-invitation/<str:token>/": {"token": _hash("customer_invitation_token")},
     "notifications/<int:pk>/open/": {"pk": _pk("notification")},
+    "settings/api/<int:pk>/": {"pk": _pk("api_client")},
+    "settings/api/<int:pk>/created/": {"pk": _pk("api_client")},
+    "settings/api/<int:pk>/revoke/": {"pk": _pk("api_client")},
     "exports/<uuid:public_id>/": {"public_id": lambda t: t.objects["export_job"].public_id},
     "exports/<uuid:public_id>/download/": {"public_id": lambda t: t.objects["export_job"].public_id},
 }

@@ -140,3 +140,28 @@ def test_allauth_pages_never_crash_nor_show_another_tenant(world):
                 if response.status_code == 500 or found:
                     failures.append((role, method, path, response.status_code, found))
     assert failures == []
+
+
+PUBLIC_API = ("api/v1/schema/", "api/docs/")
+
+
+def test_the_api_takes_no_session_for_a_credential(world):
+    """THIRD_PARTY_RULES["api/"], for every API pattern (parameters: 1, or made up)."""
+    failures = []
+    for role, user in principals(world).items():
+        client = world.client(user)
+        for route in resolver_patterns():
+            if not route.startswith("api/"):
+                continue
+            path = "/" + re.sub(r"<int:\w+>", "1", re.sub(r"<(?:str|uuid|slug):\w+>", "made-up", route))
+            for method in ("get", "post"):
+                response = getattr(client, method)(path)
+                if route.startswith(PUBLIC_API):
+                    ok = response.status_code in {200, 405}
+                elif route == "api/oauth/token/":
+                    ok = response.status_code in ({405} if method == "get" else {400, 401})
+                else:
+                    ok = response.status_code in {401, 405} and "problem+json" in response["Content-Type"]
+                if not ok or leaks(seen(response)):
+                    failures.append((role, method, path, response.status_code))
+    assert failures == []

@@ -371,9 +371,18 @@ def build_world() -> World:
             expires_at=timezone.now() + timedelta(days=3),
         )  # fmt: skip
 
+    def api_clients(t, tenant):
+        """An API client of the provider, named with the tenant's canary."""
+        from api.services import api_client_create
+
+        tenant.objects["api_client"], _ = api_client_create(
+            organization=tenant.provider, actor=tenant.users["global_admin"], name=canary(t, "api_client"),
+            roles=[Role.GLOBAL_ADMIN],
+        )  # fmt: skip
+
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
-        customer_invitations, user_invitations, notifications, documents, exports,
+        customer_invitations, user_invitations, notifications, documents, exports, api_clients,
     ):  # fmt: skip
         _each(tenants, step)
 
