@@ -111,3 +111,41 @@ def _headers():
     import email.message
 
     return email.message.Message()
+
+
+class _Pages:
+    """A stand-in for an API client walking a cursor-paged list: page n links to page n + 1, up to `last`."""
+
+    def __init__(self, last: int, items: bool = True) -> None:
+        self.last, self.items, self.asked = last, items, []
+
+    def get(self, port: int, path: str) -> client.Response:
+        self.asked.append(path)
+        page = int(path.rsplit("=", 1)[1]) if "cursor=" in path else 1
+        following = f"http://127.0.0.1:{port}/api/v1/things?cursor={page + 1}" if page < self.last else None
+        body = {"items": [{"id": page}] if self.items else [], "next": following, "previous": None}
+        headers = _headers()
+        headers["Content-Type"] = "application/json"
+        return client.Response(200, headers, json.dumps(body).encode())
+
+
+def test_a_deep_page_follows_the_json_next_links_and_says_when_there_are_fewer():
+    spec = ApiEndpoint("api_things_deep", "provider", "/api/v1/things", lists=True, follow_next=3)
+    warnings: list[str] = []
+
+    assert api_endpoints.follow_next(8000, _Pages(last=10), spec, "/api/v1/things", warnings) == (
+        "/api/v1/things?cursor=4"
+    )
+    assert warnings == []
+    assert api_endpoints.follow_next(8000, _Pages(last=2), spec, "/api/v1/things", warnings) == (
+        "/api/v1/things?cursor=2"
+    )
+    assert warnings == ["api_things_deep: only 1 next links from /api/v1/things (wanted 3); measuring "
+                        "/api/v1/things?cursor=2"]  # fmt: skip
+
+
+def test_a_list_without_items_is_not_the_answer_asked_for():
+    spec = ApiEndpoint("api_things", "provider", "/api/v1/things", lists=True)
+
+    with pytest.raises(client.UnexpectedResponse, match="a list with no items"):
+        api_endpoints.check_answer(spec, "/api/v1/things", _Pages(last=1, items=False).get(8000, "/api/v1/things"))
