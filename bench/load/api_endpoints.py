@@ -3,7 +3,7 @@ from the real token endpoint), scored like the pages against the one-query ceili
 
 To measure an endpoint, its row must say `on=True`. A row with `on=False` names a route that does not exist yet
 ("needs route"): once it does, flip that row's `on` and nothing else — no reseed is needed, the seed's manifest
-already has each principal's API client and the facts the paths use (`{search_term}`, `{reseller_id}`).
+already has each principal's API client and the facts the paths use (`{search_term}`, `{reseller_id}`, …).
 
 An enabled endpoint must answer the 200 JSON asked for (a list: with at least one item). Anything else — a 404
 (the route is missing), a 401/403 (token, roles), a 429 (the budget), a redirect, a problem document — stops the
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from bench.load import client
 from bench.load.endpoints import Endpoint
@@ -28,7 +29,8 @@ DEEP_PAGE_FOLLOWS = 39  # as the pages' whale deep page: 39 `next` links from th
 class ApiEndpoint:
     name: str
     principal: str  # "provider" (a normal provider), "whale" (the largest tenant) or "reseller"
-    path: str  # may use the manifest's api.facts: {search_term}, {reseller_id}
+    path: str  # may use the manifest's api.facts (URL-quoted): {search_term}, {reseller_id} (its organization's
+    # id), {reseller_tenant_id}, {reseller_partner_id} (its location partner ID)
     on: bool = True  # False: the route does not exist yet ("needs route"); flip it to measure
     lists: bool = False  # a cursor-paged list: `{"items": [...], "next": ...}` with at least one item
     follow_next: int = 0  # follow the JSON `next` link this many times (a deep page)
@@ -102,7 +104,7 @@ def resolve_api(
     for spec in specs:
         caller = tokens[spec.principal]
         try:
-            path = spec.path.format(**facts)
+            path = spec.path.format(**{key: quote(str(value), safe="") for key, value in facts.items()})
         except KeyError as missing:
             raise RuntimeError(f"{spec.name}: the manifest's api.facts has no {missing}: run with --reseed") from None
         if spec.follow_next:

@@ -101,8 +101,13 @@ class Command(BaseCommand):
                 if violations := foreign_key_violations(COUNTED_MODELS):
                     raise CommandError(f"The seed wrote dangling foreign keys: {violations}")
         endpoints = self.endpoints(seeder, manifest)
-        # What bench/load/api_endpoints.py's paths are made of ({search_term}, {reseller_id}).
-        api["facts"] = {"search_term": seeder.search_term(), "reseller_id": principals["reseller"].organization.pk}
+        # What bench/load/api_endpoints.py's paths are made of: {search_term}, and the bench reseller (a partner
+        # of the bench provider) by each key a filter may take: {reseller_id}, {reseller_tenant_id},
+        # {reseller_partner_id} (its location partner ID).
+        reseller = principals["reseller"]
+        api["facts"] = {"search_term": seeder.search_term(), "reseller_id": reseller.organization.pk,
+                        "reseller_tenant_id": str(reseller.organization.tenant_id),
+                        "reseller_partner_id": reseller.location.number}  # fmt: skip
         with connection.cursor() as cursor:
             seeder.drop_working_tables(cursor)
         seconds = round(time.monotonic() - started, 1)
