@@ -3,7 +3,9 @@
 Standard library only (http.client): the load itself comes from wrk and from loadgen.py.
 
 The principals are Global admins and sign in as production asks them to: password, then the two-step code of
-their authenticator app, computed here from the secret the seed gave it (RFC 6238, as allauth checks it).
+their authenticator app, computed here from the secret the seed gave it (RFC 6238, as allauth checks it). Their
+organizations' API clients (seeded through the app's own service) get access tokens as an integrator's system
+does: OAuth 2.0 client credentials over HTTP Basic at the token endpoint.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import html
 import http.client
+import json
 import re
 import struct
 import time
@@ -229,3 +232,89 @@ def next_link(page_html: str, base: str) -> str | None:
 
 def looks_like_sign_in(response: Response) -> bool:
     return response.status in (301, 302) and "/accounts/login/" in response.location
+
+
+# --- the API's callers ----------------------------------------------------------------------------------------
+
+TOKEN_PATH = "/api/oauth/token/"  # noqa: S105 - the token endpoint's path
+TOKEN_MARGIN = 30.0  # seconds: a token is fetched again when it has less than this left beyond what a run needs
+
+
+class TokenError(SignInError):
+    pass
+
+
+@dataclass
+class ApiCaller:
+    """A seeded API client of a principal's organization: its credentials, and the bearer token of the moment.
+
+    `ensure(port, seconds)` before a measurement that cannot change its headers mid-way (wrk): the token must
+    outlive it. Requests made one by one (DB truth, the open-loop runs) call `authorization(port)`, which fetches
+    a new token when the current one is about to expire. Each fetch goes through the real token endpoint."""
+
+    name: str
+    client_id: str
+    client_secret: str
+    organization_id: int | None = None
+    token: str = ""
+    expires_at: float = 0.0  # time.monotonic()
+    lifetime: int = 0  # the token endpoint's expires_in
+    tokens_fetched: int = 0
+
+    def fetch_token(self, port: int) -> str:
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        started = time.monotonic()
+        response = fetch(port, "POST", TOKEN_PATH, body=b"grant_type=client_credentials", headers={
+            "Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        who = f"API client of {self.name} ({self.client_id})"
+        if response.status != 200:
+            raise TokenError(f"{who}: POST {TOKEN_PATH} answered {response.status} {response.location} "
+                             f"{response.text[:300]}".rstrip())  # fmt: skip
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            raise TokenError(f"{who}: POST {TOKEN_PATH} answered 200 but not JSON: {response.text[:300]}") from None
+        if str(body.get("token_type", "")).lower() != "bearer" or not body.get("access_token"):
+            raise TokenError(f"{who}: POST {TOKEN_PATH} answered no bearer token: {sorted(body)}")
+        self.token = body["access_token"]
+        self.lifetime = int(body.get("expires_in") or 0)
+        self.expires_at = started + self.lifetime
+        self.tokens_fetched += 1
+        return self.token
+
+    def remaining(self) -> float:
+        return self.expires_at - time.monotonic() if self.token else 0.0
+
+    def ensure(self, port: int, seconds: float, *, strict: bool = True) -> str:
+        """A token that outlives `seconds` more (a fresh one if needed); the `Authorization` header's value.
+        `strict`: raise if even a fresh token cannot (wrk sends one header for its whole run); otherwise the
+        requests made one by one fetch the next token when this one runs out."""
+        if self.remaining() < seconds + TOKEN_MARGIN:
+            self.fetch_token(port)
+            if strict and self.remaining() < seconds + TOKEN_MARGIN:
+                raise TokenError(
+                    f"API client of {self.name}: tokens live {self.lifetime} s, less than the {seconds:.0f} s "
+                    f"(+{TOKEN_MARGIN:.0f} s) a measurement needs; shorten it or raise API_TOKEN_SECONDS"
+                )
+        return f"Bearer {self.token}"
+
+    def authorization(self, port: int) -> str:
+        return self.ensure(port, 0)
+
+    def get(self, port: int, path: str) -> Response:
+        return fetch(port, "GET", path, headers={"Authorization": self.authorization(port),
+                                                 "Accept": "application/json"})  # fmt: skip
+
+    def describe(self) -> dict:
+        return {"client_id": self.client_id, "organization_id": self.organization_id,
+                "token_lifetime_s": self.lifetime, "tokens_fetched": self.tokens_fetched}  # fmt: skip
+
+
+def content_type(response: Response) -> str:
+    return response.headers.get("Content-Type", "")
+
+
+def api_path(url: str) -> str:
+    """A `next` link of the API (an absolute URL) as the path and query the harness requests."""
+    parsed = urlparse(url)
+    return parsed.path + (f"?{parsed.query}" if parsed.query else "")

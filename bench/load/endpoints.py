@@ -1,5 +1,6 @@
-"""The pages a bench run measures: each endpoint (a GET page, or a POST drawing single-use paths from a pool),
-the gunicorn worker configuration, and how the seed's manifest becomes signed-in principals and checked endpoints.
+"""The pages a bench run measures: each endpoint (a GET page, or a POST drawing single-use paths from a pool,
+or a GET of the API with a bearer token: bench/load/api_endpoints.py), the gunicorn worker configuration, and how
+the seed's manifest becomes signed-in principals and checked endpoints.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ class Endpoint:
     expect_redirect: str | None = None  # a POST's answer: a redirect to this page; a GET's: 200
     port: int = 0
     context_only: bool = False  # hello: reported, never a target
+    api: client.ApiCaller | None = None  # an API endpoint: its client's bearer token instead of a session
+    content_type: str | None = None  # the answer's Content-Type must start with this (the API's JSON)
+    rate_limit: str | None = None  # an API endpoint's RateLimit-Limit, as its probe answered
+    page: str | None = None  # an API endpoint: the page that shows the same list, compared in the report
     status: int | None = None
     bytes: int | None = None
     last_rps: float | None = None
@@ -77,11 +82,23 @@ class Endpoint:
         self._n += 1
         return f"172.{16 + hash(self.name) % 16}.{self._n // 256 % 256}.{self._n % 256}"
 
+    def authorization(self, seconds: float) -> str:
+        """An API endpoint's `Authorization` value, with a token that outlives `seconds` more; "" for a page."""
+        return self.api.ensure(self.port, seconds) if self.api else ""
+
+    def prepare(self, seconds: float) -> None:
+        """Before `seconds` of requests made one by one (open loop): a token for all of them if tokens live that
+        long, so that no token is fetched mid-run (else `request()` fetches the next one when needed)."""
+        if self.api:
+            self.api.ensure(self.port, seconds, strict=False)
+
     def request(self, _: int = 0) -> loadgen.Request | None:
         headers = {"X-Forwarded-For": self._xff()}
         if self.method == "GET":
             if self.cookie:
                 headers["Cookie"] = self.cookie
+            if self.api:  # a new token when this one is about to expire (the open-loop runs last minutes)
+                headers |= {"Authorization": self.api.authorization(self.port), "Accept": "application/json"}
             return loadgen.Request("GET", self.path or "/", headers)
         path = self.pool.pop() if self.pool else None
         if path is None:
@@ -89,18 +106,24 @@ class Endpoint:
         headers |= self.principal.headers(self.port) | {"Content-Type": "application/x-www-form-urlencoded"}
         return loadgen.Request("POST", path, headers, urlencode(self.form).encode())
 
-    def accepts(self, status: int, location: str = "") -> bool:
-        """The answer the harness asked for: a GET's page (200), or a POST's redirect to `expect_redirect`."""
+    def accepts(self, status: int, location: str = "", content_type: str = "") -> bool:
+        """The answer the harness asked for: a GET's page (200; the API's: 200 JSON), or a POST's redirect to
+        `expect_redirect`."""
         if self.expect_redirect is None:
-            return status == 200
+            return status == 200 and (not self.content_type or content_type.startswith(self.content_type))
         return status in (302, 303) and urlparse(location).path.startswith(self.expect_redirect)
 
-    def check(self, what: str, method: str, path: str, status: int, location: str = "") -> None:
-        if not self.accepts(status, location):
+    def check(self, what: str, method: str, path: str, status: int, location: str = "", content_type: str = "") -> None:
+        if not self.accepts(status, location, content_type):
+            if status == 200 and self.content_type:
+                what = f"{what}: {content_type or 'no Content-Type'}, not {self.content_type}"
             raise client.UnexpectedResponse(f"{self.name} ({what})", method, path, status, location)
 
     def describe(self) -> dict:
         out = {"method": self.method, "principal": self.principal.name if self.principal else None}
+        if self.api:
+            out |= {"api": True, "principal": self.api.name, "auth": "bearer token (client credentials)",
+                    "rate_limit_per_minute": self.rate_limit, "page": self.page}  # fmt: skip
         if self.path:
             out["path"] = self.path
         if self.pool:

@@ -56,6 +56,8 @@ def hold(
             )  # fmt: skip
             for e in pages
         ]
+        for endpoint in pages:
+            endpoint.prepare(args.hold)
         out["total_rps"] = round(sum(s.rate for s in streams), 1)
         provider = manifest["principals"]["provider"]
         mail_out = TMP / "hold-mail.json"

@@ -34,8 +34,9 @@ class Stream:
     name: str
     rate: float
     next_request: Callable[[int], Request | None]
-    # Whether (status, Location) is the answer asked for; the others are counted and sampled in `unexpected`.
-    accepts: Callable[[int, str], bool] | None = None
+    # Whether (status, Location, Content-Type) is the answer asked for; the others are counted and sampled in
+    # `unexpected`.
+    accepts: Callable[[int, str, str], bool] | None = None
     unexpected: list[tuple[str, str, int, str]] = field(default_factory=list)  # (method, path, status, location)
     unexpected_count: int = 0
     latencies_ms: list[float] = field(default_factory=list)
@@ -110,8 +111,9 @@ def _encode(port: int, request: Request) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + request.body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, str]:
-    """The status, whether the connection may be reused and the Location; the body is read and dropped."""
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, str, str]:
+    """The status, whether the connection may be reused, the Location and the Content-Type; the body is read and
+    dropped."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     version, status = lines[0].split(" ", 2)[:2]
@@ -130,19 +132,19 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, str]:
                 break
     else:
         await reader.read()  # until the server closes
-        return int(status), False, headers.get("location", "")
+        return int(status), False, headers.get("location", ""), headers.get("content-type", "")
     keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-    return int(status), keep, headers.get("location", "")
+    return int(status), keep, headers.get("location", ""), headers.get("content-type", "")
 
 
-async def _exchange(pool: _Connections, port: int, request: Request) -> tuple[int, str]:
+async def _exchange(pool: _Connections, port: int, request: Request) -> tuple[int, str, str]:
     payload = _encode(port, request)
     for attempt in (1, 2):
         reader, writer, reused = await pool.get()
         try:
             writer.write(payload)
             await writer.drain()
-            status, keep, location = await _read_response(reader)
+            status, keep, location, content_type = await _read_response(reader)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             writer.close()
             if reused and attempt == 1:
@@ -155,7 +157,7 @@ async def _exchange(pool: _Connections, port: int, request: Request) -> tuple[in
             pool.put(reader, writer)
         else:
             writer.close()
-        return status, location
+        return status, location, content_type
     raise ConnectionError("unreachable")
 
 
@@ -169,7 +171,7 @@ async def _drive(stream: Stream, *, port: int, start: float, seconds: float, lim
     async def one(request: Request, due: float) -> None:
         async with limit:  # waiting for a slot counts: latency runs from `due`
             try:
-                status, location = await asyncio.wait_for(_exchange(pool, port, request), timeout)
+                status, location, content_type = await asyncio.wait_for(_exchange(pool, port, request), timeout)
             except TimeoutError:
                 stream.failures["timeout"] += 1
                 return
@@ -177,7 +179,7 @@ async def _drive(stream: Stream, *, port: int, start: float, seconds: float, lim
                 stream.failures[type(exc).__name__] += 1
                 return
         now = loop.time()
-        if stream.accepts is not None and not stream.accepts(status, location):
+        if stream.accepts is not None and not stream.accepts(status, location, content_type):
             stream.unexpected_count += 1
             if len(stream.unexpected) < 5:
                 stream.unexpected.append((request.method, request.path, status, location))

@@ -24,7 +24,10 @@ def wrk(server: Server, endpoint: Endpoint, seconds: float, *, tag: str, budget:
 
 def _wrk(server: Server, endpoint: Endpoint, seconds: float, *, tag: str, budget: int | None = None) -> dict:
     if endpoint.pool is None:
-        result = throughput.run_get(server.port, endpoint.path, cookie=endpoint.cookie, seconds=seconds)
+        result = throughput.run_get(
+            server.port, endpoint.path, cookie=endpoint.cookie, seconds=seconds,
+            authorization=endpoint.authorization(seconds), content_type=endpoint.content_type or "",
+        )  # fmt: skip
         check_wrk(endpoint, result, "GET", endpoint.path, tag)
         return {"rps": result.rps, "requests": result.requests, "seconds": result.seconds,
                 "errors": result.errors, "latency_ms": result.latency_ms}  # fmt: skip
@@ -96,7 +99,8 @@ def db_truth(server: Server, endpoint: Endpoint, stats: pgstats.StatStatements |
         sent += 1
         statuses[response.status] = statuses.get(response.status, 0) + 1
         errors += response.status >= 400
-        endpoint.check("DB-truth pass", request.method, request.path, response.status, response.location)
+        endpoint.check("DB-truth pass", request.method, request.path, response.status, response.location,
+                       client.content_type(response))  # fmt: skip
     out: dict = {"requests": sent, "errors": errors, "statuses": statuses}
     if stats is not None and sent:
         time.sleep(0.2)  # pg_stat_statements is updated when the statement ends; the response can be quicker

@@ -124,6 +124,7 @@ def latency_runs(
         limit = None
         if endpoint.pool is not None:
             limit = int(len(endpoint.pool.remaining) * (0.6 if args.hold else 1.0))
+        endpoint.prepare(args.latency_duration)
         stream = loadgen.Stream(endpoint.name, rate, measure.limited(endpoint, limit), endpoint.accepts)
         loadgen.run([stream], port=server.port, seconds=args.latency_duration)
         server.quiesce()

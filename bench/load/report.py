@@ -17,6 +17,11 @@ PAGE_TARGETS = {
     "invitation_accept": (10, 0.25, "Invitation accept POST (performance.md §4)"),
 }
 WHALE_PAGES = {"customer_list_whale": "Customer list, whale tenant, page 1", "customer_list_whale_deep": "… deep page"}
+# The API's lists (bench/load/api_endpoints.py): the whale's cost what the normal tenant's cost, as the pages.
+API_WHALE = {
+    "api_customer_list_whale": "API customers, whale tenant, page 1",
+    "api_customer_list_whale_deep": "API customers, whale tenant, deep page",
+}
 SCALE_DROP = 0.10  # 1× → 10×: ratios drop by at most 10%, queries identical
 WHY = "_to fill_"
 
@@ -67,6 +72,14 @@ def evaluate_targets(scales: dict[str, dict]) -> list[dict]:
             limit = None if base_ratio is None else 0.8 * base_ratio
             add(f"{label}: ratio", scale, _fmt(ratio), f"≥ 0.8 × {_fmt(base_ratio)} = {_fmt(limit)}",
                 None if ratio is None or limit is None else ratio >= limit)  # fmt: skip
+        api_normal = endpoints.get("api_customer_list", {})
+        for name, label in API_WHALE.items():
+            result = endpoints.get(name)
+            if result is None:
+                continue
+            queries, base_queries = result.get("queries_per_request"), api_normal.get("queries_per_request")
+            add(f"{label}: queries", scale, _fmt(queries), f"= API customers, normal tenant ({_fmt(base_queries)})",
+                None if queries is None or base_queries is None else queries == base_queries)  # fmt: skip
         for name, result in endpoints.items():
             errors = result.get("errors")
             if errors:
@@ -136,6 +149,75 @@ def shortened(config: dict) -> list[str]:
     ]
 
 
+def _row(name: str, result: dict, *, client: bool = False) -> str:
+    """One endpoint's row: the pages' table, or (client=True) the API's, which names the calling client."""
+    latency = result.get("latency") or {}
+    at = latency.get("target_rps")
+    lat = (
+        " / ".join(_fmt(latency.get(k), 1) for k in ("p50_ms", "p95_ms", "p99_ms")) + f" @ {_fmt(at, 0)}"
+        if latency
+        else "–"
+    )
+    extra = (
+        " / ".join(
+            _fmt(result.get(k), 1)
+            for k in ("health_checks_per_request", "transaction_per_request", "fk_checks_per_request")
+        )
+        if result.get("queries_per_request") is not None
+        else "–"
+    )
+    request = f"{result.get('method', 'GET')} `{result.get('path') or result.get('pool_pattern', '')}`"
+    if client:
+        request += f" as {result.get('principal')}'s client"
+    return (
+        f"| {name} | {request} | {_fmt(result.get('rps_median'), 0)} | {_fmt(result.get('ratio_median'))} | "
+        f"{_fmt(result.get('ratio_min'))} | {lat} | {_fmt(result.get('queries_per_request'))} | {extra} | "
+        f"{result.get('errors', 0)} |"
+    )
+
+
+def _api_section(data: dict, endpoints: dict) -> list[str]:
+    """The API endpoints' own table (same columns and ceiling as the pages), the page showing the same list, the
+    tokens and the budget."""
+    rows = {name: result for name, result in endpoints.items() if result.get("api")}
+    if not rows:
+        return []
+    api = data.get("api") or {}
+    clients = api.get("clients") or {}
+    tokens = ", ".join(
+        f"{name} {c.get('tokens_fetched')} (lifetime {c.get('token_lifetime_s')} s)" for name, c in clients.items()
+    )
+    lines = [
+        "",
+        "### API endpoints",
+        "",
+        "GET with `Authorization: Bearer …` as the principal's organization's API client (seeded through "
+        "`api.services.api_client_create`), its token from `POST /api/oauth/token/` (client credentials, HTTP "
+        "Basic); every answer had to be a 200 `application/json` (a list: with items). Ratios are to the same "
+        "ceiling, in the same rounds, as the pages'.",
+        "",
+        "| Endpoint | Request | rps (median) | ratio median | ratio min | p50 / p95 / p99 ms @ rps | "
+        "queries/req | + health / tx / FK | errors |",
+        "|---|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    lines += [_row(name, result, client=True) for name, result in rows.items()]
+    pairs = [(name, r["page"]) for name, r in rows.items() if r.get("page") and r["page"] in endpoints]
+    if pairs:
+        lines += ["", "Against the page that shows the same list (ratio median, queries/req):", ""]
+        lines += [
+            f"- {name} {_fmt(rows[name].get('ratio_median'))}, {_fmt(rows[name].get('queries_per_request'))} · "
+            f"{page} {_fmt(endpoints[page].get('ratio_median'))}, {_fmt(endpoints[page].get('queries_per_request'))}"
+            for name, page in pairs
+        ]
+    lines += [
+        "",
+        f"Tokens fetched per client: {tokens or '–'}. Budget: `RateLimit-Limit` "
+        f"{api.get('requests_per_minute')} a minute — {api.get('budget')}: the load test far exceeds the default "
+        "(500 a minute), and every call still spends the Redis budget and carries its `RateLimit-*` headers.",
+    ]
+    return lines
+
+
 def markdown(report: dict) -> str:
     env, config = report["environment"], report["config"]
     short = shortened(config)
@@ -179,28 +261,11 @@ def markdown(report: dict) -> str:
             "queries/req | + health / tx / FK | errors |",
             "|---|---|---:|---:|---:|---|---:|---:|---:|",
         ]
-        for name, result in data.get("endpoints", {}).items():
-            latency = result.get("latency") or {}
-            at = latency.get("target_rps")
-            lat = (
-                " / ".join(_fmt(latency.get(k), 1) for k in ("p50_ms", "p95_ms", "p99_ms")) + f" @ {_fmt(at, 0)}"
-                if latency
-                else "–"
-            )
-            extra = (
-                " / ".join(
-                    _fmt(result.get(k), 1)
-                    for k in ("health_checks_per_request", "transaction_per_request", "fk_checks_per_request")
-                )
-                if result.get("queries_per_request") is not None
-                else "–"
-            )
-            request = f"{result.get('method', 'GET')} `{result.get('path') or result.get('pool_pattern', '')}`"
-            lines.append(
-                f"| {name} | {request} | {_fmt(result.get('rps_median'), 0)} | {_fmt(result.get('ratio_median'))} | "
-                f"{_fmt(result.get('ratio_min'))} | {lat} | {_fmt(result.get('queries_per_request'))} | {extra} | "
-                f"{result.get('errors', 0)} |"
-            )
+        everything = data.get("endpoints", {})
+        for name, result in everything.items():
+            if not result.get("api"):
+                lines.append(_row(name, result))
+        lines += _api_section(data, everything)
         memory = data.get("memory") or {}
         if memory:
             lines += [

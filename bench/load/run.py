@@ -25,6 +25,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.load import client, machine, pg_cluster, phases, processes, redis_server, report, throughput  # noqa: E402
+from bench.load.api_endpoints import by_name as api_endpoint_names  # noqa: E402
+from bench.load.api_endpoints import resolve_api  # noqa: E402
 from bench.load.endpoints import CEILING_PATH, HELLO_PATH, Endpoint, WorkerConfig, resolve, sign_in_all  # noqa: E402
 from bench.load.hold import hold  # noqa: E402
 from bench.load.seeded import Databases  # noqa: E402
@@ -61,6 +63,10 @@ class Bench:
                                "run again with --reseed")  # fmt: skip
         result["warnings"] += warnings
         result["manifest"] = {k: manifest.get(k) for k in ("scale", "factor", "seconds", "counts")}
+        known = {spec["name"] for spec in manifest["endpoints"]} | set(api_endpoint_names())
+        if unknown := sorted(set(args.endpoints or []) - known):
+            raise RuntimeError(f"--endpoints: no endpoint named {', '.join(unknown)} (the manifest's pages and "
+                               "bench/load/api_endpoints.py)")  # fmt: skip
         if server.own_redis:
             redis_server.redis_command(server.redis_url, "FLUSHALL")
         if not self.swept and args.sweep_workers:
@@ -71,6 +77,8 @@ class Bench:
         memory = {"start": server.memory()}
         principals = sign_in_all(server.port, manifest, args.endpoints)
         endpoints = resolve(server.port, manifest, principals, result["warnings"], args.endpoints)
+        api_endpoints, api_callers = resolve_api(server.port, manifest, result["warnings"], args.endpoints)
+        endpoints += api_endpoints
         # gunicorn's connections (kept between requests, CONN_MAX_AGE) must all be the app role's, under RLS.
         database = urlparse(database_url).path.lstrip("/")
         result["database"] = {
@@ -100,6 +108,13 @@ class Bench:
                 measured[endpoint.name]["pool_left"] = len(endpoint.pool.remaining)
         if args.hold > 0:
             result["hold"] = hold(server, args, database_url, manifest, everything, measured)
+        if api_callers:
+            api = manifest.get("api") or {}
+            result["api"] = {
+                "requests_per_minute": api.get("requests_per_minute"),
+                "budget": api.get("budget"),
+                "clients": {name: caller.describe() for name, caller in api_callers.items()},
+            }
         server.stop_gunicorn()
         self.databases.release()
 

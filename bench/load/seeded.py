@@ -65,7 +65,10 @@ class Databases:
         stale = marker.exists() and json.loads(marker.read_text()).get("secret_key") != fingerprint
         if stale:
             log("the seeded database was made under another SECRET_KEY (what it encrypted would not read): reseeding")
-        if self.args.reseed or not seeded or not marker.exists() or not manifest_path.exists() or stale:
+        before_api = manifest_path.exists() and "api" not in json.loads(manifest_path.read_text())
+        if before_api:
+            log("the seeded database has no API clients (seeded before the API endpoints were measured): reseeding")
+        if self.args.reseed or not seeded or not marker.exists() or not manifest_path.exists() or stale or before_api:
             cluster.execute("postgres", f"DROP DATABASE IF EXISTS {SEEDED_DB} WITH (FORCE)")
             cluster.execute("postgres", f"CREATE DATABASE {SEEDED_DB}")
             self.server.manage(["migrate", "--noinput"], seeded_url)

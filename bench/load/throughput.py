@@ -81,9 +81,13 @@ def parse(output: str) -> WrkResult:
     return result
 
 
-def run_get(port: int, path: str, *, cookie: str, seconds: float, timeout_s: int = 10) -> WrkResult:
-    """`seconds` of GET `path` as fast as 16 connections go."""
-    return _run(port, seconds, LUA / "get.lua", [path, cookie], timeout_s)
+def run_get(
+    port: int, path: str, *, cookie: str, seconds: float, timeout_s: int = 10, authorization: str = "",
+    content_type: str = "",
+) -> WrkResult:  # fmt: skip
+    """`seconds` of GET `path` as fast as 16 connections go, with the principal's session cookie or (the API) its
+    `Authorization` header; an answer is as asked if it is a 200 (and its Content-Type starts with `content_type`)."""
+    return _run(port, seconds, LUA / "get.lua", [path, cookie, authorization, content_type], timeout_s)
 
 
 def run_pool(

@@ -18,12 +18,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api.models import ApiClient
+from bench.load.api_endpoints import API_ENDPOINTS
 from bench.seeding.plan import plan_for
 from bench.seeding.sql import foreign_key_violations
 from bench.seeding.world import COUNTED_MODELS
 from customers.models import Customer, CustomerInvitation, CustomerRelationship, Subscription
 from partnerhub.accounts.models import Organization
 from relationships.models import PartnerRelationship, PartnershipInvitation
+from tests.api.calls import request_token
 
 pytestmark = pytest.mark.usefixtures("bench_app")  # seed_bench is bench.settings' command only
 
@@ -118,7 +121,7 @@ def test_every_customer_has_its_relationships_and_its_own_domain(manifest):
 
 def test_manifest_names_every_endpoint_and_principal(manifest):
     assert set(manifest) == {
-        "scale", "factor", "seconds", "counts", "password", "totp_secret", "principals", "endpoints",
+        "scale", "factor", "seconds", "counts", "password", "totp_secret", "principals", "endpoints", "api",
     }  # fmt: skip
     assert manifest["scale"] == "1"
     assert manifest["factor"] == FACTOR
@@ -155,6 +158,32 @@ def test_every_endpoint_answers_200_for_its_principal(manifest):
     detail = next(e for e in manifest["endpoints"] if e["name"] == "subscription_list")
     tenant_id = detail["path"].rstrip("/").rsplit("/", 1)[1]
     assert Subscription.objects.filter(customer__tenant_id=tenant_id, status="active").count() >= 30
+
+
+def test_each_api_principal_has_a_client_that_gets_a_token_and_the_bench_budget(manifest):
+    """The load test's API clients were made by the app's service (hashed secret, a hidden service seat), get a
+    token at the real token endpoint with the manifest's secret, and call under staff's high limit."""
+    api = manifest["api"]
+    assert set(api["clients"]) == {"provider", "whale", "reseller"}
+    assert {spec.principal for spec in API_ENDPOINTS} <= set(api["clients"])
+    for name, seeded in api["clients"].items():
+        client = ApiClient.objects.select_related("application", "seat").get(client_id=seeded["client_id"])
+        assert client.organization_id == seeded["organization_id"] == manifest["principals"][name]["organization_id"]
+        assert client.application.client_secret != seeded["client_secret"]  # stored hashed
+        assert client.seat.is_api_client
+        token = request_token(seeded["client_id"], seeded["client_secret"])
+        assert token.status_code == 200, token.content
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        response = Client().get("/api/v1/organization", headers=bearer)
+        assert response.status_code == 200
+        assert response.json()["id"] == seeded["organization_id"]
+        assert response["RateLimit-Limit"] == str(api["requests_per_minute"])
+        assert int(response["RateLimit-Remaining"]) < api["requests_per_minute"]  # the budget was spent
+    assert api["requests_per_minute"] > 100 * settings.API_REQUESTS_PER_MINUTE
+    assert api["facts"]["reseller_id"] == manifest["principals"]["reseller"]["organization_id"]
+    assert api["facts"]["search_term"]
+    for spec in API_ENDPOINTS:  # every row, "needs route" ones too, can be enabled without a reseed
+        assert "{" not in spec.path.format(**api["facts"]), spec.name
 
 
 def test_accept_pool_link_makes_one_partnership(manifest):

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from bench.seeding.api_clients import api_clients_create
 from bench.seeding.plan import SCALES, plan_for
 from bench.seeding.principals import BENCH_PASSWORD, BENCH_TOTP_SECRET, principals_create
 from bench.seeding.sql import bulk_session, foreign_key_violations
@@ -76,6 +77,8 @@ class Command(BaseCommand):
         password_hash = make_password(BENCH_PASSWORD)  # once: thousands of users share it
         with self.step("principals"), transaction.atomic():
             principals = principals_create(password_hash=password_hash, run=run)
+        with self.step("api clients"), transaction.atomic():
+            api = api_clients_create(principals)
         seeder = WorldSeeder(plan=plan, principals=principals, password_hash=password_hash, run=run)
         for name, write in (
             ("partners", seeder.seed_partners),
@@ -98,6 +101,13 @@ class Command(BaseCommand):
                 if violations := foreign_key_violations(COUNTED_MODELS):
                     raise CommandError(f"The seed wrote dangling foreign keys: {violations}")
         endpoints = self.endpoints(seeder, manifest)
+        # What bench/load/api_endpoints.py's paths are made of: {search_term}, and the bench reseller (a partner
+        # of the bench provider) by each key a filter may take: {reseller_id}, {reseller_tenant_id},
+        # {reseller_partner_id} (its location partner ID).
+        reseller = principals["reseller"]
+        api["facts"] = {"search_term": seeder.search_term(), "reseller_id": reseller.organization.pk,
+                        "reseller_tenant_id": str(reseller.organization.tenant_id),
+                        "reseller_partner_id": reseller.location.number}  # fmt: skip
         with connection.cursor() as cursor:
             seeder.drop_working_tables(cursor)
         seconds = round(time.monotonic() - started, 1)
@@ -115,6 +125,8 @@ class Command(BaseCommand):
                 for key, principal in principals.items()
             },
             "endpoints": endpoints,
+            # Each API principal's client (id and secret) and the API budget's figure for the bench tenants.
+            "api": api,
         }
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text(json.dumps(document, indent=1) + "\n")
