@@ -1,0 +1,7 @@
+"""Who may manage the API's clients and webhooks: a Global admin (issue 17 §1, §6)."""
+
+import rules
+
+from partnerhub.accounts.rules import is_global_admin
+
+rules.add_perm("api.manage_webhooks", is_global_admin)
