@@ -136,6 +136,15 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "notifications/<int:pk>/open/": post_only((302, 404, 404, 404, 404, 404)),
     "notifications/read-all/": post_only((302, 302, 302, 302, 302, 302)),
     "language/": post_only((302, 302, 302, 302, 302, 302)),
+    "settings/api/webhooks/": every((302, 200, 403, 200, 302, 302)),
+    "settings/api/webhooks/new/": every((302, 200, 403, 200, 302, 302)),
+    "settings/api/webhooks/<int:pk>/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/edit/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/delete/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/toggle/": post_only((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/rotate/": post_only((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/test/": post_only((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": post_only((302, 404, 403, 404, 302, 302)),
 }
 # fmt: on
 
