@@ -29,7 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -242,11 +242,20 @@ def endpoint_disable(*, endpoint_id: int, reason: str) -> None:
 
 
 def webhook_due_ids(*, limit: int = 1000) -> list[int]:
-    """Pending deliveries whose attempt is due and that no worker holds (the sweep's query, on its index)."""
+    """Pending deliveries whose attempt is due, that no worker holds and that wait for no older delivery of
+    their resource (the sweep's query, on the partial indexes): a receiver down for days costs the sweep its
+    oldest delivery per resource, not every one."""
     now = timezone.now()
+    older = WebhookDelivery.objects.filter(
+        endpoint_id=OuterRef("endpoint_id"),
+        resource_key=OuterRef("resource_key"),
+        status=WebhookDelivery.Status.PENDING,
+        pk__lt=OuterRef("pk"),
+    )
     return list(
         WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
         .filter(Q(claimed_until=None) | Q(claimed_until__lte=now))
+        .exclude(Exists(older))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

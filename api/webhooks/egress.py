@@ -90,7 +90,7 @@ def resolve(host: str, port: int) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise EgressRefused(_("%(host)s could not be resolved (%(error)s).") % {"host": host, "error": exc}) from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     if not addresses:
         raise EgressRefused(_("%(host)s could not be resolved.") % {"host": host})
     for address in addresses:

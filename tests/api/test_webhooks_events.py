@@ -1,0 +1,84 @@
+"""Which changes become which events, for whom: the audit row's organization receives the event, in the
+transaction of the change; an organization with no endpoint for it pays one query, a customer none."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from api.models import WebhookDelivery, WebhookEvent
+from api.webhooks.services import webhook_endpoint_create
+from partnerhub.core.audit import audit_record
+from tests import scenarios
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+URL = "https://hooks.{}.example/partnerhub"
+
+
+def register(organization, user, types):
+    endpoint, _ = webhook_endpoint_create(organization=organization, actor=user, url=URL.format(organization.pk),
+                                          event_types=types)  # fmt: skip
+    return endpoint
+
+
+def webhook_queries(captured) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries if "api_webhook" in query["sql"]]
+
+
+def test_an_organization_without_endpoints_pays_one_query_and_a_customer_none(customer, seller):
+    provider = seller[0]
+    with CaptureQueriesContext(connection) as captured:
+        audit_record(code="partnerhub.customer.created", organization=provider, target=customer.organization)
+    assert len(webhook_queries(captured)) == 1
+    with CaptureQueriesContext(connection) as captured:
+        audit_record(code="partnerhub.customer.created", organization=customer.organization,
+                     target=customer.organization)  # fmt: skip
+    assert webhook_queries(captured) == []
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_partnership_reaches_both_partners_each_at_its_own_endpoint(active_provider, admin_member, make_reseller):
+    reseller, reseller_user = make_reseller("Fabrikam LLC")
+    register(active_provider, admin_member.user, ["partnership-accepted"])
+    register(reseller, reseller_user, ["partnership-accepted", "partnership-removed"])
+
+    relationship = scenarios.partner(active_provider, admin_member.user, reseller, reseller_user)
+
+    events = WebhookEvent.objects.order_by("pk")
+    assert sorted(event.organization_id for event in events) == sorted([active_provider.pk, reseller.pk])
+    for event in events:
+        assert event.payload["type"] == "partnership-accepted"
+        assert event.payload["data"] == {"resource": "relationship", "id": str(relationship.pk),
+                                         "url": f"/api/v1/relationships/{relationship.pk}"}  # fmt: skip
+        assert event.payload["id"] == event.event_id
+        assert event.event_id.startswith("evt_")
+    assert WebhookDelivery.objects.filter(status="pending").count() == 2
+
+
+def test_only_the_subscribed_types_are_written(admin_member, make_customer, offers, seller):
+    provider = seller[0]
+    register(provider, admin_member.user, ["subscription-created"])
+
+    make_customer("tailspin", lines=[(offers["standard"], 3), (offers["security"], 2)])
+
+    assert sorted(WebhookEvent.objects.values_list("type", flat=True)) == ["subscription-created"] * 2
+
+
+def test_a_rolled_back_change_leaves_no_event(admin_member, active_provider):
+    from django.db import transaction
+
+    register(active_provider, admin_member.user, ["agreement-accepted"])
+    inside = []
+
+    def change() -> None:
+        with transaction.atomic():
+            audit_record(code="partnerhub.agreement.accepted", organization=active_provider)
+            inside.append(WebhookEvent.objects.count())
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change()
+    assert inside == [1]
+    assert not WebhookEvent.objects.exists()
