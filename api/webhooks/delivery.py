@@ -29,7 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,31 +102,36 @@ def _retry_after(headers: dict[str, str], now: datetime) -> timedelta | None:
     return min(max(delay, timedelta(0)), MAX_RETRY_AFTER)
 
 
+def _older_pending() -> QuerySet[WebhookDelivery]:
+    """Pending deliveries of the outer row's endpoint and resource made before it (for Exists)."""
+    return WebhookDelivery.objects.filter(
+        endpoint_id=OuterRef("endpoint_id"),
+        resource_key=OuterRef("resource_key"),
+        status=WebhookDelivery.Status.PENDING,
+        pk__lt=OuterRef("pk"),
+    )
+
+
 def _claim(delivery_id: int, now: datetime) -> tuple[WebhookDelivery | None, datetime | None]:
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event", "endpoint")
-            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-            .filter(Q(claimed_until=None) | Q(claimed_until__lte=now))
-            .first()
+    """One UPDATE takes the lease, or nothing: the row must be pending, due, not leased, and first of its
+    resource. Two workers racing for it serialize on the row lock; the second re-checks the lease on the row
+    the first wrote, and updates nothing."""
+    lease = now + lease_length()
+    older = _older_pending()
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(claimed_until=None) | Q(claimed_until__lte=now))
+        .exclude(Exists(older))
+        .update(claimed_until=lease)
+    )
+    if not claimed:
+        return None, None  # delivered, failed, leased, not due, or an older change of its resource goes first
+    delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    if not delivery.endpoint.is_active:  # disabled meanwhile: parked until it is enabled again
+        WebhookDelivery.objects.filter(pk=delivery_id, claimed_until=lease).update(
+            claimed_until=None, next_attempt_at=None
         )
-        if delivery is None:
-            return None, None
-        if not delivery.endpoint.is_active:
-            delivery.next_attempt_at = None  # parked until the endpoint is enabled again
-            delivery.save(update_fields=["next_attempt_at"])
-            return None, None
-        if WebhookDelivery.objects.filter(
-            endpoint_id=delivery.endpoint_id,
-            resource_key=delivery.resource_key,
-            status=WebhookDelivery.Status.PENDING,
-            pk__lt=delivery.pk,
-        ).exists():
-            return None, None  # an older change of this resource goes first; it queues this one when settled
-        lease = now + lease_length()
-        delivery.claimed_until = lease
-        delivery.save(update_fields=["claimed_until"])
+        return None, None
     return delivery, lease
 
 
@@ -246,12 +251,7 @@ def webhook_due_ids(*, limit: int = 1000) -> list[int]:
     their resource (the sweep's query, on the partial indexes): a receiver down for days costs the sweep its
     oldest delivery per resource, not every one."""
     now = timezone.now()
-    older = WebhookDelivery.objects.filter(
-        endpoint_id=OuterRef("endpoint_id"),
-        resource_key=OuterRef("resource_key"),
-        status=WebhookDelivery.Status.PENDING,
-        pk__lt=OuterRef("pk"),
-    )
+    older = _older_pending()
     return list(
         WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
         .filter(Q(claimed_until=None) | Q(claimed_until__lte=now))
