@@ -121,7 +121,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     if parts.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             address, port, timeout=timeout, retries=False, maxsize=1, server_hostname=host, assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
+            cert_reqs="CERT_REQUIRED", ca_certs=settings.WEBHOOK_CA_BUNDLE or None,
         )  # fmt: skip
     else:
         pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)

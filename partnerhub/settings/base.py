@@ -452,6 +452,8 @@ CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
     "task": "api.webhooks.tasks.webhook_sweep_task",
     "schedule": 30.0,
 }
+# Certificate authorities webhook receivers' certificates are checked against (a PEM file); empty: the system's.
+WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
 # Test events an endpoint may be sent per minute ("Send test event"; Partner Center allows 2).
 WEBHOOK_TEST_EVENTS_PER_MINUTE = env.int("WEBHOOK_TEST_EVENTS_PER_MINUTE", default=3)
 # After a secret rotation the previous secret also signs deliveries for this many hours.

@@ -82,3 +82,25 @@ def test_a_rolled_back_change_leaves_no_event(admin_member, active_provider):
         change()
     assert inside == [1]
     assert not WebhookEvent.objects.exists()
+
+
+def test_a_customer_accepting_a_reseller_relationship_tells_the_partners_of_record(customer, seller):
+    from customers import services as customer_services
+    from partnerhub.accounts.models import Membership
+
+    provider, provider_user, reseller, reseller_user = seller
+    register(provider, provider_user, ["customer-relationship-accepted"])
+    register(reseller, reseller_user, ["customer-relationship-accepted"])
+    invitation, _ = customer_services.customer_invitation_create(sender=reseller, actor=reseller_user,
+                                                                 provider=provider)  # fmt: skip
+    customer_admin = Membership.objects.global_admins().get(organization=customer.organization).user
+
+    rows = customer_services.customer_invitation_accept(invitation=invitation, customer=customer.organization,
+                                                        user=customer_admin)  # fmt: skip
+
+    events = WebhookEvent.objects.filter(type="customer-relationship-accepted")
+    assert sorted(events.values_list("organization_id", flat=True)) == sorted(row.partner_id for row in rows)
+    assert events.exists()
+    for event in events:
+        assert event.payload["data"] == {"resource": "customer", "id": str(customer.organization.pk),
+                                         "url": f"/api/v1/customers/{customer.organization.pk}"}  # fmt: skip
