@@ -432,3 +432,27 @@ def test_measure_deliveries_per_second(admin_member, active_provider, receiver, 
     assert all(r.verified for r in receiver.requests)
     with capsys.disabled():
         print(f"\n{count} webhook deliveries in {elapsed:.2f} s: {count / elapsed:.0f}/s, 0 lost")
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing_and_the_copy_has_the_same_id(
+    admin_member, active_provider, receiver, clock, django_capture_on_commit_callbacks
+):
+    from api.webhooks import delivery as delivery_module
+
+    endpoint = register(admin_member, receiver)
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = webhook_send_test(endpoint=endpoint, actor=admin_member.user)
+    # the worker claims it and posts it, then dies before recording the answer
+    claimed, _ = delivery_module._claim(delivery.pk, timezone.now())
+    body = delivery_module.body_of(claimed.event.payload)
+    headers = delivery_module.signature_headers(endpoint=claimed.endpoint, event_id=claimed.event.event_id,
+                                                body=body, at=timezone.now())  # fmt: skip
+    egress.post(endpoint.url, body, headers)
+
+    assert sweep_at(clock, clock.t0 + timedelta(seconds=30)) == 0  # the lease still holds
+    sweep_at(clock, clock.t0 + timedelta(minutes=2))  # the lease has run out
+
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    ids = [request.headers["webhook-id"] for request in receiver.requests]
+    assert ids == [claimed.event.event_id] * 2  # the receiver deduplicates the copy on webhook-id

@@ -104,3 +104,17 @@ def test_a_customer_accepting_a_reseller_relationship_tells_the_partners_of_reco
     for event in events:
         assert event.payload["data"] == {"resource": "customer", "id": str(customer.organization.pk),
                                          "url": f"/api/v1/customers/{customer.organization.pk}"}  # fmt: skip
+
+
+def test_enrolment_and_the_partner_agreement_are_events_of_the_organization(admin_member, staff, mpa):
+    organization = admin_member.organization
+    register(organization, admin_member.user, ["enrollment-status-changed", "agreement-accepted"])
+
+    scenarios.active_provider(admin_member, staff, mpa)
+
+    events = list(WebhookEvent.objects.filter(organization=organization).order_by("pk"))
+    kinds = [event.type for event in events]
+    assert "agreement-accepted" in kinds
+    assert kinds.count("enrollment-status-changed") >= 2  # submitted … activated
+    assert kinds[-2:] == ["enrollment-status-changed", "agreement-accepted"]  # signing activates the enrolment
+    assert {event.resource_url for event in events} == {"/api/v1/organization"}
