@@ -21,3 +21,6 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # a Global admin creates clients in Account settings → API; the secret is shown once there
+
+
+from .webhooks import admin as webhooks_admin  # noqa: E402, F401 - the read-only admin of the webhooks

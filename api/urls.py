@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("api/v1/organization", organization.OrganizationView.as_view(), name="organization"),
     path("", include("api.routes.clientsui")),
+    path("", include("api.routes.webhooks_ui")),
 ]

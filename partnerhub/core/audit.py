@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.dispatch import Signal
 
 from . import rls
 from .context import client_ip
 from .models import AuditEvent
+
+# Sent right after each audit row is written, in the writing transaction: `event` (the AuditEvent) and
+# `target` (the object it names, or None). The API's webhooks turn some of them into outbox rows there.
+audit_recorded = Signal()
 
 
 def audit_record(
@@ -23,7 +28,7 @@ def audit_record(
 
     The audit log is the platform's: a step may record an event of another organization it touched."""
     with rls.elevated("audit"):
-        return AuditEvent.objects.create(
+        event = AuditEvent.objects.create(
             code=code,
             actor=actor if actor is not None and actor.is_authenticated else None,
             organization=organization,
@@ -33,3 +38,5 @@ def audit_record(
             data=data or {},
             ip_address=client_ip.get(),
         )
+    audit_recorded.send(sender=AuditEvent, event=event, target=target)
+    return event

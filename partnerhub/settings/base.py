@@ -451,6 +451,18 @@ WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=15)
 WEBHOOK_MAX_PAYLOAD_BYTES = env.int("WEBHOOK_MAX_PAYLOAD_BYTES", default=20_000)
 # Tests and local demos only: deliver to loopback/private addresses and plain http. Never in production.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
+    # Webhook retries are `next_attempt_at` columns (5 s … 24 h apart): the sweep queues those now due, and
+    # deliveries whose hand-off was lost (api/webhooks/delivery.py).
+    "task": "api.webhooks.tasks.webhook_sweep_task",
+    "schedule": 30.0,
+}
+# Certificate authorities webhook receivers' certificates are checked against (a PEM file); empty: the system's.
+WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
+# Test events an endpoint may be sent per minute ("Send test event"; Partner Center allows 2).
+WEBHOOK_TEST_EVENTS_PER_MINUTE = env.int("WEBHOOK_TEST_EVENTS_PER_MINUTE", default=3)
+# After a secret rotation the previous secret also signs deliveries for this many hours.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "PartnerHub API",
     "DESCRIPTION": "The partner portal's REST API: the same rules, permissions and tenant isolation as the pages.",

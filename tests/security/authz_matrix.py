@@ -141,6 +141,15 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "settings/api/<int:pk>/": every((302, 404, 403, 404, 302, 302)),
     "settings/api/<int:pk>/created/": every((302, 404, 403, 404, 302, 302)),
     "settings/api/<int:pk>/revoke/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/": every((302, 200, 403, 200, 302, 302)),
+    "settings/api/webhooks/new/": every((302, 200, 403, 200, 302, 302)),
+    "settings/api/webhooks/<int:pk>/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/edit/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/delete/": every((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/toggle/": post_only((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/rotate/": post_only((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/test/": post_only((302, 404, 403, 404, 302, 302)),
+    "settings/api/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": post_only((302, 404, 403, 404, 302, 302)),
 }
 # fmt: on
 

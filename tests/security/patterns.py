@@ -85,6 +85,15 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "settings/api/<int:pk>/revoke/": {"pk": _pk("api_client")},
     "exports/<uuid:public_id>/": {"public_id": lambda t: t.objects["export_job"].public_id},
     "exports/<uuid:public_id>/download/": {"public_id": lambda t: t.objects["export_job"].public_id},
+    "settings/api/webhooks/<int:pk>/": {"pk": _pk("webhook_endpoint")},
+    "settings/api/webhooks/<int:pk>/edit/": {"pk": _pk("webhook_endpoint")},
+    "settings/api/webhooks/<int:pk>/delete/": {"pk": _pk("webhook_endpoint")},
+    "settings/api/webhooks/<int:pk>/toggle/": {"pk": _pk("webhook_endpoint")},
+    "settings/api/webhooks/<int:pk>/rotate/": {"pk": _pk("webhook_endpoint")},
+    "settings/api/webhooks/<int:pk>/test/": {"pk": _pk("webhook_endpoint")},
+    "settings/api/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": {
+        "pk": _pk("webhook_endpoint"), "delivery_pk": _pk("webhook_delivery"),
+    },
 }
 
 # Patterns whose parameter is not a tenant's object: a choice, or a row every partner may read.

@@ -67,6 +67,7 @@ TABLE_CLASSES: dict[str, tuple[str, str]] = {
     "django_celery_beat_solarschedule": (CATALOGUE, "beat's schedule: written by beat, which runs with no context"),
     "django_admin_log": (PLATFORM, "staff's admin history, naming tenants' objects: written under the staff bypass"),
     "api_apiclient": _T, "api_apicall": _T, "api_idempotencyrecord": _T, "api_apilimit": _T,
+    "api_webhookendpoint": _T, "api_webhookevent": _T, "api_webhookdelivery": _T, "api_webhookattempt": _T,
     **dict.fromkeys(
         ["oauth2_provider_application", "oauth2_provider_accesstoken", "oauth2_provider_refreshtoken",
          "oauth2_provider_grant", "oauth2_provider_idtoken", "oauth2_provider_devicegrant"],

@@ -380,9 +380,21 @@ def build_world() -> World:
             roles=[Role.GLOBAL_ADMIN],
         )  # fmt: skip
 
+    def webhooks(t, tenant):
+        """A webhook endpoint of the provider and one (undelivered) test event's delivery to it."""
+        from api.webhooks.services import webhook_endpoint_create, webhook_send_test
+
+        endpoint, _ = webhook_endpoint_create(
+            organization=tenant.provider, actor=tenant.users["global_admin"],
+            url=f"https://hooks.canary-{t}.example/partnerhub", event_types=["test-created"],
+            description=canary(t, "webhook"),
+        )  # fmt: skip
+        tenant.objects["webhook_endpoint"] = endpoint
+        tenant.objects["webhook_delivery"] = webhook_send_test(endpoint=endpoint, actor=tenant.users["global_admin"])
+
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
-        customer_invitations, user_invitations, notifications, documents, exports, api_clients,
+        customer_invitations, user_invitations, notifications, documents, exports, api_clients, webhooks,
     ):  # fmt: skip
         _each(tenants, step)
 
