@@ -372,15 +372,15 @@ def _moment(raw: str | None, field: str, *, end: bool = False) -> datetime | Non
         {field: [_("Give a date (2026-12-01) or a date and time (2026-12-01T08:00:00Z), in ISO 8601.")]}
     )
     try:
-        moment = parse_datetime(raw)
-        if moment is None:
-            day = parse_date(raw)
-            if day is None:
-                raise invalid
+        day = parse_date(raw)  # first: Python's fromisoformat (parse_datetime) reads "2026-12-01" as a datetime
+        if day is not None:
             moment = datetime.combine(day + timedelta(days=1) if end else day, time.min, tzinfo=UTC)
-        elif timezone.is_naive(moment):
-            moment = moment.replace(tzinfo=UTC)
-        moment.astimezone(UTC)  # a far offset on year 1 or 9999 does not fit
+        else:
+            parsed = parse_datetime(raw)
+            if parsed is None:
+                raise invalid
+            # in UTC: PostgreSQL refuses offsets beyond ±15:59, and a far one on year 1 or 9999 fits no year
+            moment = parsed.replace(tzinfo=UTC) if timezone.is_naive(parsed) else parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise invalid from None
     return moment
