@@ -169,7 +169,7 @@ class PartnerIdStatusQueryView(PartnerIdStatusView):
         parameters=[PartnerIdQuerySerializer],
         responses={200: PartnerIdStatusSerializer, **_problems(400, 403, 429)},
     )
-    def get(self, request):  # type: ignore[override]
+    def get(self, request):
         query = PartnerIdQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return self._answer(request, query.validated_data["number"])
@@ -390,13 +390,13 @@ def activity_range(start_raw: str | None, end_raw: str | None) -> tuple[datetime
     """[start, end): by default the last day; one bound alone spans a day from it; at most MAX_ACTIVITY_DAYS."""
     start = _moment(start_raw, "start")
     end = _moment(end_raw, "end", end=True)
+    day = timedelta(days=1)
     try:
-        if start is None and end is None:
-            end = timezone.now()
         if start is None:
-            start = end - timedelta(days=1)  # type: ignore[operator]
-        if end is None:
-            end = start + timedelta(days=1)
+            end = end or timezone.now()
+            start = end - day
+        elif end is None:
+            end = start + day
     except OverflowError:
         field = "end" if end_raw else "start"
         raise exceptions.ValidationError({field: [_("This date is out of range.")]}) from None
