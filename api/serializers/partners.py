@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -68,7 +67,7 @@ class PartnerIdStatusSerializer(serializers.Serializer):
 
 
 class PartnerIdQuerySerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=20, help_text=_("A location partner ID, such as 6100123."))
+    number = serializers.CharField(max_length=20, help_text="A location partner ID, such as 6100123.")
 
 
 # --- relationships --------------------------------------------------------------------------------------------
@@ -80,10 +79,10 @@ INDIRECT_PROVIDERS = "indirect-providers"
 class RelationshipQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(
         choices=[INDIRECT_RESELLERS, INDIRECT_PROVIDERS],
-        help_text=_("indirect-resellers: a provider's resellers; indirect-providers: a reseller's providers."),
+        help_text="indirect-resellers: a provider's resellers; indirect-providers: a reseller's providers.",
     )
     q = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, help_text=_("Name, or a reseller's partner ID.")
+        max_length=100, required=False, allow_blank=True, help_text="Name, or a reseller's partner ID."
     )
 
 
@@ -108,10 +107,10 @@ class ResellerAgreementSerializer(serializers.Serializer):
 class ResellerFactsSerializer(serializers.Serializer):
     """What a provider's Indirect resellers page shows of each reseller beyond its name."""
 
-    partner_id = serializers.IntegerField(allow_null=True, help_text=_("Its associated location partner ID."))
-    authorized = serializers.BooleanField(help_text=_("Its indirect-reseller enrolment is verified."))
+    partner_id = serializers.IntegerField(allow_null=True, help_text="Its associated location partner ID.")
+    authorized = serializers.BooleanField(help_text="Its indirect-reseller enrolment is verified.")
     partner_agreement = ResellerAgreementSerializer()
-    customers = serializers.IntegerField(help_text=_("Your customers associated with this reseller."))
+    customers = serializers.IntegerField(help_text="Your customers associated with this reseller.")
 
 
 class RelationshipSerializer(serializers.ModelSerializer):
@@ -204,7 +203,7 @@ class PartnershipInvitationSerializer(serializers.ModelSerializer):
 
 
 class PartnershipInvitationCreatedSerializer(PartnershipInvitationSerializer):
-    url = serializers.SerializerMethodField(help_text=_("The personal link, shown in this answer only."))
+    url = serializers.SerializerMethodField(help_text="The personal link, shown in this answer only.")
 
     class Meta(PartnershipInvitationSerializer.Meta):
         fields = [*PartnershipInvitationSerializer.Meta.fields, "url"]
@@ -218,10 +217,10 @@ class PartnershipInvitationCreateSerializer(serializers.Serializer):
     """ "Request a partnership"; with `email`, also "Send from PartnerHub" (the email leaves through the outbox)."""
 
     email = serializers.EmailField(
-        required=False, allow_blank=True, help_text=_("The reseller's email address, to send the link from PartnerHub.")
+        required=False, allow_blank=True, help_text="The reseller's email address, to send the link from PartnerHub."
     )
     message = serializers.CharField(
-        required=False, allow_blank=True, max_length=4000, help_text=_("A message to the reseller.")
+        required=False, allow_blank=True, max_length=4000, help_text="A message to the reseller."
     )
 
 
@@ -230,10 +229,10 @@ class PartnershipInvitationCreateSerializer(serializers.Serializer):
 
 class ActivityQuerySerializer(serializers.Serializer):
     start = serializers.CharField(
-        required=False, max_length=64, help_text=_("From (inclusive): an ISO 8601 date or date and time, UTC.")
+        required=False, max_length=64, help_text="From (inclusive): an ISO 8601 date or date and time, UTC."
     )
     end = serializers.CharField(
-        required=False, max_length=64, help_text=_("To (exclusive; a date includes that day): ISO 8601, UTC.")
+        required=False, max_length=64, help_text="To (exclusive; a date includes that day): ISO 8601, UTC."
     )
 
 

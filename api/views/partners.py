@@ -429,8 +429,8 @@ class ActivityListView(PartnersMixin, ListView):
         operation_id="partners_activity_list",
         tags=TAG,
         parameters=[
-            OpenApiParameter("start", str, description=_("From (inclusive): ISO 8601 date or date and time, UTC.")),
-            OpenApiParameter("end", str, description=_("To (exclusive; a date includes its day): ISO 8601, UTC.")),
+            OpenApiParameter("start", str, description="From (inclusive): ISO 8601 date or date and time, UTC."),
+            OpenApiParameter("end", str, description="To (exclusive; a date includes its day): ISO 8601, UTC."),
         ],
         responses={200: AuditEventSerializer(many=True), **_problems(400, 403)},
     )
