@@ -225,3 +225,57 @@ def test_a_direct_bill_partner_looks_up_too(active_provider, admin_member, make_
     response = api_for(admin_member).get(_status(_location(reseller)))
 
     assert (response.status_code, response.json()["ok"]) == (200, True)
+
+
+def test_every_partner_route_is_in_the_openapi_document(active_provider, admin_member):
+    response = api_for(admin_member).get("/api/v1/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    expected = {
+        "/api/v1/organization": {"get"},
+        "/api/v1/partner-ids/{number}/status": {"get"},
+        "/api/v1/partner-ids/status": {"get"},
+        "/api/v1/relationships": {"get"},
+        "/api/v1/relationships/{id}": {"get", "delete"},
+        "/api/v1/partnership-invitations": {"get", "post"},
+        "/api/v1/partnership-invitations/{id}": {"get"},
+        "/api/v1/partnership-invitations/{id}/revoke": {"post"},
+        "/api/v1/activity": {"get"},
+        "/api/v1/notifications": {"get"},
+    }
+    for path, methods in expected.items():
+        assert methods <= set(paths[path]), path
+        for method in methods:
+            operation = paths[path][method]
+            assert operation["operationId"].startswith(("partners_", "organization_")), operation["operationId"]
+
+
+ROUTES = [
+    "/api/v1/organization",
+    "/api/v1/partner-ids/6100123/status",
+    "/api/v1/partner-ids/status?number=6100123",
+    "/api/v1/relationships?type=indirect-resellers",
+    "/api/v1/relationships/1",
+    "/api/v1/partnership-invitations",
+    "/api/v1/partnership-invitations/1",
+    "/api/v1/partnership-invitations/1/revoke",
+    "/api/v1/activity",
+    "/api/v1/notifications",
+]
+
+
+def test_no_method_on_a_partner_route_is_a_server_error(active_provider, admin_member):
+    api = api_for(admin_member)
+    headers = {"Authorization": f"Bearer {api.token}"}
+
+    for path in ROUTES:
+        for method in ("get", "head", "options", "put", "patch", "delete", "post"):
+            call = getattr(api.http, method)
+            if method in {"put", "patch", "post"}:
+                response = call(path, data="{}", content_type="application/json", headers=headers)
+            else:
+                response = call(path, headers=headers)
+            assert response.status_code < 500, (method, path, response.content)
+            if response.status_code >= 400 and method != "head":
+                assert response["Content-Type"] == "application/problem+json", (method, path)

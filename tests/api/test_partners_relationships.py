@@ -356,3 +356,13 @@ def test_another_tenants_requests_are_not_found(active_provider, admin_member, e
     assert api.get(INVITATIONS).json()["items"] == []
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999", "9223372036854775808"])
+def test_ids_out_of_range_are_not_found(partners, admin_member, pk):
+    api = api_for(admin_member)
+
+    assert_problem(api.get(f"{RELATIONSHIPS}/{pk}"), 404, "not_found")
+    assert_problem(api.delete(f"{RELATIONSHIPS}/{pk}"), 404, "not_found")
+    assert_problem(api.get(f"{INVITATIONS}/{pk}"), 404, "not_found")
+    assert_problem(api.post(f"{INVITATIONS}/{pk}/revoke"), 404, "not_found")
