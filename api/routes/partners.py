@@ -21,6 +21,11 @@ urlpatterns = [
         "api/v1/relationships/<int:pk>", partners.RelationshipDetailView.as_view(), name="partners-relationship-detail"
     ),
     path(
+        "api/v1/relationships/<int:pk>/remove-admin-access",
+        partners.RelationshipAdminAccessView.as_view(),
+        name="partners-relationship-admin-access",
+    ),
+    path(
         "api/v1/partnership-invitations",
         partners.PartnershipInvitationListView.as_view(),
         name="partners-invitation-list",

@@ -272,6 +272,25 @@ class RelationshipDetailView(PartnersMixin, ApiView):
         return Response(status=204)
 
 
+class RelationshipAdminAccessView(PartnersMixin, ApiView):
+    """The reseller's "Remove admin access": the provider no longer has admin access to the reseller's account;
+    the partnership stays (the reseller's Global admin; only from the reseller's side, as its page)."""
+
+    @extend_schema(
+        operation_id="partners_relationships_remove_admin_access",
+        tags=TAG,
+        request=None,
+        responses={200: RelationshipSerializer, **_problems(400, 403, 404)},
+    )
+    def post(self, request, pk: int):
+        relationship = relationship_selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
+        _check(request, "relationships.manage_partnership")
+        relationship = relationship_services.partnership_remove_admin_access(
+            relationship=relationship, actor=request.user, reseller=request.organization
+        )
+        return Response(RelationshipSerializer(relationship, context={"organization": request.organization}).data)
+
+
 # --- partnership invitations ------------------------------------------------------------------------------------
 
 

@@ -216,6 +216,32 @@ def test_removing_needs_the_global_admin_role(partners, admin_member):
     assert PartnerRelationship.objects.get(pk=relationship.pk).status == "active"
 
 
+def test_the_reseller_removes_its_providers_admin_access_and_keeps_the_partnership(partners):
+    provider, reseller, reseller_user = partners
+    relationship = PartnerRelationship.objects.get(provider=provider, reseller=reseller)
+    api = api_for(_seat(reseller, reseller_user))
+
+    response = api.post(f"{RELATIONSHIPS}/{relationship.pk}/remove-admin-access")
+    again = api.post(f"{RELATIONSHIPS}/{relationship.pk}/remove-admin-access")
+
+    assert (response.status_code, response.json()["admin_access"], response.json()["status"]) == (200, False, "active")
+    assert again.status_code == 200
+    assert AuditEvent.objects.filter(code="partnerhub.partnership.admin_access_removed").count() == 2  # both sides
+    assert api.get(RELATIONSHIPS, PROVIDERS).json()["items"][0]["admin_access"] is False
+
+
+def test_admin_access_is_removed_by_the_resellers_global_admin_only_from_its_side(partners, admin_member, elsewhere):
+    provider, reseller, reseller_user = partners
+    relationship = PartnerRelationship.objects.get(provider=provider, reseller=reseller)
+    path = f"{RELATIONSHIPS}/{relationship.pk}/remove-admin-access"
+
+    agent = api_with_role(_seat(reseller, reseller_user), Role.ADMIN_AGENT)
+    assert_problem(agent.post(path), 403, "forbidden")
+    assert_problem(api_for(admin_member).post(path), 404, "not_found")  # the provider's side: no such page
+    assert_problem(agent.post(f"{RELATIONSHIPS}/{elsewhere[0].pk}/remove-admin-access"), 404, "not_found")
+    assert PartnerRelationship.objects.get(pk=relationship.pk).admin_access is True
+
+
 # --- partnership invitations -----------------------------------------------------------------------------
 
 
