@@ -12,8 +12,10 @@ from datetime import UTC, datetime, time, timedelta
 from http import HTTPStatus
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -90,7 +92,7 @@ class Throttled(exceptions.APIException):
 
 
 def _spend(request, action: str) -> throttle.Usage | None:
-    """Count one `action` against the organization, as the page's @throttle does; Refused (429) past its rate."""
+    """Count one `action` against the organization, as the page's @throttle does; Throttled (429) past its rate."""
     if not throttle.enabled():
         return None
     try:
@@ -335,13 +337,14 @@ class PartnershipInvitationListView(PartnersMixin, ListView):
                 if usage is not None:
                     usage.rollback()  # refused: nothing was made, so nothing counts
                 raise
-        invitation, token = relationship_services.partnership_invitation_create(
-            provider=request.organization, actor=request.user, message="" if email else message
-        )
-        if email:
-            invitation = relationship_services.partnership_invitation_send(
-                invitation=invitation, actor=request.user, token=token, email=email, message=message
+        with transaction.atomic():  # a refused send leaves no unsent request behind (a 4xx call commits)
+            invitation, token = relationship_services.partnership_invitation_create(
+                provider=request.organization, actor=request.user, message="" if email else message
             )
+            if email:
+                invitation = relationship_services.partnership_invitation_send(
+                    invitation=invitation, actor=request.user, token=token, email=email, message=message
+                )
         invitation = relationship_selectors.invitation_list(provider=request.organization).get(pk=invitation.pk)
         context = {"url": relationship_services.invitation_url(token)}
         return Response(PartnershipInvitationCreatedSerializer(invitation, context=context).data, status=201)
@@ -349,8 +352,7 @@ class PartnershipInvitationListView(PartnersMixin, ListView):
 
 def _invitation(request, pk: int):
     """The provider's own invitation `pk` (404 for anyone else's), with what its list row shows."""
-    relationship_selectors.invitation_of_provider(provider=request.organization, pk=pk)  # the page's 404
-    return relationship_selectors.invitation_list(provider=request.organization).get(pk=pk)
+    return get_object_or_404(relationship_selectors.invitation_list(provider=request.organization), pk=pk)
 
 
 class PartnershipInvitationDetailView(PartnersMixin, ApiView):
