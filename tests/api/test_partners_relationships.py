@@ -4,13 +4,16 @@ permissions, refusals and emails."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from agreements import services as agreement_services
+from demo.pdf import PARTNER_AGREEMENT, text_pdf
 from enrollment.models import PartnerId
 from partnerhub.accounts.models import Membership, Role
 from partnerhub.core.models import AuditEvent, OutboundEmail
@@ -142,6 +145,24 @@ def test_the_lists_run_the_same_queries_for_one_partner_or_five(partners, admin_
     assert providers_one == providers_five == 10  # the page
 
 
+def test_a_resellers_agreement_column_says_pending_then_overdue(partners, admin_member):
+    agreement_services.agreement_version_create(
+        type="mpa", version="2026-12", language="en", effective_date=date(2026, 12, 1),
+        content=text_pdf("MPA 2026-12", PARTNER_AGREEMENT), requires_reacceptance=True,
+        acceptance_deadline=timezone.now() + timedelta(days=10),
+    )  # fmt: skip
+
+    pending = api_for(admin_member).get(RELATIONSHIPS, RESELLERS).json()["items"][0]["reseller"]
+    with time_machine.travel(timezone.now() + timedelta(days=11)):
+        overdue = api_for(admin_member, name="Later").get(RELATIONSHIPS, RESELLERS).json()["items"][0]["reseller"]
+
+    assert pending["partner_agreement"]["status"] == "accepted"
+    assert (pending["partner_agreement"]["in_force"], pending["partner_agreement"]["pending_version"]) == (
+        True, "2026-12")  # fmt: skip
+    assert pending["partner_agreement"]["pending_deadline"]
+    assert (overdue["partner_agreement"]["status"], overdue["partner_agreement"]["in_force"]) == ("overdue", False)
+
+
 def test_the_type_is_required_and_checked(partners, admin_member):
     api = api_for(admin_member)
 
@@ -271,6 +292,20 @@ def test_with_an_email_the_link_is_sent_through_the_outbox(active_provider, admi
     email = OutboundEmail.objects.get(template="partnership_invitation")
     assert email.to == "alex@fabrikam.example"
     assert AuditEvent.objects.filter(code="partnerhub.partnership_invitation.sent").exists()
+
+
+def test_the_clients_own_steps_show_in_the_activity_log_with_the_client_as_actor(active_provider, admin_member):
+    api = api_for(admin_member)
+    created = api.post(INVITATIONS, {}).json()
+    api.post(f"{INVITATIONS}/{created['id']}/revoke")
+
+    rows = api.get("/api/v1/activity").json()["items"]
+
+    target = ("relationships.partnershipinvitation", str(created["id"]))
+    mine = [(row["code"], row["actor"]) for row in rows if (row["object_type"], row["object_id"]) == target]
+    service_user = api.client.seat.user.email
+    assert mine == [("partnerhub.partnership_invitation.revoked", service_user),
+                    ("partnerhub.partnership_invitation.created", service_user)]  # fmt: skip
 
 
 def test_a_bad_request_body_is_a_400_on_its_field(active_provider, admin_member):
