@@ -180,6 +180,7 @@ class PartnershipInvitationSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=PartnershipInvitation.Status.choices)
     status_display = serializers.CharField(source="get_status_display")
     created_by = PersonSerializer(allow_null=True)
+    recipient_email = serializers.CharField(help_text="Where it was sent from PartnerHub; empty if it wasn't.")
     reseller = PartnerSerializer(allow_null=True)
 
     class Meta:

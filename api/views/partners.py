@@ -32,6 +32,7 @@ from relationships import selectors as relationship_selectors
 from relationships import services as relationship_services
 
 from ..pagination import Cursor
+from ..problems import CONTENT_TYPE as PROBLEM
 from ..problems import problem
 from ..serializers.partners import (
     INDIRECT_RESELLERS,
@@ -53,8 +54,20 @@ TAG = ["partners"]
 MAX_ACTIVITY_DAYS = 31  # Partner Center advises one day at a time; a month is the most one call may span
 
 
-def _problems(*statuses: int) -> dict[int, OpenApiResponse]:
-    return {status: OpenApiResponse(ProblemSerializer, description=HTTPStatus(status).phrase) for status in statuses}
+def _problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """The refusals an operation may answer, as problem documents (application/problem+json)."""
+    return {
+        (status, PROBLEM): OpenApiResponse(ProblemSerializer, description=HTTPStatus(status).phrase)
+        for status in statuses
+    }
+
+
+# Path parameters as the routes accept them (an id is <int:…>, never negative; a partner ID is digits), so that
+# the document promises no URL that routing would answer with its HTML 404.
+ID = OpenApiParameter("id", {"type": "integer", "minimum": 0}, OpenApiParameter.PATH)
+NUMBER = OpenApiParameter(
+    "number", {"type": "string", "pattern": "^[0-9]{1,20}$"}, OpenApiParameter.PATH, description="A partner ID."
+)
 
 
 def _cursor(*ordering: str) -> type[Cursor]:
@@ -157,6 +170,7 @@ class PartnerIdStatusView(PartnersMixin, ApiView):
 
     @extend_schema(
         operation_id="partners_partner_id_status",
+        parameters=[NUMBER],
         tags=TAG,
         responses={200: PartnerIdStatusSerializer, **_problems(400, 403, 429)},
     )
@@ -248,6 +262,7 @@ class RelationshipDetailView(PartnersMixin, ApiView):
 
     @extend_schema(
         operation_id="partners_relationships_retrieve",
+        parameters=[ID],
         tags=TAG,
         responses={200: RelationshipSerializer, **_problems(404)},
     )
@@ -262,6 +277,7 @@ class RelationshipDetailView(PartnersMixin, ApiView):
 
     @extend_schema(
         operation_id="partners_relationships_remove",
+        parameters=[ID],
         tags=TAG,
         responses={204: None, **_problems(400, 403, 404)},
     )
@@ -280,6 +296,7 @@ class RelationshipAdminAccessView(PartnersMixin, ApiView):
 
     @extend_schema(
         operation_id="partners_relationships_remove_admin_access",
+        parameters=[ID],
         tags=TAG,
         request=None,
         responses={200: RelationshipSerializer, **_problems(400, 403, 404)},
@@ -358,6 +375,7 @@ def _invitation(request, pk: int):
 class PartnershipInvitationDetailView(PartnersMixin, ApiView):
     @extend_schema(
         operation_id="partners_partnership_invitations_retrieve",
+        parameters=[ID],
         tags=TAG,
         responses={200: PartnershipInvitationSerializer, **_problems(404)},
     )
@@ -370,6 +388,7 @@ class PartnershipInvitationRevokeView(PartnersMixin, ApiView):
 
     @extend_schema(
         operation_id="partners_partnership_invitations_revoke",
+        parameters=[ID],
         tags=TAG,
         request=None,
         responses={200: PartnershipInvitationSerializer, **_problems(400, 403, 404)},
