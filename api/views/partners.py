@@ -106,10 +106,11 @@ class Throttled(exceptions.APIException):
 
 def _spend(request, action: str) -> throttle.Usage | None:
     """Count one `action` against the organization, as the page's @throttle does; Throttled (429) past its rate."""
-    if not throttle.enabled():
+    scope = throttle.request_scope(request)  # the organization: the page's counter, shared with it
+    if scope is None or not throttle.enabled():
         return None
     try:
-        return throttle.hit(action, f"org:{request.organization.pk}")
+        return throttle.hit(action, scope)
     except throttle.Throttled as exc:
         raise Throttled(exc) from None
 
