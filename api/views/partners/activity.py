@@ -21,14 +21,13 @@ from ...serializers.partners import (
 )
 from ..base import ListView
 from .common import (
-    MAX_ACTIVITY_DAYS,
     TAG,
     PartnersMixin,
     ordered_cursor,
     problems,
 )
 
-# --- activity log and notifications ------------------------------------------------------------------------------
+MAX_ACTIVITY_DAYS = 31  # Partner Center advises one day at a time; a month is the most one call may span
 
 
 def _moment(raw: str | None, field: str, *, end: bool = False) -> datetime | None:

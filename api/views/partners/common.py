@@ -22,7 +22,6 @@ from ...serializers.partners import (
 )
 
 TAG = ["partners"]
-MAX_ACTIVITY_DAYS = 31  # Partner Center advises one day at a time; a month is the most one call may span
 
 
 def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
