@@ -15,4 +15,5 @@ urlpatterns = [
     path("api/v1/organization", organization.OrganizationView.as_view(), name="organization"),
     path("", include("api.routes.clientsui")),
     path("", include("api.routes.webhooks_ui")),
+    path("", include("api.routes.partners")),
 ]

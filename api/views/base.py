@@ -49,7 +49,7 @@ class ApiMixin:
                 organization_id=client.organization_id,
                 client=client,
                 method=request.method,
-                path=request.path[:300],
+                path=request.path[:300].replace("\x00", "\ufffd"),  # PostgreSQL text holds no NUL
                 status=response.status_code,
                 request_id=request.request_id,
                 ip_address=client_ip.get(),

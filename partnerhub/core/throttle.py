@@ -34,6 +34,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 logger = logging.getLogger(__name__)
@@ -239,6 +240,17 @@ def _wait_text(seconds: int) -> str:
         return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     hours = math.ceil(seconds / 3600)
     return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+
+
+def throttled_message(exc: Throttled) -> str:
+    """What the 429 page says (includes/throttled.html), as plain text: the API's problem detail."""
+    what = LABELS.get(exc.action)
+    limited = (
+        _("You've reached the limit for %(what)s. Nothing was changed or sent.") % {"what": what}
+        if what
+        else _("You've sent too many requests in a short time. Nothing was changed or sent.")
+    )
+    return f"{limited} " + _("Try again in %(wait)s.") % {"wait": _wait_text(exc.retry_after)}
 
 
 def throttled_response(request, exc: Throttled):
