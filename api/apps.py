@@ -5,3 +5,6 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = "API and webhooks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import schema  # noqa: F401 - registers the OpenAPI security scheme of the API's authentication

@@ -32,7 +32,8 @@ class ApiMixin:
 
     def initialize_request(self, request, *args: Any, **kwargs: Any):
         drf_request = super().initialize_request(request, *args, **kwargs)  # type: ignore[misc]
-        drf_request.request_id = request.request_id
+        # drf-spectacular builds mock requests that never went through dispatch: they have no id.
+        drf_request.request_id = getattr(request, "request_id", None)
         return drf_request
 
     def finalize_response(self, request, response, *args: Any, **kwargs: Any):
