@@ -465,6 +465,7 @@ SPECTACULAR_SETTINGS = {
     # client-credentials security on every operation, without each view repeating them.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
     # Swagger UI from our static files (the sidecar), its script a separate file (SpectacularSwaggerSplitView:
-    # no inline script under the Content-Security-Policy), and no call to swagger.io's validator.
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": False},
+    # no inline script under the Content-Security-Policy), and no call to swagger.io's validator. No deep links:
+    # they put a link inside each operation's button (a control nested in a control, for a screen reader).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None, "persistAuthorization": False},
 }
