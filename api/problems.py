@@ -104,3 +104,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+def not_found(request, *args: Any, **kwargs: Any):
+    """Any other path under /api/ (an id that isn't one, `/api/v1/nothing`): a problem document, never the
+    site's HTML 404 page."""
+    from django.http import JsonResponse
+
+    body = {"type": TYPE_PREFIX + "not_found", "title": HTTPStatus.NOT_FOUND.phrase, "status": 404,
+            "code": "not_found", "detail": str(_("Not found."))}  # fmt: skip
+    return JsonResponse(body, status=404, content_type=CONTENT_TYPE)

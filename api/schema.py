@@ -13,6 +13,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].
 from __future__ import annotations
 
 import inspect
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -94,6 +95,15 @@ def _problem_response(description: str, headers: dict[str, Any]) -> dict[str, An
     return response
 
 
+def _as_problem(status: str, response: dict[str, Any]) -> dict[str, Any]:
+    """A view's own error response, whatever schema or media type it named: the problem document it really is
+    (the exception handler and `problem()` answer every error), with the view's description if it gave one."""
+    if status in RESPONSES and not response.get("description"):
+        return {"$ref": f"#/components/responses/{RESPONSES[status][0]}"}
+    _name, default, headers = RESPONSES.get(status, ("", HTTPStatus(int(status)).phrase, {}))
+    return _problem_response(response.get("description") or default, headers)
+
+
 def _inherited_docstrings() -> set[str]:
     from .views import base
 
@@ -123,6 +133,9 @@ def postprocess(result: dict[str, Any], generator, request, public) -> dict[str,
             if operation.get("description", "").strip() in inherited:
                 del operation["description"]
             documented = operation.setdefault("responses", {})
+            for status, response in documented.items():
+                if status[:1] in "45" and "$ref" not in response:  # every error is a problem (api/problems.py)
+                    documented[status] = _as_problem(status, response)
             for status, (name, _description, _headers) in RESPONSES.items():
                 documented.setdefault(status, {"$ref": f"#/components/responses/{name}"})
     return result

@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import problems
 from .views import oauth, organization
 
 app_name = "api"
@@ -19,3 +20,6 @@ urlpatterns = [
     ),  # fmt: skip
     path("api/v1/organization", organization.OrganizationView.as_view(), name="organization"),
 ]
+
+# Last, after every route above: any other path under /api/ answers a problem document (404), not HTML.
+urlpatterns.append(path("api/<path:rest>", problems.not_found, name="not-found"))

@@ -164,4 +164,10 @@ THIRD_PARTY_RULES = {
         "django-allauth's own pages (sign-in, sign-up, password, email, MFA): open to all by design; for every "
         "principal GET and POST never answer 500 and never show another tenant's data."
     ),
+    "api/": (
+        "The REST API: API clients' bearer tokens, never a session; answered by its own tests over every route the "
+        "URL resolver has under it: tests/api/test_openapi.py (each is in the OpenAPI document, any other path is a "
+        "404 problem), test_isolation_sweep.py (every operation x role x the other tenant's ids) and "
+        "test_schemathesis.py (no 5xx, every answer as documented)."
+    ),
 }

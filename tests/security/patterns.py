@@ -9,8 +9,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from partnerhub.core.invitations import hash_token
 
-# Patterns mounted by third-party apps; the matrix covers each mount with one explicit rule.
-THIRD_PARTY_PREFIXES = ("admin/", "accounts/")
+# Patterns mounted by third-party apps, and the REST API (its own callers and tests); the matrix covers each mount
+# with one explicit rule.
+THIRD_PARTY_PREFIXES = ("admin/", "accounts/", "api/")
 
 
 def resolver_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> Iterator[str]:
