@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -106,6 +107,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt  # a POST to an unknown API path is answered like a GET: no session, so no CSRF page
 def not_found(request, *args: Any, **kwargs: Any):
     """Any other path under /api/ (an id that isn't one, `/api/v1/nothing`): a problem document, never the
     site's HTML 404 page."""

@@ -50,9 +50,9 @@ class WriteThenRefuseView(ApiView):
         return problem(400, code="invalid", detail="No.", field="name", request=request)
 
 
-urlpatterns = [
-    *project_urlpatterns,
+urlpatterns = [  # before the project's: its catch-all for unknown /api/ paths would answer them
     path("api/v1/probe-leak/<str:customer_id>", LeakView.as_view()),
     path("api/v1/probe-oracle/<str:customer_id>", OracleView.as_view()),
     path("api/v1/probe-write", WriteThenRefuseView.as_view()),
+    *project_urlpatterns,
 ]

@@ -24,8 +24,8 @@ class CrashView(ApiView):
         return Response({"count": 1 // (pk % 2)})  # an even id: ZeroDivisionError, a 500
 
 
-urlpatterns = [
-    *project_urlpatterns,
+urlpatterns = [  # before the project's: its catch-all for unknown /api/ paths would answer them
     path("api/v1/probe-wrong-type", WrongTypeView.as_view()),
     path("api/v1/probe-crash/<int:pk>", CrashView.as_view()),
+    *project_urlpatterns,
 ]

@@ -120,8 +120,7 @@ def test_the_docs_are_public_and_served_from_our_static_files():
 
 def test_a_path_no_route_matches_is_a_problem_too():
     for path in ("/api/v1/nothing-here", "/api/v1/organization/-1", "/api/v2/organization"):
-        response = Client().get(path)
-
-        assert response.status_code == 404, path
-        assert response["Content-Type"] == "application/problem+json"
-        assert response.json()["code"] == "not_found"
+        for response in (Client().get(path), Client(enforce_csrf_checks=True).post(path)):
+            assert response.status_code == 404, path
+            assert response["Content-Type"] == "application/problem+json"
+            assert response.json()["code"] == "not_found"

@@ -30,9 +30,9 @@ class HalfDocumentedView(ApiView):  # its DELETE is hidden, its GET documented
         return Response(status=204)
 
 
-urlpatterns = [
-    *project_urlpatterns,
+urlpatterns = [  # before the project's: its catch-all for unknown /api/ paths would answer them
     path("api/v1/probe-plain", plain_django_view),
     path("api/v1/probe-hidden", HiddenView.as_view()),
     path("api/v1/probe-half/<int:pk>", HalfDocumentedView.as_view()),
+    *project_urlpatterns,
 ]
