@@ -7,4 +7,5 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import schema  # noqa: F401 - registers the OpenAPI security scheme of the API's authentication
         from .webhooks import events  # noqa: F401 - connects the audit log to the webhooks' outbox

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -104,3 +105,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+@csrf_exempt  # a POST to an unknown API path is answered like a GET: no session, so no CSRF page
+def not_found(request, *args: Any, **kwargs: Any):
+    """Any other path under /api/ (an id that isn't one, `/api/v1/nothing`): a problem document, never the
+    site's HTML 404 page."""
+    from django.http import JsonResponse
+
+    body = {"type": TYPE_PREFIX + "not_found", "title": HTTPStatus.NOT_FOUND.phrase, "status": 404,
+            "code": "not_found", "detail": str(_("Not found."))}  # fmt: skip
+    return JsonResponse(body, status=404, content_type=CONTENT_TYPE)

@@ -45,6 +45,8 @@ SLOW_FILES = {
     "tests/customers/test_eligibility.py",  # every program x status against the pages and the services (~50 s)
     "tests/customers/test_isolation.py",  # every customer URL for every other principal, a world each (~50 s)
     "tests/security/test_raw_http.py",  # malformed requests against every form view (~25 s)
+    "tests/api/test_schemathesis.py",  # schemathesis: every API operation, 15 cases each (~35 s, more per route)
+    "tests/api/test_isolation_sweep.py",  # every API route x role x the other tenant's ids
     "tests/security/test_sign_in_limits.py",  # ~10 s each: every limit driven to its end through real Redis
     "tests/bench/test_seed_bench.py",  # seeds a benchmark world
     "tests/demo/test_seed.py",  # seeds the demo twice

@@ -474,4 +474,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The document and its pages are public, as most APIs' are: they describe the API, never a tenant's data.
+    "SERVE_PUBLIC": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # api/schema.py: the Problem schema and 400/401/403/404/429 problem responses and the OAuth 2.0
+    # client-credentials security on every operation, without each view repeating them.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
+    # Swagger UI from our static files (the sidecar), its script a separate file (SpectacularSwaggerSplitView:
+    # no inline script under the Content-Security-Policy), and no call to swagger.io's validator. No deep links:
+    # they put a link inside each operation's button (a control nested in a control, for a screen reader).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None, "persistAuthorization": False},
 }

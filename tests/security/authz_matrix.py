@@ -180,8 +180,10 @@ THIRD_PARTY_RULES = {
     ),
     "api/": (
         "The REST API authenticates API clients by token, never by a browser session: every /api/v1/ resource "
-        "answers every principal's session with a 401 problem document; the token endpoint refuses a request "
-        "without client credentials (400 or 401; 405 for GET); the OpenAPI document and its pages are public. What "
-        "tokens may do is tests/api/test_isolation_sweep.py's matrix."
+        "answers every principal's session with a 401 problem document, any other path under api/ a 404 problem; "
+        "the token endpoint refuses a request without client credentials (400 or 401; 405 for GET); the OpenAPI "
+        "document and its pages are public. What tokens may do is answered by the API's own tests over every route "
+        "the URL resolver has under it: tests/api/test_openapi.py, test_isolation_sweep.py (every operation x "
+        "role x the other tenant's ids) and test_schemathesis.py (no 5xx, every answer as documented)."
     ),
 }

@@ -9,8 +9,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from partnerhub.core.invitations import hash_token
 
-# Patterns mounted by third-party apps; the matrix covers each mount with one explicit rule.
-THIRD_PARTY_PREFIXES = ("admin/", "accounts/", "api/")  # api/: token-authenticated, its own rule
+# Patterns mounted by third-party apps, and the REST API (its own callers and tests); the matrix covers each mount
+# with one explicit rule.
+THIRD_PARTY_PREFIXES = ("admin/", "accounts/", "api/")
 
 
 def resolver_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> Iterator[str]:
@@ -92,7 +93,8 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "settings/api/webhooks/<int:pk>/rotate/": {"pk": _pk("webhook_endpoint")},
     "settings/api/webhooks/<int:pk>/test/": {"pk": _pk("webhook_endpoint")},
     "settings/api/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": {
-        "pk": _pk("webhook_endpoint"), "delivery_pk": _pk("webhook_delivery"),
+        "pk": _pk("webhook_endpoint"),
+        "delivery_pk": _pk("webhook_delivery"),
     },
 }
 

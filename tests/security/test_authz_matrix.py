@@ -158,6 +158,8 @@ def test_the_api_takes_no_session_for_a_credential(world):
                 response = getattr(client, method)(path)
                 if route.startswith(PUBLIC_API):
                     ok = response.status_code in {200, 405}
+                elif route == "api/<path:rest>":  # the catch-all: no such resource
+                    ok = response.status_code == 404 and "problem+json" in response["Content-Type"]
                 elif route == "api/oauth/token/":
                     ok = response.status_code in ({405} if method == "get" else {400, 401})
                 else:
