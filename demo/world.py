@@ -74,3 +74,9 @@ DEMO_API_CLIENT_OWNER = "megan.bowen@contoso-distribution.example"  # its creato
 
 def demo_totp_secret() -> str:
     return os.environ.get(DEMO_TOTP_SECRET_ENV, DEFAULT_DEMO_TOTP_SECRET)
+
+
+# The demo provider's webhook endpoint: `make run`'s receiver (demo/receiver.py), on loopback over plain http,
+# which only settings allowing private addresses accept (dev's default); its secret goes to this file.
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8001/"
+DEMO_WEBHOOK_SECRET_FILE = "demo-webhook-secret"  # noqa: S105 - a file name

@@ -84,3 +84,20 @@ def test_demo_customer_signs_in_with_the_demo_password_and_sees_its_partners(cli
     assert "Partner relationships" in page
     assert "Contoso Distribution Inc." in page
     assert "Business Premium" in page
+
+
+def test_the_demo_webhook_endpoint_points_at_the_receiver_with_its_secret_on_disk(db, settings, tmp_path, monkeypatch):
+    from standardwebhooks.webhooks import Webhook
+
+    from api.webhooks.models import WebhookEndpoint
+    from demo.world import DEMO_WEBHOOK_URL
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    monkeypatch.setenv("PARTNERHUB_DATA_DIR", str(tmp_path))
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+
+    endpoint = WebhookEndpoint.objects.get(url=DEMO_WEBHOOK_URL)  # one: the second seed replaced the first
+    secret = (tmp_path / "demo-webhook-secret").read_text().strip()
+    assert endpoint.secret == secret
+    Webhook(secret)  # a well-formed whsec_ secret the receiver can verify with

@@ -15,6 +15,7 @@ from django.db import transaction
 from demo.api_clients import seed_api_client
 from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
+from demo.webhooks import seed_webhook_endpoint
 from demo.world import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, OPERATOR, ORGANIZATIONS, demo_totp_secret
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.services import organization_create
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
             _give_demo_authenticators([email for _, email, _ in rows])
             api_client, api_secret = seed_api_client()
+            webhook_endpoint = seed_webhook_endpoint()
         self.stdout.write(self.style.SUCCESS(f"\nPartnerHub is at {settings.SITE_URL}/"))
         self.stdout.write(f"Demo sign-ins (password for all: {password}):")
         for label, email, organization in rows:
@@ -70,6 +72,11 @@ class Command(BaseCommand):
             "to an authenticator app)"
         )
         self.stdout.write(f"Emails are in the admin outbox: {settings.SITE_URL}/admin/core/outboundemail/")
+        if webhook_endpoint is not None:
+            self.stdout.write(
+                f"Webhooks of {webhook_endpoint.organization.legal_name} go to {webhook_endpoint.url} (make run's "
+                "receiver: open it to see what arrived, verified with the secret in .data/demo-webhook-secret)"
+            )
         self.stdout.write(
             f'API client "{api_client.name}" of {api_client.organization.legal_name} (Global admin; a new secret at '
             "every seed, shown only here):"
