@@ -35,6 +35,9 @@ _CODES = {
     exceptions.ValidationError: "invalid",
 }
 
+# A service's refusal is a 400 unless its code says the caller may not do this at all.
+APPLICATION_ERROR_STATUS = {"not_seller": 403}
+
 
 def problem(status: int, *, code: str, detail: str, field: str | None = None, request=None, **extra: Any) -> Response:
     """A problem document response; views use it for refusals that are not exceptions."""
@@ -68,7 +71,7 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
     if isinstance(exc, ApplicationError):
-        status = getattr(exc, "status", HTTPStatus.BAD_REQUEST)
+        status = getattr(exc, "status", APPLICATION_ERROR_STATUS.get(exc.code, HTTPStatus.BAD_REQUEST))
         return problem(status, code=exc.code, detail=exc.message, field=exc.field, request=request)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
