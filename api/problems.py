@@ -58,8 +58,12 @@ def problem(status: int, *, code: str, detail: str, field: str | None = None, re
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     """DRF's nested validation errors → [{field, code, message}], fields dotted (`lines.0.quantity`)."""
-    if isinstance(detail, dict):
-        return [item for key, value in detail.items() for item in _flatten(value, f"{prefix}{key}.")]
+    if isinstance(detail, dict):  # a nested list's own error is its field's: `lines`, not `lines.non_field_errors`
+        return [
+            item
+            for key, value in detail.items()
+            for item in _flatten(value, prefix if key == "non_field_errors" and prefix else f"{prefix}{key}.")
+        ]
     if isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
             field = prefix.rstrip(".")
