@@ -6,11 +6,12 @@ is the services' and comes back as their problem (`code`, the page's sentence, `
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from customers.forms import CULTURES, LANGUAGES
-from customers.models import CustomerInvitation, Offer, Subscription
+from customers.models import Offer, Subscription
 
 MAX_ID = 2**63 - 1  # a bigint primary key: a larger number is refused before it reaches PostgreSQL
 MAX_QUANTITY = 100_000  # the order and quantity forms' bound
@@ -20,6 +21,10 @@ MAX_LINES = 50
 class OrganizationRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+ORG_REF = extend_schema_field(OrganizationRefSerializer)
+ORG_REF_OR_NULL = extend_schema_field(OrganizationRefSerializer(allow_null=True))
 
 
 def _org_ref(organization) -> dict | None:
@@ -63,10 +68,11 @@ class CustomerSerializer(serializers.Serializer):
     reseller = serializers.SerializerMethodField()
     since = serializers.DateTimeField(source="created_at")
 
-    def get_reseller(self, relationship) -> OrganizationRefSerializer | None:
+    @ORG_REF_OR_NULL
+    def get_reseller(self, relationship) -> dict | None:
         if relationship.reseller_id is None:
             return None
-        return {"id": relationship.reseller_id, "name": relationship.reseller.legal_name}  # type: ignore[return-value]
+        return {"id": relationship.reseller_id, "name": relationship.reseller.legal_name}
 
 
 class CustomerContactSerializer(serializers.Serializer):
@@ -168,7 +174,7 @@ class CustomerInvitationSerializer(serializers.Serializer):
     partner = serializers.SerializerMethodField()
     reseller = serializers.SerializerMethodField()
     delegated_admin = serializers.BooleanField()
-    status = serializers.ChoiceField(choices=CustomerInvitation.Status.values)
+    status = serializers.CharField(help_text=_("sent, accepted, expired or revoked"))
     recipient_email = serializers.EmailField(allow_blank=True)
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
@@ -176,11 +182,13 @@ class CustomerInvitationSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
     customer = serializers.SerializerMethodField(help_text=_("The tenant ID of the customer that accepted."))
 
-    def get_partner(self, invitation) -> OrganizationRefSerializer:
-        return _org_ref(invitation.partner)  # type: ignore[return-value]
+    @ORG_REF
+    def get_partner(self, invitation) -> dict | None:
+        return _org_ref(invitation.partner)
 
-    def get_reseller(self, invitation) -> OrganizationRefSerializer | None:
-        return _org_ref(invitation.reseller)  # type: ignore[return-value]
+    @ORG_REF_OR_NULL
+    def get_reseller(self, invitation) -> dict | None:
+        return _org_ref(invitation.reseller)
 
     def get_customer(self, invitation) -> str | None:
         return str(invitation.customer.tenant_id) if invitation.customer_id else None
@@ -307,14 +315,16 @@ class SubscriptionSerializer(serializers.Serializer):
     )
     cancelled_at = serializers.DateTimeField(allow_null=True)
 
-    def get_seller(self, subscription) -> OrganizationRefSerializer:
-        return _org_ref(subscription.partner)  # type: ignore[return-value]
+    @ORG_REF
+    def get_seller(self, subscription) -> dict | None:
+        return _org_ref(subscription.partner)
 
     def get_partner_id_on_record(self, subscription) -> str | None:
         return _partner_id(subscription.partner_of_record)
 
-    def get_support_contact(self, subscription) -> OrganizationRefSerializer | None:
-        return _org_ref(subscription.support_contact)  # type: ignore[return-value]
+    @ORG_REF_OR_NULL
+    def get_support_contact(self, subscription) -> dict | None:
+        return _org_ref(subscription.support_contact)
 
 
 class SubscriptionListQuerySerializer(serializers.Serializer):

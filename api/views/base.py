@@ -32,7 +32,8 @@ class ApiMixin:
 
     def initialize_request(self, request, *args: Any, **kwargs: Any):
         drf_request = super().initialize_request(request, *args, **kwargs)  # type: ignore[misc]
-        drf_request.request_id = request.request_id
+        # drf-spectacular builds each view's request without dispatching it: that one has no id
+        drf_request.request_id = getattr(request, "request_id", None)
         return drf_request
 
     def finalize_response(self, request, response, *args: Any, **kwargs: Any):
@@ -48,7 +49,7 @@ class ApiMixin:
                 organization_id=client.organization_id,
                 client=client,
                 method=request.method,
-                path=request.path[:300],
+                path=request.path[:300].replace("\x00", "\ufffd"),  # PostgreSQL text holds no NUL
                 status=response.status_code,
                 request_id=request.request_id,
                 ip_address=client_ip.get(),

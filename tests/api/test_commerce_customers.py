@@ -287,3 +287,19 @@ def test_the_invitation_list_pins_its_queries(contoso_api, seller):
         services.customer_invitation_create(sender=provider, actor=user)
     many = queries_of(lambda: contoso_api.get("/api/v1/customer-invitations"))
     assert few == many == API_CALL_QUERIES + 1  # the page, partner, reseller and customer joined
+
+
+def test_every_commerce_route_is_in_the_openapi_document(contoso_api):
+    response = contoso_api.get("/api/v1/schema/", headers={"Accept": "application/vnd.oai.openapi+json"})
+
+    assert response.status_code == 200, response.content[:2000]
+    document = response.json()
+    operations = {operation["operationId"] for path in document["paths"].values() for operation in path.values()
+                  if isinstance(operation, dict) and "operationId" in operation}  # fmt: skip
+    assert {
+        "commerce_customers_list", "commerce_customers_create", "commerce_customers_retrieve",
+        "commerce_customer_invitations_list", "commerce_customer_invitations_create",
+        "commerce_customer_invitations_retrieve", "commerce_customer_invitations_revoke", "commerce_offers_list",
+        "commerce_orders_create", "commerce_orders_list", "commerce_orders_retrieve", "commerce_subscriptions_list",
+        "commerce_subscriptions_retrieve", "commerce_subscriptions_update", "commerce_subscriptions_cancel",
+    } <= operations  # fmt: skip
