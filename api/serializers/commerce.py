@@ -200,7 +200,7 @@ class CustomerInvitationCreatedSerializer(CustomerInvitationSerializer):
 
 class CustomerInvitationCreateSerializer(serializers.Serializer):
     delegated_admin = serializers.BooleanField(
-        default=True, help_text=_("Include delegated administration privileges.")
+        default=True, help_text=_("Include delegated administration privileges")
     )
     relationship = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
