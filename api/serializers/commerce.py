@@ -199,9 +199,7 @@ class CustomerInvitationCreatedSerializer(CustomerInvitationSerializer):
 
 
 class CustomerInvitationCreateSerializer(serializers.Serializer):
-    delegated_admin = serializers.BooleanField(
-        default=True, help_text=_("Include delegated administration privileges")
-    )
+    delegated_admin = serializers.BooleanField(default=True, help_text=_("Include delegated administration privileges"))
     relationship = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
         help_text=_("A reseller inviting with one of its providers: the id of that partnership."),

@@ -46,8 +46,19 @@ def _problems(*statuses: int) -> dict[Any, Any]:
     return {(status, "application/problem+json"): s.CommerceProblemSerializer for status in statuses}
 
 
+class _DocumentedCursor(Cursor):
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        """DRF's parameters, with `limit`'s bounds (a larger one is refused)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+        return parameters
+
+
 def _cursor(*fields: str) -> type[Cursor]:
-    return type("CommerceCursor", (Cursor,), {"ordering": fields})
+    """The API's cursor pagination in this list's order (`Cursor` reads its ordering from the class)."""
+    return type("CommerceCursor", (_DocumentedCursor,), {"ordering": fields})
 
 
 def _uuid(value: str) -> uuid.UUID:
