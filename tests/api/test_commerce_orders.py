@@ -224,3 +224,16 @@ def test_the_orders_list_pins_its_queries(contoso_api, seller, offers):
 def test_orders_need_a_token(contoso_api):
     assert problem_of(contoso_api.http.get("/api/v1/orders"), 401)["code"] == "not_authenticated"
     assert problem_of(contoso_api.http.post(f"/api/v1/customers/{uuid.uuid4()}/orders"), 401)
+
+
+def test_the_offers_list_pins_its_queries(contoso_api, offers):
+    from tests.scenarios import make_offer
+
+    contoso_api.get("/api/v1/offers")
+    few = queries_of(lambda: contoso_api.get("/api/v1/offers"))
+    for n in range(12):
+        make_offer(f"PH-MORE-{n}", f"More {n}")
+    many = queries_of(lambda: contoso_api.get("/api/v1/offers"))
+
+    assert few == many == API_CALL_QUERIES + 1  # the page, each offer's price in the market's currency annotated
+    assert len(contoso_api.get("/api/v1/offers").json()["items"]) == 15
