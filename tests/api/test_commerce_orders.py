@@ -158,7 +158,7 @@ def test_the_partner_of_record_preflight_answers_with_the_status_lookups_codes(r
 
 def test_the_catalogue_rules_and_the_customer_agreement(contoso_api, refusal, make_customer, offers):
     too_many = refusal("", quantity=51, offer=offers["security"])
-    assert too_many["field"] == "lines.0.quantity"
+    assert (too_many["field"], too_many["code"]) == ("lines.0.quantity", "2002")
     assert too_many["detail"] == "Endpoint Security is sold in quantities from 1 to 50."
     assert refusal("", offer=offers["eu"])["detail"] == "EU Backup Vault isn't sold to customers in this country."
     unknown_offer = {"lines": [{"offer": 10**9, "quantity": 1}]}

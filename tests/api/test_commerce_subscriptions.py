@@ -130,12 +130,15 @@ def test_quantity_goes_up_any_time_and_down_only_within_seven_days(contoso_api, 
     with time_machine.travel(start + timedelta(days=8), tick=False):
         api = _later(contoso_api)
         refused = problem_of(api.patch(_url(subscription), {"quantity": 7}), 400)
-        assert refused["field"] == "quantity"
+        assert (refused["field"], refused["code"]) == ("quantity", "reduction_window_closed")
         assert refused["detail"].startswith("Licenses can only be removed within 7 days of being added")
         assert api.patch(_url(subscription), {"quantity": 12}).json()["quantity"] == 12
         assert api.patch(_url(subscription), {"quantity": 11}).json()["quantity"] == 11  # a new window
     out_of_range = problem_of(_later(contoso_api).patch(_url(subscription), {"quantity": 301}), 400)
-    assert out_of_range["detail"] == "Business Standard is sold in quantities from 1 to 300."
+    assert (out_of_range["code"], out_of_range["detail"]) == (
+        "2002", "Business Standard is sold in quantities from 1 to 300.")  # fmt: skip
+    Subscription.objects.filter(pk=subscription.pk).update(status="suspended")
+    assert problem_of(_later(contoso_api).patch(_url(subscription), {"quantity": 20}), 400)["code"] == "2001"
 
 
 def test_a_refused_change_leaves_the_others_undone(contoso_api, subscription):
@@ -164,6 +167,7 @@ def test_cancel_within_seven_days_only(contoso_api, customer, subscription, offe
     security = Subscription.objects.get(customer=customer.organization, offer=offers["security"])
     with time_machine.travel(subscription.created_at + timedelta(days=8), tick=False):
         refused = problem_of(_later(contoso_api).post(f"{_url(subscription)}/cancel"), 400)
+        assert refused["code"] == "cancellation_window_closed"
         assert refused["detail"].startswith("A subscription can be cancelled only within 7 days of purchase")
     with time_machine.travel(security.created_at + timedelta(days=6), tick=False):
         api = _later(contoso_api)
