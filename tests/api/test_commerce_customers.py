@@ -160,6 +160,19 @@ def test_create_a_customer_with_its_reseller_agreement_and_subscriptions(contoso
     assert "temporary_password" not in contoso_api.get(f"/api/v1/customers/{created['id']}").json()
 
 
+def test_no_idempotency_record_keeps_a_new_admins_password(contoso_api):
+    """Adding a customer is not replayed from a stored answer: that answer holds a password the database
+    keeps only hashed."""
+    from api.models import IdempotencyRecord
+
+    response = contoso_api.post("/api/v1/customers", ACCOUNT, headers={"Idempotency-Key": "add-adatum"})
+
+    assert response.status_code == 201
+    assert not IdempotencyRecord.objects.exists()
+    again = contoso_api.post("/api/v1/customers", ACCOUNT, headers={"Idempotency-Key": "add-adatum"})
+    assert problem_of(again, 400)["field"] == "domain_prefix"  # the domain is taken now: no second customer
+
+
 def test_create_refusals_carry_the_wizards_sentences_and_fields(contoso_api, customer, northwind, offers):
     def refusal(**changes):
         before = Customer.objects.count()
