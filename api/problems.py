@@ -36,6 +36,9 @@ _CODES = {
     exceptions.ValidationError: "invalid",
 }
 
+# A service's refusal is a 400 unless its code says the caller may not do this at all.
+APPLICATION_ERROR_STATUS = {"not_seller": 403}
+
 
 def problem(status: int, *, code: str, detail: str, field: str | None = None, request=None, **extra: Any) -> Response:
     """A problem document response; views use it for refusals that are not exceptions."""
@@ -56,8 +59,12 @@ def problem(status: int, *, code: str, detail: str, field: str | None = None, re
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     """DRF's nested validation errors → [{field, code, message}], fields dotted (`lines.0.quantity`)."""
-    if isinstance(detail, dict):
-        return [item for key, value in detail.items() for item in _flatten(value, f"{prefix}{key}.")]
+    if isinstance(detail, dict):  # a nested list's own error is its field's: `lines`, not `lines.non_field_errors`
+        return [
+            item
+            for key, value in detail.items()
+            for item in _flatten(value, prefix if key == "non_field_errors" and prefix else f"{prefix}{key}.")
+        ]
     if isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
             field = prefix.rstrip(".")
@@ -69,7 +76,7 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
     if isinstance(exc, ApplicationError):
-        status = getattr(exc, "status", HTTPStatus.BAD_REQUEST)
+        status = getattr(exc, "status", APPLICATION_ERROR_STATUS.get(exc.code, HTTPStatus.BAD_REQUEST))
         return problem(status, code=exc.code, detail=exc.message, field=exc.field, request=request)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("api.routes.clientsui")),
     path("", include("api.routes.webhooks_ui")),
     path("", include("api.routes.partners")),
+    path("", include("api.routes.commerce")),
 ]
 
 # Last, after every route above: any other path under /api/ answers a problem document (404), not HTML.

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 
@@ -18,7 +19,7 @@ from partnerhub.core import pagination
 from partnerhub.core.scoping import scoped
 from relationships.models import PartnerRelationship
 
-from .models import CustomerInvitation, CustomerRelationship, Subscription
+from .models import CustomerInvitation, CustomerRelationship, Order, OrderLine, Subscription
 
 # Customer lists are keyset-paged in this order; the indexes (partner, status, customer_name, id) and
 # (partner, reseller, status, customer_name, id) end with these columns.
@@ -136,6 +137,15 @@ def relationship_get(
     )
 
 
+def selling_relationship_get(*, partner: Organization, tenant_id: str | uuid.UUID) -> CustomerRelationship:
+    """The relationship through which the partner sells to the customer (orders, the customer agreement): 404
+    for another tenant's customer, PermissionDenied when the partner is only its indirect reseller."""
+    relationship = relationship_get(partner=partner, tenant_id=tenant_id)
+    if relationship.kind == CustomerRelationship.Kind.INDIRECT_RESELLER:
+        raise PermissionDenied
+    return relationship
+
+
 def customer_partners(*, customer: Organization) -> QuerySet[CustomerRelationship]:
     """The customer's partners (its Partner relationships page)."""
     return (
@@ -162,6 +172,50 @@ def visible_subscriptions(*, relationship: CustomerRelationship) -> QuerySet[Sub
         .select_related("offer", "partner_of_record", "support_contact", "partner")
         .order_by("-created_at", "-id")
     )
+
+
+def partner_subscriptions(*, partner: Organization, status: str = "") -> QuerySet[Subscription]:
+    """Every subscription the partner sees, across its customers: what `visible_subscriptions` shows on each
+    customer's page (sold by it, or it is the reseller of record), for the customers it has an active
+    relationship with."""
+    related = CustomerRelationship.objects.filter(
+        partner=partner, customer=OuterRef("customer"), status=CustomerRelationship.Status.ACTIVE
+    )
+    subscriptions = (
+        scoped(Subscription.objects, Q(partner=partner) | Q(reseller=partner))
+        .filter(Exists(related))
+        .select_related("offer", "partner_of_record", "support_contact", "partner")
+    )
+    if status:
+        subscriptions = subscriptions.filter(status=status)
+    return subscriptions.order_by("-created_at", "-id")
+
+
+def partner_subscription_get(*, partner: Organization, public_id: str | uuid.UUID) -> Subscription:
+    """One subscription the partner sees (`partner_subscriptions`), by its subscription ID, or 404."""
+    return get_object_or_404(partner_subscriptions(partner=partner).select_related("customer"), public_id=public_id)
+
+
+def may_manage_subscription(*, subscription: Subscription, organization: Organization) -> bool:
+    """Only the partner that sold a subscription changes it; its reseller of record sees it read-only."""
+    return subscription.partner_id == organization.pk
+
+
+def order_list(*, partner: Organization, customer_pk: int | None = None) -> QuerySet[Order]:
+    """The orders the partner placed, newest first, with their lines (offer, partner of record, subscription)."""
+    lines = OrderLine.objects.select_related("offer", "partner_of_record", "subscription").order_by("line_number")
+    orders = (
+        scoped(Order.objects, partner=partner)
+        .select_related("customer")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+    )
+    if customer_pk is not None:
+        orders = orders.filter(customer=customer_pk)
+    return orders.order_by("-number")
+
+
+def order_get(*, partner: Organization, pk: int) -> Order:
+    return get_object_or_404(order_list(partner=partner), pk=pk)
 
 
 def customer_subscriptions(*, customer: Organization) -> QuerySet[Subscription]:

@@ -30,7 +30,7 @@ from .orders import (
     support_contact_choices,
 )
 from .relationships import customer_admin_roles_remove, customer_relationship_remove
-from .resellers import check_reseller, eligible_resellers, location_partner_id
+from .resellers import check_reseller, eligible_resellers, location_partner_id, reseller_named
 from .tenants import ACCOUNT_FIELDS, check_account, domain_available
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "order_submit",
     "partner_of_record_check",
     "require_seller",
+    "reseller_named",
     "subscription_cancel",
     "subscription_change_quantity",
     "subscription_reactivate",

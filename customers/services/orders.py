@@ -113,6 +113,7 @@ def check_lines(
                 _("%(offer)s is sold in quantities from %(min)s to %(max)s.")
                 % {"offer": offer.name, "min": offer.minimum_quantity, "max": offer.maximum_quantity},
                 field="quantity",
+                code="2002",  # Partner Center's: quantity outside the offer's limits
             )
         wanted[offer.pk] = wanted.get(offer.pk, 0) + 1
         if offer.customer_limit is not None and held.get(offer.pk, 0) + wanted[offer.pk] > offer.customer_limit:
@@ -271,12 +272,14 @@ def subscription_change_quantity(*, subscription: Subscription, actor: User, qua
         subscription = _lock(subscription)
         offer, now = subscription.offer, timezone.now()
         if subscription.status != Subscription.Status.ACTIVE:
-            raise CustomersError(_("Only an active subscription's quantity can change."), field="quantity")
+            raise CustomersError(_("Only an active subscription's quantity can change."), field="quantity",
+                                 code="2001")  # fmt: skip  # Partner Center's: quantity change while suspended
         if not offer.minimum_quantity <= quantity <= offer.maximum_quantity:
             raise CustomersError(
                 _("%(offer)s is sold in quantities from %(min)s to %(max)s.")
                 % {"offer": offer.name, "min": offer.minimum_quantity, "max": offer.maximum_quantity},
                 field="quantity",
+                code="2002",  # Partner Center's: quantity outside the offer's limits
             )
         if quantity == subscription.quantity:
             return subscription
@@ -291,6 +294,7 @@ def subscription_change_quantity(*, subscription: Subscription, actor: User, qua
                 )
                 % {"date": _day(subscription.decrease_allowed_until)},
                 field="quantity",
+                code="reduction_window_closed",
             )
         subscription.quantity = quantity
         return _save(subscription, actor, "partnerhub.subscription.quantity_changed", ["quantity", "last_increase_at"],
@@ -306,7 +310,8 @@ def subscription_cancel(*, subscription: Subscription, actor: User) -> Subscript
         if not subscription.may_cancel():
             raise CustomersError(
                 _("A subscription can be cancelled only within 7 days of purchase; that window closed on %(date)s.")
-                % {"date": _day(subscription.cancellable_until)}
+                % {"date": _day(subscription.cancellable_until)},
+                code="cancellation_window_closed",
             )
         subscription.move_to(Subscription.Status.CANCELLED)
         subscription.auto_renew = False

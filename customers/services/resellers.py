@@ -31,6 +31,21 @@ def eligible_resellers(provider: Organization) -> QuerySet[Organization]:
     )
 
 
+def _unavailable() -> CustomersError:
+    return CustomersError(
+        _("This reseller isn't available to you: choose one of the resellers listed."), field="reseller"
+    )
+
+
+def reseller_named(pk: int) -> Organization:
+    """The reseller a seller names by its id (the API's `reseller`), to be checked by `check_reseller`; an
+    organization the seller can't see is refused as any unavailable reseller is, without a word about it."""
+    reseller = Organization.objects.filter(pk=pk, kind=Organization.Kind.PARTNER).first()
+    if reseller is None:
+        raise _unavailable()
+    return reseller
+
+
 def check_reseller(partner: Organization, reseller: Organization | None) -> None:
     if reseller is None:
         return
@@ -40,9 +55,7 @@ def check_reseller(partner: Organization, reseller: Organization | None) -> None
         # Named only to a provider it has (or had) a partnership with: anyone else learns nothing of it.
         known = PartnerRelationship.objects.filter(provider=partner, reseller=reseller).exists()
         if not known:
-            raise CustomersError(
-                _("This reseller isn't available to you: choose one of the resellers listed."), field="reseller"
-            )
+            raise _unavailable()
         standing = agreement_standing(organization=reseller)
         if standing.code == VERSION_OVERDUE:  # the precise reason, as the status lookup and the order form say
             raise CustomersError(standing.reason(), field="reseller", code=standing.code)

@@ -130,10 +130,7 @@ def subscription_export(request, tenant_id):
 
 
 def _selling_relationship(request, tenant_id) -> CustomerRelationship:
-    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
-    if relationship.kind == CustomerRelationship.Kind.INDIRECT_RESELLER:
-        raise PermissionDenied
-    return relationship
+    return selectors.selling_relationship_get(partner=request.organization, tenant_id=tenant_id)
 
 
 def _agreement_input(data) -> services.AgreementInput:
@@ -236,9 +233,9 @@ def subscription_detail(request, tenant_id, public_id):
     designated support contact. The seller changes it; a reseller of record sees it read-only."""
     relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
     subscription = selectors.subscription_get(relationship=relationship, public_id=public_id)
-    may_manage = subscription.partner_id == request.organization.pk and request.user.has_perm(
-        "customers.manage_subscription", request.membership
-    )
+    may_manage = selectors.may_manage_subscription(
+        subscription=subscription, organization=request.organization
+    ) and request.user.has_perm("customers.manage_subscription", request.membership)
     action = request.POST.get("action") if request.method == "POST" else None
     contacts = list(services.support_contact_choices(subscription)) if may_manage else []
     forms = {
