@@ -40,22 +40,20 @@ class ApiEndpoint:
 # fmt: off
 API_ENDPOINTS: list[ApiEndpoint] = [
     ApiEndpoint("api_organization", "provider", "/api/v1/organization"),
-    # needs route (customers): cursor pagination, ?q= search, ?reseller= filter
-    ApiEndpoint("api_customer_list", "provider", "/api/v1/customers", on=False, lists=True, page="customer_list"),
-    ApiEndpoint("api_customer_list_whale", "whale", "/api/v1/customers", on=False, lists=True,
+    # customers: cursor pagination, ?q= search, ?reseller= filter (the reseller's organization id)
+    ApiEndpoint("api_customer_list", "provider", "/api/v1/customers", lists=True, page="customer_list"),
+    ApiEndpoint("api_customer_list_whale", "whale", "/api/v1/customers", lists=True,
                 page="customer_list_whale"),
-    ApiEndpoint("api_customer_list_whale_deep", "whale", "/api/v1/customers", on=False, lists=True,
+    ApiEndpoint("api_customer_list_whale_deep", "whale", "/api/v1/customers", lists=True,
                 follow_next=DEEP_PAGE_FOLLOWS, page="customer_list_whale_deep"),
-    ApiEndpoint("api_customer_search", "provider", "/api/v1/customers?q={search_term}", on=False, lists=True,
+    ApiEndpoint("api_customer_search", "provider", "/api/v1/customers?q={search_term}", lists=True,
                 page="customer_search"),
-    ApiEndpoint("api_customer_list_by_reseller", "provider", "/api/v1/customers?reseller={reseller_id}", on=False,
+    ApiEndpoint("api_customer_list_by_reseller", "provider", "/api/v1/customers?reseller={reseller_id}",
                 lists=True),
-    ApiEndpoint("api_customer_list_reseller", "reseller", "/api/v1/customers", on=False, lists=True),
-    # needs route (subscriptions, orders)
-    ApiEndpoint("api_subscription_list", "provider", "/api/v1/subscriptions", on=False, lists=True),
-    ApiEndpoint("api_order_list", "provider", "/api/v1/orders", on=False, lists=True),
-    # needs route (relationships)
-    ApiEndpoint("api_indirect_resellers", "provider", "/api/v1/relationships?type=indirect-resellers", on=False,
+    ApiEndpoint("api_customer_list_reseller", "reseller", "/api/v1/customers", lists=True),
+    ApiEndpoint("api_subscription_list", "provider", "/api/v1/subscriptions", lists=True),
+    ApiEndpoint("api_order_list", "provider", "/api/v1/orders", lists=True),
+    ApiEndpoint("api_indirect_resellers", "provider", "/api/v1/relationships?type=indirect-resellers",
                 lists=True, page="reseller_list"),
 ]
 # fmt: on
