@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
 
 from .problems import CONTENT_TYPE, TYPE_PREFIX
 
@@ -83,6 +84,12 @@ RESPONSES: dict[str, tuple[str, str, dict[str, Any]]] = {
         {"Retry-After": _RETRY_AFTER},
     ),  # fmt: skip
 }
+
+
+def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """The refusals an operation may answer, for its `extend_schema(responses=…)`: each becomes a problem
+    document (the `Problem` schema) in `postprocess`, which also adds 400/401/403/404/429 to every operation."""
+    return {(status, CONTENT_TYPE): OpenApiResponse(description=HTTPStatus(status).phrase) for status in statuses}
 
 
 def _problem_response(description: str, headers: dict[str, Any]) -> dict[str, Any]:

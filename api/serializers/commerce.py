@@ -31,28 +31,6 @@ def _org_ref(organization) -> dict | None:
     return None if organization is None else {"id": organization.pk, "name": organization.legal_name}
 
 
-# --- problems (documentation only: api/problems.py writes them) ----------------------------------------------
-
-
-class CommerceProblemErrorSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class CommerceProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem document: `code` and `detail` are the reason code and sentence the page shows."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    field = serializers.CharField(required=False)
-    request_id = serializers.CharField(required=False)
-    errors = CommerceProblemErrorSerializer(many=True, required=False)
-
-
 # --- customers -----------------------------------------------------------------------------------------
 
 

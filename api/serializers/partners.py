@@ -13,24 +13,6 @@ from partnerhub.accounts.models import Organization
 from partnerhub.core.models import AuditEvent, Notification
 from relationships.models import PartnerRelationship, PartnershipInvitation
 
-# --- errors -------------------------------------------------------------------------------------------------
-
-
-class ProblemSerializer(serializers.Serializer):
-    """An RFC 9457 problem document (api.problems): the page's reason code and sentence, the field."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    field = serializers.CharField(required=False)
-    request_id = serializers.UUIDField(required=False)
-
-    class Meta:
-        ref_name = "Problem"
-
-
 # --- the status lookup --------------------------------------------------------------------------------------
 
 

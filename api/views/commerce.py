@@ -25,6 +25,7 @@ from relationships import selectors as relationship_selectors
 
 from ..idempotency import HEADER, idempotent
 from ..pagination import Cursor
+from ..schema import problems
 from ..serializers import commerce as s
 from .base import ApiView, ListView
 
@@ -40,10 +41,6 @@ def _perms(**by_method: str) -> dict[str, str]:
     if "GET" in by_method:
         by_method["HEAD"] = by_method["GET"]
     return by_method
-
-
-def _problems(*statuses: int) -> dict[Any, Any]:
-    return {(status, "application/problem+json"): s.CommerceProblemSerializer for status in statuses}
 
 
 class _DocumentedCursor(Cursor):
@@ -162,7 +159,7 @@ def _line_field(exc: ApplicationError, lines: list[Any]) -> None:
         summary="Customers",
         description="The partner's customers by company name, filtered as the Customers page filters them.",
         parameters=[s.CustomerListQuerySerializer],
-        responses={200: s.CustomerSerializer(many=True), **_problems(400, 403)},
+        responses={200: s.CustomerSerializer(many=True), **problems(400, 403)},
     )
 )
 class CustomerListView(PartnerOnly, ListView):
@@ -185,7 +182,7 @@ class CustomerListView(PartnerOnly, ListView):
             "The admin's sign-in name and one-time password are in this answer only."
         ),
         request=s.CustomerCreateSerializer,
-        responses={201: s.CustomerCreatedSerializer, **_problems(400, 403)},
+        responses={201: s.CustomerCreatedSerializer, **problems(400, 403)},
     )
     def post(self, request):
         data = _body(s.CustomerCreateSerializer, request)
@@ -211,7 +208,7 @@ class CustomerDetailView(PartnerOnly, ApiView):
         operation_id="commerce_customers_retrieve",
         summary="A customer",
         parameters=[_customer_param("The customer's tenant ID.")],
-        responses={200: s.CustomerDetailSerializer, **_problems(403, 404)},
+        responses={200: s.CustomerDetailSerializer, **problems(403, 404)},
     )
     def get(self, request, customer_id: str):
         relationship = _customer_detail(request.organization, _uuid(customer_id))
@@ -226,7 +223,7 @@ class CustomerDetailView(PartnerOnly, ApiView):
         operation_id="commerce_customer_invitations_list",
         summary="Reseller relationship requests",
         description="The links this partner created for customers, newest first.",
-        responses={200: s.CustomerInvitationSerializer(many=True), **_problems(400, 403)},
+        responses={200: s.CustomerInvitationSerializer(many=True), **problems(400, 403)},
     )
 )
 class CustomerInvitationListView(PartnerOnly, ListView):
@@ -246,7 +243,7 @@ class CustomerInvitationListView(PartnerOnly, ListView):
             "this answer only."
         ),
         request=s.CustomerInvitationCreateSerializer,
-        responses={201: s.CustomerInvitationCreatedSerializer, **_problems(400, 403, 404)},
+        responses={201: s.CustomerInvitationCreatedSerializer, **problems(400, 403, 404)},
     )
     def post(self, request):
         data = _body(s.CustomerInvitationCreateSerializer, request)
@@ -271,7 +268,7 @@ class CustomerInvitationDetailView(PartnerOnly, ApiView):
         operation_id="commerce_customer_invitations_retrieve",
         summary="A reseller relationship request",
         parameters=[_id_param("invitation_id")],
-        responses={200: s.CustomerInvitationSerializer, **_problems(403, 404)},
+        responses={200: s.CustomerInvitationSerializer, **problems(403, 404)},
     )
     def get(self, request, invitation_id: str):
         invitation = selectors.invitation_of_sender(sender=request.organization, pk=_pk(invitation_id))
@@ -287,7 +284,7 @@ class CustomerInvitationRevokeView(PartnerOnly, ApiView):
         description="The link stops working; revoking twice changes nothing.",
         request=None,
         parameters=[_id_param("invitation_id")],
-        responses={200: s.CustomerInvitationSerializer, **_problems(400, 403, 404)},
+        responses={200: s.CustomerInvitationSerializer, **problems(400, 403, 404)},
     )
     def post(self, request, invitation_id: str):
         invitation = selectors.invitation_of_sender(sender=request.organization, pk=_pk(invitation_id))
@@ -307,7 +304,7 @@ class CustomerInvitationRevokeView(PartnerOnly, ApiView):
             "customer's market."
         ),
         parameters=[s.OfferListQuerySerializer],
-        responses={200: s.OfferSerializer(many=True), **_problems(400, 403, 404)},
+        responses={200: s.OfferSerializer(many=True), **problems(400, 403, 404)},
     )
 )
 class OfferListView(PartnerOnly, ListView):
@@ -380,7 +377,7 @@ class CustomerOrderCreateView(PartnerOnly, ApiView):
             ),  # fmt: skip
         ],
         request=s.OrderCreateSerializer,
-        responses={200: s.OrderSerializer, 201: s.OrderSerializer, **_problems(400, 403, 404, 422)},
+        responses={200: s.OrderSerializer, 201: s.OrderSerializer, **problems(400, 403, 404, 422)},
     )
     @idempotent
     def post(self, request, customer_id: str):
@@ -411,7 +408,7 @@ class CustomerOrderCreateView(PartnerOnly, ApiView):
         summary="Orders",
         description="The orders this partner placed, newest first.",
         parameters=[s.OrderListQuerySerializer],
-        responses={200: s.OrderSerializer(many=True), **_problems(400, 403, 404)},
+        responses={200: s.OrderSerializer(many=True), **problems(400, 403, 404)},
     )
 )
 class OrderListView(PartnerOnly, ListView):
@@ -435,7 +432,7 @@ class OrderDetailView(PartnerOnly, ApiView):
         operation_id="commerce_orders_retrieve",
         summary="An order",
         parameters=[_id_param("order_id")],
-        responses={200: s.OrderSerializer, **_problems(403, 404)},
+        responses={200: s.OrderSerializer, **problems(403, 404)},
     )
     def get(self, request, order_id: str):
         order = selectors.order_get(partner=request.organization, pk=_pk(order_id))
@@ -453,7 +450,7 @@ class OrderDetailView(PartnerOnly, ApiView):
             "The subscriptions this partner sold, or is the reseller of record of, for its customers; newest first."
         ),
         parameters=[s.SubscriptionListQuerySerializer],
-        responses={200: s.SubscriptionSerializer(many=True), **_problems(400, 403, 404)},
+        responses={200: s.SubscriptionSerializer(many=True), **problems(400, 403, 404)},
     )
 )
 class SubscriptionListView(PartnerOnly, ListView):
@@ -495,7 +492,7 @@ class SubscriptionDetailView(PartnerOnly, ApiView):
         operation_id="commerce_subscriptions_retrieve",
         summary="A subscription",
         parameters=[_id_param("subscription_id", OpenApiTypes.UUID)],
-        responses={200: s.SubscriptionSerializer, **_problems(403, 404)},
+        responses={200: s.SubscriptionSerializer, **problems(403, 404)},
     )
     def get(self, request, subscription_id: str):
         return Response(s.SubscriptionSerializer(_subscription(request, subscription_id)).data)
@@ -509,7 +506,7 @@ class SubscriptionDetailView(PartnerOnly, ApiView):
         ),
         parameters=[_id_param("subscription_id", OpenApiTypes.UUID)],
         request=s.SubscriptionPatchSerializer,
-        responses={200: s.SubscriptionSerializer, **_problems(400, 403, 404)},
+        responses={200: s.SubscriptionSerializer, **problems(400, 403, 404)},
     )
     def patch(self, request, subscription_id: str):
         subscription = _managed_subscription(request, subscription_id)
@@ -538,7 +535,7 @@ class SubscriptionCancelView(PartnerOnly, ApiView):
         description="Only within 7 days of purchase; cancelling a cancelled subscription changes nothing.",
         request=None,
         parameters=[_id_param("subscription_id", OpenApiTypes.UUID)],
-        responses={200: s.SubscriptionSerializer, **_problems(400, 403, 404)},
+        responses={200: s.SubscriptionSerializer, **problems(400, 403, 404)},
     )
     def post(self, request, subscription_id: str):
         subscription = _managed_subscription(request, subscription_id)

@@ -5,31 +5,18 @@ sentence) — and documents its refusals as problem documents."""
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from partnerhub.core import throttle
 
 from ...pagination import Cursor
-from ...problems import CONTENT_TYPE as PROBLEM
 from ...problems import problem
-from ...serializers.partners import (
-    ProblemSerializer,
-)
+from ...schema import problems as problems
 
 TAG = ["partners"]
-
-
-def problems(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
-    """The refusals an operation may answer, as problem documents (application/problem+json)."""
-    return {
-        (status, PROBLEM): OpenApiResponse(ProblemSerializer, description=HTTPStatus(status).phrase)
-        for status in statuses
-    }
 
 
 # Path parameters as the routes accept them (an id is <int:…>, never negative; a partner ID is digits), so that
