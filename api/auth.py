@@ -93,7 +93,8 @@ class HasPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         if getattr(request, "api_client", None) is None:
             raise exceptions.NotAuthenticated(_("Send an access token: `Authorization: Bearer <token>`."))
-        perm = getattr(view, "permissions", {}).get(request.method)
+        permissions = getattr(view, "permissions", {})
+        perm = permissions.get(request.method) or (permissions.get("GET") if request.method == "HEAD" else None)
         if perm is None:
             return True
         if not request.user.has_perm(perm, request.membership):

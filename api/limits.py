@@ -38,8 +38,9 @@ def _redis() -> redis.Redis:
 
 
 def _namespace() -> str:
-    """Keys are per database, so that test databases (one per xdist worker) never share a budget."""
-    return f"partnerhub:api:{settings.DATABASES['default']['NAME']}"
+    """Keys are per database (and per API_RATELIMIT_NAMESPACE: the test suite's is one per process and run), so
+    that two databases on one Redis never share a budget."""
+    return f"{settings.API_RATELIMIT_NAMESPACE}:{settings.DATABASES['default']['NAME']}"
 
 
 def requests_per_minute(organization_id: int) -> int:

@@ -437,6 +437,7 @@ OAUTH2_PROVIDER = {
 # figure per organization in the admin (API limits). Counted in Redis, shared by every web process.
 API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=500)
 API_RATELIMIT_REDIS_URL = env("API_RATELIMIT_REDIS_URL", default=_redis_db(REDIS_URL, 2))
+API_RATELIMIT_NAMESPACE = "partnerhub:api"  # the budget keys' prefix (not from the environment)
 # An Idempotency-Key's stored answer is replayed for this many hours.
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 # Each API call's log row (client, method, path, status) is kept this many days.

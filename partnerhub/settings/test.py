@@ -1,6 +1,7 @@
 """`make test`: the real database and Redis; fast hashing; per-process cache for rate limits."""
 
 import os
+import uuid
 
 from .base import *  # noqa: F403
 from .base import env
@@ -44,3 +45,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Tenant isolation sweep only (tests/security/): True turns the application's tenant scope off so that
 # row-level security alone must hold. Honoured under this settings module only (partnerhub/core/scoping.py).
 TENANT_SCOPING_DISABLED_FOR_TESTS = False
+# The API's request budgets live in Redis, which outlives a test database: a budget spent by the previous run (or
+# another process) within the same minute must not refuse this one's calls. tests/api/test_clients.py tests them.
+API_RATELIMIT_NAMESPACE = f"partnerhub-test:{os.getpid()}:{uuid.uuid4().hex[:8]}"
