@@ -46,9 +46,9 @@ def _documents(text: str) -> list:
 def _orders(output: str) -> list[tuple[str, dict]]:
     """The order answers of the provider's session: (headers, body) per attempt."""
     answers = []
-    for block in re.split(r"(?=HTTP/1\.1 )", output):
-        if block.startswith("HTTP/1.1 "):
-            headers, _, body = block.partition("\r\n\r\n")
+    for block in re.split(r"(?=HTTP/1\.[01] )", output):
+        if block.startswith("HTTP/1."):
+            headers, _, body = block.partition("\n\n")  # text mode: curl's CRLFs read as newlines
             answers.append((headers, json.loads(body)))
     return answers
 
@@ -65,8 +65,8 @@ def test_the_readme_sessions_work_from_curl(live_server, customer, seller):
     listing = json.JSONDecoder().raw_decode(output)[0]
     assert listing["items"][0]["company_name"] == "Woodgrove Foods Inc."
     (first_headers, first), (again_headers, again) = _orders(output)
-    assert first_headers.startswith("HTTP/1.1 201")
-    assert again_headers.startswith("HTTP/1.1 200")
+    assert first_headers.split()[1] == "201"
+    assert again_headers.split()[1] == "200"
     assert "Idempotent-Replayed: true" in again_headers
     assert again["id"] == first["id"]
 
