@@ -428,7 +428,16 @@ OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": API_TOKEN_SECONDS,
-    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Every RFC 9700 (OAuth 2.0 Security BCP) recommendation on, so that a weaker configuration fails the deploy
+    # checks; only client credentials are used, but the other grants' doors stay shut too.
+    **{
+        f"COMPLIANT_BCP_RFC9700_{name}": True
+        for name in ("IMPLICIT_GRANT", "PASSWORD_GRANT", "PKCE_METHOD", "ACCESS_TOKEN_TRANSPORT", "AUTHZ_RESPONSE_ISS",
+                     "TOKEN_STORAGE", "REFRESH_TOKEN", "REDIRECT_URI_SCHEME", "REDIRECT_URI_MATCHING", "PKCE_REQUIRED")
+    },  # fmt: skip
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
     "SCOPES": {"api": "The PartnerHub API, with the client's roles"},
     "DEFAULT_SCOPES": ["api"],
     "OAUTH2_VALIDATOR_CLASS": "api.auth.ClientValidator",
