@@ -484,8 +484,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two invitations' "status" share one set of choices: one name for it (spectacular's naming check).
-    "ENUM_NAME_OVERRIDES": {"InvitationStatusEnum": ["sent", "opened", "accepted", "expired", "revoked"]},
+    # "status" names several choice sets: the partnership invitations' gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {"PartnershipInvitationStatusEnum": "relationships.models.PartnershipInvitation.Status"},
     # The document and its pages are public, as most APIs' are: they describe the API, never a tenant's data.
     "SERVE_PUBLIC": True,
     "SERVE_AUTHENTICATION": [],
