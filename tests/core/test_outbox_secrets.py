@@ -168,6 +168,10 @@ def _trigger_every_kind(world, settings) -> None:
         status=VerificationCase.Status.IN_REVIEW, overdue_at=None, sla_due_at=timezone.now() - timedelta(minutes=1)
     )
     assert enrollment_services.sweep_flag_overdue_cases()
+    # webhooks: an endpoint whose receiver failed every attempt is disabled, its Global admins told
+    from api.webhooks.delivery import endpoint_disable
+
+    endpoint_disable(endpoint_id=a.objects["webhook_endpoint"].pk, reason="10 attempts failed: HTTP 500")
 
 
 def test_no_live_token_of_any_email_kind_is_readable_in_the_database_or_the_admin(smtp_server, settings):

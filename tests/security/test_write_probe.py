@@ -40,6 +40,7 @@ _CONTEXT = (
 PLATFORM_ONLY = {
     ("core_auditevent", "INSERT"), ("core_auditevent", "UPDATE"), ("core_auditevent", "DELETE"),
     ("core_notification", "INSERT"), ("core_notification", "DELETE"),
+    ("api_apilimit", "INSERT"), ("api_apilimit", "UPDATE"), ("api_apilimit", "DELETE"),  # staff set the budget
 }  # fmt: skip
 # Commands a user may perform on their own rows whatever the organization: marking their notification read.
 USER_OWN = {("core_notification", "UPDATE")}

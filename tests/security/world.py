@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -373,12 +374,19 @@ def build_world() -> World:
 
     def api_clients(t, tenant):
         """An API client of the provider, named with the tenant's canary."""
+        from api.models import ApiCall, ApiLimit, IdempotencyRecord
         from api.services import api_client_create
 
-        tenant.objects["api_client"], _ = api_client_create(
+        client, _ = api_client_create(
             organization=tenant.provider, actor=tenant.users["global_admin"], name=canary(t, "api_client"),
             roles=[Role.GLOBAL_ADMIN],
         )  # fmt: skip
+        tenant.objects["api_client"] = client
+        ApiCall.objects.create(organization=tenant.provider, client=client, method="GET", status=200,
+                               path=f"/api/v1/customers?q={canary(t, 'api_call')}", request_id=uuid.uuid4())  # fmt: skip
+        IdempotencyRecord.objects.create(organization=tenant.provider, key=canary(t, "idempotency_key"),
+                                         fingerprint="0" * 64, status_code=201, response={"id": 1})  # fmt: skip
+        ApiLimit.objects.create(organization=tenant.provider, requests_per_minute=1000, note=canary(t, "api_limit"))
 
     def webhooks(t, tenant):
         """A webhook endpoint of the provider and one (undelivered) test event's delivery to it."""
