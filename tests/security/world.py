@@ -382,8 +382,10 @@ def build_world() -> World:
             roles=[Role.GLOBAL_ADMIN],
         )  # fmt: skip
         tenant.objects["api_client"] = client
-        ApiCall.objects.create(organization=tenant.provider, client=client, method="GET", status=200,
-                               path=f"/api/v1/customers?q={canary(t, 'api_call')}", request_id=uuid.uuid4())  # fmt: skip
+        ApiCall.objects.create(
+            organization=tenant.provider, client=client, method="GET", status=200,
+            path=f"/api/v1/customers?q={canary(t, 'api_call')}", request_id=uuid.uuid4(),
+        )  # fmt: skip
         IdempotencyRecord.objects.create(organization=tenant.provider, key=canary(t, "idempotency_key"),
                                          fingerprint="0" * 64, status_code=201, response={"id": 1})  # fmt: skip
         ApiLimit.objects.create(organization=tenant.provider, requests_per_minute=1000, note=canary(t, "api_limit"))
@@ -398,7 +400,12 @@ def build_world() -> World:
             description=canary(t, "webhook"),
         )  # fmt: skip
         tenant.objects["webhook_endpoint"] = endpoint
-        tenant.objects["webhook_delivery"] = webhook_send_test(endpoint=endpoint, actor=tenant.users["global_admin"])
+        delivery = webhook_send_test(endpoint=endpoint, actor=tenant.users["global_admin"])
+        tenant.objects["webhook_delivery"] = delivery
+        from api.webhooks.models import WebhookAttempt
+
+        WebhookAttempt.objects.create(organization=tenant.provider, delivery=delivery, status_code=500,
+                                      response_excerpt=canary(t, "webhook_answer"))  # fmt: skip
 
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
