@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.api import webhook_receiver
-from tests.browser.helpers import PHONE, sign_in
+from tests.browser.helpers import PHONE, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,15 @@ def test_add_an_endpoint_send_a_test_event_and_see_it_delivered(
     receiver, server = webhook_receiver.start()
     try:
         page = sign_in(browser, live_server.url, admin_member.user.email, viewport=viewport)
-        page.goto(f"{live_server.url}/settings/api/webhooks/")
+        # Account settings → API → Webhooks, as a person gets there (on a phone, the menu opens first).
+        toggler = page.locator(".navbar-toggler")
+        if toggler.is_visible():
+            toggler.click()
+        page.get_by_role("button", name="Account settings").or_(
+            page.get_by_role("link", name="Account settings")
+        ).click()
+        page.get_by_role("link", name="API", exact=True).click()
+        page.get_by_role("link", name="Webhooks", exact=True).click()
         expect(page.get_by_test_id("no-webhooks")).to_be_visible()
         page.get_by_role("link", name="Add endpoint").click()
         page.get_by_label("Endpoint URL").fill(receiver.url)
@@ -49,6 +57,8 @@ def test_add_an_endpoint_send_a_test_event_and_see_it_delivered(
         assert receiver.requests[0].verified
         assert receiver.requests[0].payload["type"] == "test-created"
         expect(log.get_by_text(receiver.requests[0].headers["webhook-id"])).to_be_visible()
+        if viewport["width"] > PHONE["width"]:
+            shot(page, "webhook-deliveries")
     finally:
         server.shutdown()
         server.server_close()
