@@ -30,8 +30,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         receiver = self.server.receiver
-        body = self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 1_000_000))
+        length = min(int(self.headers.get("Content-Length") or 0), 1_000_000)
+        body = self.rfile.read(length)
         event_id = self.headers.get("webhook-id", "")
+        if len(body) < length:  # the sender died while writing it (a SIGKILL): nothing to keep, nobody to answer
+            receiver._count("truncated")
+            return
         try:
             Webhook(receiver.secret).verify(body, {name: self.headers.get(name, "") for name in HEADERS})
         except WebhookVerificationError:
