@@ -61,6 +61,15 @@ MAX_RETRY_AFTER = timedelta(hours=24)
 QUEUE_WITHIN = timedelta(seconds=60)  # a retry due this soon is also queued with a countdown
 
 
+def retry_delays() -> list[timedelta]:
+    """RETRY_DELAYS, or WEBHOOK_RETRY_DELAYS (seconds) where set: `make chaos` shortens the schedule so that a
+    receiver down for minutes is retried within the run; the number of attempts stays MAX_ATTEMPTS."""
+    from django.conf import settings
+
+    seconds = settings.WEBHOOK_RETRY_DELAYS
+    return [timedelta(seconds=value) for value in seconds] if seconds else RETRY_DELAYS
+
+
 def lease_length() -> timedelta:
     from django.conf import settings
 
@@ -170,7 +179,8 @@ def _record(delivery: WebhookDelivery, lease: datetime | None, answer: egress.An
         disable_reason = _("%(attempts)s attempts over 3 days failed (last: %(error)s).") % {
             "attempts": attempts, "error": error[:200]}  # fmt: skip
     else:
-        delay = _jittered(RETRY_DELAYS[attempts - 1])
+        delays = retry_delays()
+        delay = _jittered(delays[min(attempts, len(delays)) - 1])
         if answer.status in (429, 503):
             delay = max(delay, _retry_after(answer.headers, now) or timedelta(0))
         changes["next_attempt_at"] = now + delay

@@ -15,6 +15,14 @@ request, in `rls.system()` (as a management command or a Celery task does):
         N organizations, each enrolled as an indirect reseller through `enrollment_submit`: N open
         verification cases waiting for the contact's email (the first verification email queued).
         Prints {"cases": [ids]}.
+    python bench/chaos/fixtures.py webhook-endpoint --provider <email> --url http://127.0.0.1:<port>/…
+        The provider's Global admin registers a webhook endpoint for `test-created` through
+        `webhook_endpoint_create`. Prints {"endpoint": id, "secret": "whsec_…"} (the secret is shown once).
+    python bench/chaos/fixtures.py webhook-events --provider <email> --endpoint <id> --count 300 --seconds 60
+        N `test-created` events sent to it through `webhook_send_test` (one transaction each, paced over the
+        seconds given; WEBHOOK_TEST_EVENTS_PER_MINUTE is raised for the run). Each event is written in its
+        transaction with its pending delivery, handed to Celery at commit (the sweep finds it otherwise).
+        Prints {"created": n, "errors": n}.
 """
 
 from __future__ import annotations
@@ -120,6 +128,55 @@ def _cases(args: argparse.Namespace) -> dict:
     return {"cases": ids}
 
 
+def _provider(email: str):
+    from partnerhub.accounts.models import Membership
+
+    membership = (
+        Membership.objects.select_related("organization", "user")
+        .filter(user__email=email)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if membership is None:
+        raise SystemExit(f"{email} is not a member of any organization")
+    return membership
+
+
+def _webhook_endpoint(args: argparse.Namespace) -> dict:
+    from api.webhooks.events import TEST_EVENT
+    from api.webhooks.services import webhook_endpoint_create
+
+    membership = _provider(args.provider)
+    endpoint, secret = webhook_endpoint_create(
+        organization=membership.organization, actor=membership.user, url=args.url, event_types=[TEST_EVENT],
+        description=f"chaos {args.tag}",
+    )  # fmt: skip
+    return {"endpoint": endpoint.pk, "secret": secret}
+
+
+def _webhook_events(args: argparse.Namespace) -> dict:
+    from django.db import DatabaseError, connections
+
+    from api.services import ApiError
+    from api.webhooks.models import WebhookEndpoint
+    from api.webhooks.services import webhook_send_test
+
+    membership = _provider(args.provider)
+    endpoint = WebhookEndpoint.objects.get(pk=args.endpoint, organization=membership.organization)
+    created = errors = 0
+    started = time.monotonic()
+    for n in range(args.count):
+        time.sleep(max(0.0, started + args.seconds * n / args.count - time.monotonic()))
+        try:
+            webhook_send_test(endpoint=endpoint, actor=membership.user)
+            created += 1
+        except (DatabaseError, ApiError) as exc:
+            errors += 1
+            print(f"event {n}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            connections.close_all()
+    return {"created": created, "errors": errors}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="bench/chaos/fixtures.py")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +188,16 @@ def main() -> int:
     cases = commands.add_parser("cases")
     cases.add_argument("--count", type=int, required=True)
     cases.add_argument("--tag", required=True)
+    endpoint = commands.add_parser("webhook-endpoint")
+    endpoint.add_argument("--provider", required=True)
+    endpoint.add_argument("--url", required=True)
+    endpoint.add_argument("--tag", default="f9")
+    events = commands.add_parser("webhook-events")
+    events.add_argument("--provider", required=True)
+    events.add_argument("--endpoint", type=int, required=True)
+    events.add_argument("--count", type=int, required=True)
+    events.add_argument("--seconds", type=float, default=0.0)
+    events.add_argument("--tag", default="f9")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -141,7 +208,9 @@ def main() -> int:
     from partnerhub.core import rls
 
     with rls.system(f"chaos fixtures {args.command} {args.tag}"):
-        result = _mail(args) if args.command == "mail" else _cases(args)
+        commands = {"mail": _mail, "cases": _cases, "webhook-endpoint": _webhook_endpoint,
+                    "webhook-events": _webhook_events}  # fmt: skip
+        result = commands[args.command](args)
     print(json.dumps(result), flush=True)
     return 0
 

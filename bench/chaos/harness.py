@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from bench.chaos.config import RUN_DB, RUN_SETTINGS, SEEDED_DB, Failure
 from bench.chaos.ledger import Ledger
+from bench.chaos.receiver import WebhookReceiver
 from bench.chaos.sink import ChaosSink
 from bench.chaos.stack import DATA, LOGS, ExternalPostgres, Postgres, Redis, Services, log
 from bench.chaos.traffic import Http
@@ -38,6 +39,7 @@ class Harness:
         self.database_info: dict = {}
         self.redis = Redis(self.processes)
         self.sink = ChaosSink()
+        self.receiver = WebhookReceiver()
         self.ledger = Ledger(self.sql, self.sink)
         self.http_port = free_port()
         self.http = Http(self.http_port)
@@ -156,6 +158,7 @@ class Harness:
         log(f"PostgreSQL: {self.admin_url.split('@', 1)[-1]}")
         self.redis.start()
         self.sink.start()
+        self.receiver.start()
         self.prepare_database()
         self.manage("collectstatic", "--noinput")
         self.services = Services(self.processes, self.env(self.app_url), self.http_port)
@@ -163,7 +166,8 @@ class Harness:
         self.services.start_worker()
         self.services.start_beat()
         self.services.wait_worker_pool()
-        log(f"gunicorn on 127.0.0.1:{self.http_port}, Redis {self.redis.url}, SMTP sink on {self.sink.port}")
+        log(f"gunicorn on 127.0.0.1:{self.http_port}, Redis {self.redis.url}, SMTP sink on {self.sink.port}, "
+            f"webhook receiver on {self.receiver.port}")  # fmt: skip
         password, secret = self.manifest["password"], self.manifest["totp_secret"]
         principals = self.manifest["principals"]
         # Global admins: password, then the authenticator app's code, through the real allauth forms.
@@ -190,6 +194,9 @@ class Harness:
         self.sink.drop_fraction = 0.0
         if not self.sink.running:
             self.sink.start()
+        self.receiver.unavailable, self.receiver.hold = False, 0.0
+        if not self.receiver.running:
+            self.receiver.start()
         if self.redis.proc is None:
             self.redis.start()
         if s.worker is None or s.worker.poll() is not None:
@@ -201,12 +208,36 @@ class Harness:
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.sink.stop()
+        with contextlib.suppress(Exception):
+            self.receiver.stop()
         self.processes.stop_all()
         self.pg.stop()
 
     def producer(self, count: int, tag: str, *, batch: bool = False) -> subprocess.Popen:
         argv = [PYTHON, str(ROOT / "bench" / "chaos" / "fixtures.py"), "mail", "--provider", self.provider.email,
                 "--count", str(count), "--tag", tag] + (["--batch"] if batch else [])  # fmt: skip
+        return subprocess.Popen(  # noqa: S603
+            argv,
+            env=self.env(self.app_url),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=open(LOGS / f"fixtures-{tag}.log", "ab"),  # noqa: SIM115
+        )
+
+    def fixture(self, *argv: str, timeout: float = 600) -> dict:
+        """One bench/chaos/fixtures.py command as the app role; its JSON line."""
+        proc = subprocess.run(  # noqa: S603
+            [PYTHON, str(ROOT / "bench" / "chaos" / "fixtures.py"), *argv],
+            env=self.env(self.app_url), cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise Failure(f"fixtures.py {argv[0]} failed: {proc.stderr[-2000:]}")
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    def webhook_producer(self, endpoint: int, count: int, seconds: float, tag: str) -> subprocess.Popen:
+        argv = [PYTHON, str(ROOT / "bench" / "chaos" / "fixtures.py"), "webhook-events", "--provider",
+                self.provider.email, "--endpoint", str(endpoint), "--count", str(count), "--seconds", str(seconds),
+                "--tag", tag]  # fmt: skip
         return subprocess.Popen(  # noqa: S603
             argv,
             env=self.env(self.app_url),

@@ -1,5 +1,6 @@
-"""The chaos run's report: one row per scenario (emails, lost, duplicates, 5xx, result) as a terminal table, and
-report.json / report.md with each scenario's details, the settings it ran under and who the servers ran as.
+"""The chaos run's report: one row per scenario (emails or webhook events, lost, duplicates, 5xx, result) as a
+terminal table, and report.json / report.md with each scenario's details, the settings it ran under and who the
+servers ran as.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _row(result: dict) -> list[str]:
     ]
 
 
-HEADERS = ["#", "scenario", "emails", "lost", "duplicates", "5xx", "seconds", "result"]
+HEADERS = ["#", "scenario", "emails/events", "lost", "duplicates", "5xx", "seconds", "result"]
 
 
 def table(results: list[dict]) -> str:

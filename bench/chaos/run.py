@@ -1,13 +1,14 @@
-"""`make chaos`: fault injection with real processes on loopback (reliability.md §7.6), scenarios F1–F8.
+"""`make chaos`: fault injection with real processes on loopback (reliability.md §7.6), scenarios F1–F9.
 
     .venv/bin/python bench/chaos/run.py [--only F1 F3] [--emails-scale 0.25] [--beat-outage 75]
 
 Starts its own PostgreSQL (pg_ctl, .data/chaos/pg), Redis (no persistence), gunicorn (2 sync workers),
-a prefork Celery worker (-c 2), Celery beat and an SMTP sink, all under `bench.chaos.settings` (production
-settings, broker visibility_timeout 30 s, sweeps every 15 s). After each scenario a ledger compares the
-outbox rows created during it with the idempotency keys the sink received: lost must be 0, duplicates 0
-(≤ 1 per SIGKILL, ≤ the injected drops), plus business consistency and the HTTP 5xx count. Prints a
-table, writes bench/chaos/report.md and bench/chaos/report.json, exits 1 if any scenario failed. See
+a prefork Celery worker (-c 2), Celery beat, an SMTP sink and a webhook receiver, all under
+`bench.chaos.settings` (production settings, broker visibility_timeout 30 s, sweeps every 15 s, webhook retries
+shortened). After each scenario a ledger compares the outbox rows created during it with the idempotency keys the
+sink received (F9: the webhook events with the ids the receiver kept): lost must be 0, duplicates 0 (≤ 1 per
+SIGKILL, ≤ the injected drops, ≤ the deliveries in flight at a kill), plus business consistency and the HTTP 5xx
+count. Prints a table, writes bench/chaos/report.md and bench/chaos/report.json, exits 1 if any scenario failed. See
 bench/chaos/README.md.
 """
 
@@ -26,14 +27,14 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.chaos import faults_celery, faults_servers, faults_smtp, report  # noqa: E402
+from bench.chaos import faults_celery, faults_servers, faults_smtp, faults_webhooks, report  # noqa: E402
 from bench.chaos.config import SEED_FACTOR, Failure  # noqa: E402
 from bench.chaos.harness import Harness  # noqa: E402
 from bench.chaos.stack import log  # noqa: E402
 from bench.load import client  # noqa: E402
 from bench.load.machine import load_average  # noqa: E402
 
-SCENARIOS = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"]
+SCENARIOS = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9"]
 
 
 class Chaos:
@@ -61,6 +62,11 @@ class Chaos:
             "F6": ("pg_ctl restart -m fast under load", faults_servers.f6_postgres_restart),
             "F7": ("gunicorn worker SIGKILL during accepts", faults_servers.f7_gunicorn_kill),
             "F8": ("beat killed, reminders due", faults_celery.f8_beat_outage),
+            "F9": (
+                f"webhooks: worker SIGKILL mid-delivery ×{self.args.f9_kills}, receiver down "
+                f"{self.args.f9_outage:.0f} s + 503 {self.args.f9_unavailable:.0f} s",
+                faults_webhooks.f9_webhooks,
+            ),
         }
         for key in self.args.only or SCENARIOS:
             title, scenario = scenarios[key]
@@ -119,6 +125,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--f3-outage", type=float, default=30.0, help="seconds Redis stays down in F3 (30)")
     parser.add_argument("--f7-accepts", type=int, default=100, help="F7's partnership accepts (100)")
     parser.add_argument("--f7-kills", type=int, default=10, help="F7's gunicorn worker kills, at most (10)")
+    parser.add_argument("--f9-events", type=int, default=300, help="F9's webhook events (300)")
+    parser.add_argument("--f9-produce", type=float, default=90.0, help="seconds F9's events are spread over (90)")
+    parser.add_argument("--f9-kills", type=int, default=3, help="F9's worker SIGKILLs mid-delivery (3)")
+    parser.add_argument("--f9-hold", type=float, default=1.0,
+                        help="seconds the receiver holds its 200 while a kill is due (1)")  # fmt: skip
+    parser.add_argument("--f9-outage", type=float, default=120.0, help="seconds F9's receiver is down (120)")
+    parser.add_argument("--f9-unavailable", type=float, default=30.0,
+                        help="seconds F9's receiver then answers 503 (30)")  # fmt: skip
     parser.add_argument("--note", help="a paragraph for the top of the report")
     parser.add_argument(
         "--report-dir", default=str(ROOT / "bench" / "chaos"), help="where report.json and report.md go"

@@ -467,6 +467,9 @@ CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
     "task": "api.webhooks.tasks.webhook_sweep_task",
     "schedule": 30.0,
 }
+# Retry delays in seconds (nine: attempts 2 … 10); empty: Standard Webhooks' 5 s, 5 min, 30 min … 24 h. Only
+# `make chaos` shortens them (bench/chaos/README.md), so that a receiver down for minutes recovers within the run.
+WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=float, default=[])
 # Certificate authorities webhook receivers' certificates are checked against (a PEM file); empty: the system's.
 WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
 # Test events an endpoint may be sent per minute ("Send test event"; Partner Center allows 2).
