@@ -84,7 +84,7 @@ bench-hold: install
 bench-mail: install
 	$(PY) bench/load/mail.py $(BENCH_ARGS)
 
-## chaos: fault injection F1–F8 on real processes (bench/chaos/README.md) → bench/chaos/report.{md,json}; not part of `make test`
+## chaos: fault injection F1–F9 on real processes (bench/chaos/README.md) → bench/chaos/report.{md,json}; not part of `make test`
 # Like bench it starts its own PostgreSQL, Redis, gunicorn, Celery worker and beat: no $(EMBEDDED) around it.
 chaos: install
 	$(PY) bench/chaos/run.py $(CHAOS_ARGS)
