@@ -140,6 +140,7 @@ class WebhookBench:
         produced = self.produce(n)
         event_ids = produced["event_ids"]
         log(f"produced {len(event_ids):,} in {produced['finished'] - produced['started']:.1f} s; starting the worker")
+        statements = self.reset_statements()
         worker = self.start_worker(concurrency)
         launched = time.monotonic()
         meter: CpuMeter | None = None
@@ -167,7 +168,40 @@ class WebhookBench:
             time.sleep(1.0)  # a late duplicate, if any, arrives now
         finally:
             self.registry.stop(worker)
-        return self.summary(n, concurrency, produced, launched, cpu, roles)
+        run = self.summary(n, concurrency, produced, launched, cpu, roles)
+        run["statements"] = self.read_statements(n) if statements else None
+        return run
+
+    def _maintenance_url(self) -> str:
+        return urlsplit(self.owner_url)._replace(path="/postgres").geturl()
+
+    def reset_statements(self) -> bool:
+        """Zero pg_stat_statements before the worker starts, if the server has it (the bench's own cluster does)."""
+        try:
+            pg_cluster.query(self._maintenance_url(), "SELECT pg_stat_statements_reset()")
+        except Exception:  # noqa: BLE001 - not installed (a BENCH_DATABASE_URL server): the figure is left out
+            return False
+        return True
+
+    def read_statements(self, n: int) -> dict:
+        """What the worker asked of the database per delivery: the app role's statements on the bench database
+        since the reset (its connections' set-up included, BEGIN/COMMIT and SET counted as statements)."""
+        rows = pg_cluster.query(
+            self._maintenance_url(),
+            "SELECT s.query, s.calls, s.total_exec_time FROM pg_stat_statements s "
+            "JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid "
+            "WHERE d.datname = %s AND r.rolname = %s ORDER BY s.calls DESC",
+            [urlsplit(self.owner_url).path.lstrip("/"), pg_cluster.APP_ROLE],
+        )
+        calls = sum(row[1] for row in rows)
+        return {
+            "per_delivery": round(calls / max(n, 1), 2),
+            "exec_ms_per_delivery": round(sum(row[2] for row in rows) / max(n, 1), 3),
+            "top": [
+                {"calls_per_delivery": round(count / max(n, 1), 2), "query": " ".join(text.split())[:300]}
+                for text, count, _ in rows[:12]
+            ],  # fmt: skip
+        }
 
     def summary(self, n: int, concurrency: int, produced: dict, launched: float, cpu: dict, roles: dict) -> dict:
         ids = dict(self.receiver.ids)
@@ -277,6 +311,19 @@ def markdown(report: dict) -> str:
             f"| {run['attempt_ms_p50']} / {run['attempt_ms_p95']} | {run['delivered']:,} | {run['lost']} "
             f"| {run['duplicates']} | {rows} | {cpu_text} |"
         )
+    for run in report["runs"]:
+        if run.get("statements"):
+            statements = run["statements"]
+            lines += [
+                "",
+                f"SQL per delivery (C = {run['concurrency']}; pg_stat_statements, the app role on the bench database "
+                f"while the worker ran, its connections' set-up included): {statements['per_delivery']} statements, "
+                f"{statements['exec_ms_per_delivery']} ms of execution. Most called:",
+                "",
+                "| per delivery | statement |",
+                "|---:|---|",
+                *(f"| {row['calls_per_delivery']} | `{row['query'][:160]}` |" for row in statements["top"][:8]),
+            ]
     roles = {role for run in report["runs"] for role in run["database_roles"]}
     lines += [
         "",
