@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
 
 from bench.load import pg_cluster, processes, redis_server  # noqa: E402 - needs ROOT on sys.path as a script
 from bench.load.machine import load_average  # noqa: E402
-from bench.load.mail_cpu import CpuMeter  # noqa: E402
+from bench.load.mail_cpu import CpuMeter, descendants, process_cpu  # noqa: E402
 from bench.load.serving import LOGS, PYTHON, Server  # noqa: E402
 from bench.load.stack import DATA, log  # noqa: E402
 from bench.load.webhook_receiver import WebhookReceiver  # noqa: E402
@@ -66,6 +66,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+class ServersMeter(CpuMeter):
+    """mail_cpu's meter, with PostgreSQL and Redis counted from the servers this run started (the postmaster with
+    the backends it has reaped, and its live children; our redis-server) rather than every such process on the
+    machine, which another harness's servers starting or stopping meanwhile would skew. Servers given by URL fall
+    back to the machine-wide count."""
+
+    def __init__(self, worker_pid: int, postgres_pid: int | None, redis_pid: int | None) -> None:
+        super().__init__(worker_pid)
+        self.postgres_pid, self.redis_pid = postgres_pid, redis_pid
+
+    def _sample(self) -> dict[str, float]:
+        sample = super()._sample()
+        if self.postgres_pid:
+            live = [pid for pid in descendants(self.postgres_pid) if pid != self.postgres_pid]
+            sample["postgres"] = process_cpu(self.postgres_pid, reaped_children=True) + sum(map(process_cpu, live))
+        if self.redis_pid:
+            sample["redis"] = process_cpu(self.redis_pid)
+        return sample
+
+
 def _percentile(values: list[float], fraction: float) -> float | None:
     if not values:
         return None
@@ -82,6 +102,13 @@ class WebhookBench:
         self.queue = f"bench-webhooks-{os.getpid()}"
         self.endpoint: dict | None = None  # {"endpoint": id, "actor": id}
         self.owner_url = self.app_url = ""
+        self.cluster: pg_cluster.Postgres | None = None
+
+    def server_pids(self) -> tuple[int | None, int | None]:
+        """The postmaster and redis-server this run started (None: given by URL)."""
+        postgres = self.cluster.proc.pid if self.cluster and self.cluster.proc else None
+        redis = next((child.proc.pid for child in self.registry.children if child.name == "redis"), None)
+        return postgres, redis
 
     # --- servers -------------------------------------------------------------------------------------------------
     def database(self) -> None:
@@ -92,6 +119,7 @@ class WebhookBench:
         else:
             cluster = pg_cluster.Postgres(datadir=DATA / "pg-webhooks", processes=self.registry)
             cluster.start()
+            self.cluster = cluster
             if not cluster.execute("postgres", "SELECT 1 FROM pg_database WHERE datname = %s", [TEMPLATE]):
                 cluster.execute("postgres", f'CREATE DATABASE "{TEMPLATE}"')
             self.server.manage(["migrate", "--noinput"], cluster.url(TEMPLATE))  # a no-op once migrated
@@ -151,7 +179,7 @@ class WebhookBench:
                 time.sleep(0.01)
                 count = self.receiver.unique
                 if count and meter is None:
-                    meter = CpuMeter(worker.pid)
+                    meter = ServersMeter(worker.pid, *self.server_pids())
                     meter.start()
                 if not roles and count >= n // 2:  # the worker's connections while it delivers
                     roles = pg_cluster.database_roles(self.owner_url, urlsplit(self.owner_url).path.lstrip("/"))
@@ -294,7 +322,9 @@ def markdown(report: dict) -> str:
         "127.0.0.1 through the SSRF-checked egress, record the attempt. The receiver verifies every signature "
         "with `standardwebhooks` and answers 200. *Deliveries/s* = (delivered − 1) / seconds from its first "
         "verified delivery to its last; *from start* is the worker's launch to the last delivery (boot "
-        "included); *produce/s* is how fast the service made the events.",
+        "included); *produce/s* is how fast the service made the events. CPU per delivery counts the worker and its "
+        "pool, the receiver's process, and this run's own PostgreSQL and Redis servers; *other* is the rest of the "
+        "machine meanwhile (other work on the cores, which lowers deliveries/s).",
         "",
         "| N | C | seconds | deliveries/s | from start s | produce/s | attempt p50/p95 ms | delivered | lost "
         "| duplicates | rows | CPU ms/delivery (worker + receiver + PostgreSQL + Redis) |",
