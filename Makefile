@@ -14,7 +14,7 @@ EMBEDDED := $(PY) partnerhub/embedded.py exec --
 SYSTEM_PATH := $(PATH)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test test-fast lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail chaos
+.PHONY: run test test-fast lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail bench-webhooks chaos
 
 $(BIN)/.installed: pyproject.toml
 	@python=$$(PATH='$(SYSTEM_PATH)' sh deploy/find-python $(PYTHON)) && echo "Creating $(VENV) with $$python" \
@@ -71,10 +71,12 @@ messages: install
 	$(PY) manage.py makemessages -l fr --ignore '.venv/*' --ignore '.data/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
-## bench: every key page against a one-query ceiling at 1x, 10x and the whale (bench/README.md) → bench/load/report.{md,json}
+## bench: every key page against a one-query ceiling at 1x, 10x and the whale (bench/README.md) → bench/load/report.{md,json},
+## then webhook deliveries per second (bench-webhooks)
 # It starts its own PostgreSQL (with pg_stat_statements), Redis and gunicorn (under bench.settings): no $(EMBEDDED) around it.
 bench: install
 	$(PY) bench/load/run.py $(BENCH_ARGS)
+	$(PY) bench/load/webhooks.py $(WEBHOOK_BENCH_ARGS)
 
 ## bench-hold: the benchmark at 1x, then 10 minutes of mixed load while Celery sends 2,000 invitation emails
 bench-hold: install
@@ -83,6 +85,10 @@ bench-hold: install
 ## bench-mail: invitation emails through the outbox, a prefork Celery worker and an SMTP sink → bench/load/report-mail.{md,json}
 bench-mail: install
 	$(PY) bench/load/mail.py $(BENCH_ARGS)
+
+## bench-webhooks: 2,000 webhook events through the outbox, a prefork Celery worker and a signature-checking receiver → bench/load/report-webhooks.{md,json}
+bench-webhooks: install
+	$(PY) bench/load/webhooks.py $(WEBHOOK_BENCH_ARGS)
 
 ## chaos: fault injection F1–F9 on real processes (bench/chaos/README.md) → bench/chaos/report.{md,json}; not part of `make test`
 # Like bench it starts its own PostgreSQL, Redis, gunicorn, Celery worker and beat: no $(EMBEDDED) around it.
