@@ -444,7 +444,7 @@ OAUTH2_PROVIDER = {
             "REDIRECT_URI_MATCHING",
             "PKCE_REQUIRED",
         )
-    },  # fmt: skip
+    },
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "PKCE_REQUIRED": True,
