@@ -39,9 +39,13 @@ class Resource:
     url: str  # the path the API serves it at
 
 
+# Each resource by the id its API route takes: a customer by its tenant ID, a subscription by its public ID.
+
+
 def _customer(target: Any, event: AuditEvent) -> Iterable[Resource]:
     pk = getattr(target, "customer_id", None) or event.object_id
-    yield Resource("customer", str(pk), f"/api/v1/customers/{pk}")
+    tenant_id = Organization.objects.filter(pk=pk).values_list("tenant_id", flat=True).get()
+    yield Resource("customer", str(tenant_id), f"/api/v1/customers/{tenant_id}")
 
 
 def _relationship(target: Any, event: AuditEvent) -> Iterable[Resource]:
@@ -49,7 +53,7 @@ def _relationship(target: Any, event: AuditEvent) -> Iterable[Resource]:
 
 
 def _subscription(target: Any, event: AuditEvent) -> Iterable[Resource]:
-    yield Resource("subscription", event.object_id, f"/api/v1/subscriptions/{event.object_id}")
+    yield Resource("subscription", str(target.public_id), f"/api/v1/subscriptions/{target.public_id}")
 
 
 def _order(target: Any, event: AuditEvent) -> Iterable[Resource]:
@@ -57,8 +61,8 @@ def _order(target: Any, event: AuditEvent) -> Iterable[Resource]:
 
 
 def _order_subscriptions(target: Any, event: AuditEvent) -> Iterable[Resource]:
-    for pk in target.subscriptions.order_by("pk").values_list("pk", flat=True):
-        yield Resource("subscription", str(pk), f"/api/v1/subscriptions/{pk}")
+    for public_id in target.subscriptions.order_by("pk").values_list("public_id", flat=True):
+        yield Resource("subscription", str(public_id), f"/api/v1/subscriptions/{public_id}")
 
 
 def _organization(target: Any, event: AuditEvent) -> Iterable[Resource]:

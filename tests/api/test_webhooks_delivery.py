@@ -34,6 +34,7 @@ from relationships import services as relationship_services
 from relationships.models import PartnerRelationship
 from tests import scenarios
 from tests.api import webhook_receiver
+from tests.api.calls import api_for
 from tests.threads import platform_thread
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -141,10 +142,17 @@ def test_a_day_of_activity_arrives_once_each_in_commit_order_per_resource(
                                                      resource_id=resource_id).order_by("pk")
                          .values_list("event_id", flat=True))  # fmt: skip
         assert arrived == committed
-    assert received[1].payload["data"] == {
-        "resource": "subscription", "id": str(first.pk), "url": f"/api/v1/subscriptions/{first.pk}"}  # fmt: skip
+    assert received[1].payload["data"] == {"resource": "subscription", "id": str(first.public_id),
+                                           "url": f"/api/v1/subscriptions/{first.public_id}"}  # fmt: skip
     assert received[0].payload["data"]["url"].startswith("/api/v1/orders/")
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+    # what a receiver does next: GET each event's resource with its own token, and find it (a removed
+    # partnership is gone, as on the pages: 404)
+    api = api_for(provider_admin, name="Receiver's ERP")
+    urls = {request.payload["data"]["url"]: request.payload["type"] for request in received}
+    assert {url: api.get(url).status_code for url in urls} == {
+        url: 404 if kind == "partnership-removed" else 200 for url, kind in urls.items()
+    }
 
 
 def test_a_later_change_waits_for_an_earlier_undelivered_one_of_the_same_resource(

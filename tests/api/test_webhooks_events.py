@@ -102,8 +102,9 @@ def test_a_customer_accepting_a_reseller_relationship_tells_the_partners_of_reco
     assert sorted(events.values_list("organization_id", flat=True)) == sorted(row.partner_id for row in rows)
     assert events.exists()
     for event in events:
-        assert event.payload["data"] == {"resource": "customer", "id": str(customer.organization.pk),
-                                         "url": f"/api/v1/customers/{customer.organization.pk}"}  # fmt: skip
+        tenant_id = customer.organization.tenant_id
+        assert event.payload["data"] == {"resource": "customer", "id": str(tenant_id),
+                                         "url": f"/api/v1/customers/{tenant_id}"}  # fmt: skip
 
 
 def test_enrolment_and_the_partner_agreement_are_events_of_the_organization(admin_member, staff, mpa):
