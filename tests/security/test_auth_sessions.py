@@ -213,10 +213,12 @@ def test_inviting_an_existing_user_answers_like_inviting_an_unknown_address(admi
 
 # --- the same time for existing and unknown addresses ----------------------------------------
 #
-# Each test alternates requests for an existing and an unknown address and compares the medians. A real leak
-# (a password hash on one path only) is systematic; noise from a loaded 2-core machine is not, so a test
-# measures up to three rounds and passes on the first round within 10%. The dummy-hash test below shows the
-# measurement does catch a missing hash.
+# Each test alternates requests for an existing and an unknown address and compares the medians. The leak these
+# tests are about is a password hash on one path only, so the yardstick is the hash itself, timed in the same
+# round: the medians must differ by less than half of one hash. A ratio of the medians (10% once) failed on a
+# loaded 2-core machine for a reset path that differs by one indexed query; a hash-relative gap scales with the
+# load as both paths do. A test measures up to three rounds and passes on the first within the bound. The
+# dummy-hash test below shows the measurement does catch a missing hash.
 
 ROUNDS = 3
 PAIRS = 50
@@ -228,25 +230,39 @@ def timing(settings):
     settings.ACCOUNT_RATE_LIMITS = False  # 100 attempts a round, from one address
 
 
+def _hash_seconds() -> float:
+    """The median time of one password hash with the test hasher, now (the yardstick of a leak)."""
+    from django.contrib.auth.hashers import make_password
+
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        make_password("a password")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def _median_gap(existing, unknown) -> float:
-    """|median(existing) - median(unknown)| / the smaller median, over PAIRS alternating calls."""
+    """|median(existing) - median(unknown)| in hashes (the same round's hash time), over PAIRS alternating calls."""
     times = {existing: [], unknown: []}
+    hashes = [_hash_seconds()]
     for index in range(PAIRS * 2):
         call = (existing, unknown)[index % 2]
         start = time.perf_counter()
         call(index)
         times[call].append(time.perf_counter() - start)
+    hashes.append(_hash_seconds())
     first, second = statistics.median(times[existing]), statistics.median(times[unknown])
-    return abs(first - second) / min(first, second)
+    return abs(first - second) / statistics.mean(hashes)
 
 
 def _assert_same_timing(existing, unknown) -> None:
     gaps = []
     for _ in range(ROUNDS):
         gaps.append(_median_gap(existing, unknown))
-        if gaps[-1] < 0.10:  # noqa: PLR2004
+        if gaps[-1] < 0.5:  # noqa: PLR2004
             return
-    pytest.fail(f"median response times differ by {', '.join(f'{gap:.0%}' for gap in gaps)} (limit 10%)")
+    pytest.fail(f"median response times differ by {', '.join(f'{gap:.2f}' for gap in gaps)} hashes (limit 0.5)")
 
 
 def _existing_user(email: str = EXISTING) -> User:
@@ -293,7 +309,7 @@ def test_the_timing_measurement_notices_a_missing_password_hash(db, timing, monk
 
     gap = _median_gap(lambda i: _sign_up(client, EXISTING), lambda i: _sign_up(client, f"new{i}@contoso.example"))
 
-    assert gap > 0.10  # noqa: PLR2004
+    assert gap > 0.5  # noqa: PLR2004 - a whole hash missing shows as about one
 
 
 def test_inviting_takes_as_long_for_an_existing_user(admin_client, outsider_member, timing):
