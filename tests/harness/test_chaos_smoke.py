@@ -8,6 +8,7 @@ timing."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,6 +16,16 @@ from django.conf import settings
 from .conftest import harness_env, run_harness
 
 pytestmark = pytest.mark.xdist_group("harness")  # one at a time: both start servers and run collectstatic
+
+
+def _server_logs(logs: Path) -> str:
+    """The last lines of the Celery worker's and beat's logs: why a queued email was late, should it be."""
+    tails = []
+    for name in ("celery-worker.log", "celery-beat.log"):
+        path = logs / name
+        if path.exists():
+            tails.append(f"\n--- {name} (end) ---\n" + path.read_text(errors="replace")[-6000:])
+    return "".join(tails)
 
 
 def test_chaos_f3_f7_and_f9_pass_as_the_app_role_with_two_step_principals(scratch_database, tmp_path):
@@ -34,7 +45,7 @@ def test_chaos_f3_f7_and_f9_pass_as_the_app_role_with_two_step_principals(scratc
     log = tmp_path / "chaos.log"
     done = run_harness(argv, env, log, timeout=420)
     output = log.read_text()
-    assert done.returncode == 0, output[-4000:]
+    assert done.returncode == 0, output[-4000:] + _server_logs(tmp_path / "data" / "logs")
 
     report = json.loads((tmp_path / "report.json").read_text())
     database = report["database"]
