@@ -138,6 +138,7 @@ def reseller_list(request):
             "may_look_up": bool(selling),
             "may_request": request.user.has_perm("relationships.request_partnership", request.membership),
             "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
+            "may_use_access": request.user.has_perm("relationships.use_reseller_admin_access", request.membership),
         },
     )
 
@@ -267,7 +268,7 @@ def provider_admin_access_remove(request, pk: int):
                 request,
                 _("%(name)s no longer has admin access to your account.") % {"name": relationship.provider.legal_name},
             )
-        return redirect("relationships:provider-list")
+        return redirect("relationships:provider-detail", relationship.pk)
     return render(request, "relationships/admin_access_confirm.html", {"relationship": relationship})
 
 
