@@ -268,7 +268,7 @@ def provider_admin_access_remove(request, pk: int):
                 request,
                 _("%(name)s no longer has admin access to your account.") % {"name": relationship.provider.legal_name},
             )
-        return redirect("relationships:provider-detail", relationship.pk)
+        return redirect("relationships:provider-list")
     return render(request, "relationships/admin_access_confirm.html", {"relationship": relationship})
 
 
