@@ -5,6 +5,7 @@ program refuses it (enrollment.selectors' eligibility questions: selling_program
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +69,7 @@ def enrollment_suspend(
     return enrollment
 
 
-def suspension_consequence(enrollment: ProgramEnrollment) -> Promise:
+def suspension_consequence(enrollment: ProgramEnrollment) -> str:
     """What a suspension stops, for this program (what customers.services.common.require_seller and the
     reseller checks refuse while the program isn't authorized)."""
     if enrollment.program == Program.INDIRECT_RESELLER:
@@ -83,7 +84,7 @@ def suspension_consequence(enrollment: ProgramEnrollment) -> Promise:
 
 
 def _notify_contact_and_admins(
-    enrollment: ProgramEnrollment, *, subject: Promise, paragraphs: list[str | Promise]
+    enrollment: ProgramEnrollment, *, subject: Promise, paragraphs: Sequence[str | Promise]
 ) -> None:
     """The primary contact's email and bell notices (notify_contact), and the same email to each Global admin."""
     notify_contact(
