@@ -278,3 +278,20 @@ def test_provider_access_pins_its_query_count(admin_member, partnership, reselle
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert page.content.decode().count("Opened your account") == 25  # a page of them
+
+
+def test_each_sides_webhook_endpoints_hear_of_a_reset(admin_member, partnership, reseller_agent):
+    from api.webhooks.models import WebhookEvent
+    from api.webhooks.services import webhook_endpoint_create
+
+    relationship, reseller_admin = partnership
+    for organization, user in ((relationship.provider, admin_member.user), (relationship.reseller, reseller_admin)):
+        webhook_endpoint_create(organization=organization, actor=user, url="https://hooks.example/in",
+                                event_types=["partnership-admin-access-used"])  # fmt: skip
+
+    account_services.reseller_user_password_reset(
+        relationship=relationship, membership=admin_member, user=reseller_agent.user
+    )
+
+    events = WebhookEvent.objects.filter(type="partnership-admin-access-used")
+    assert sorted(e.organization_id for e in events) == sorted([relationship.provider_id, relationship.reseller_id])
