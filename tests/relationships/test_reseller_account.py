@@ -295,3 +295,67 @@ def test_each_sides_webhook_endpoints_hear_of_a_reset(admin_member, partnership,
 
     events = WebhookEvent.objects.filter(type="partnership-admin-access-used")
     assert sorted(e.organization_id for e in events) == sorted([relationship.provider_id, relationship.reseller_id])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reset_racing_the_removal_either_lands_before_it_or_is_refused(
+    active_provider, admin_member, make_reseller, make_member
+):
+    import threading
+
+    from tests.scenarios import partner
+    from tests.threads import platform_thread
+
+    reseller, reseller_admin = make_reseller()
+    relationship = partner(active_provider, admin_member.user, reseller, reseller_admin)
+    agent = make_member(reseller, Role.SALES_AGENT, email="sam@fabrikam.example")
+    outcomes: list[str] = []
+    for _ in range(15):
+        PartnerRelationship.objects.filter(pk=relationship.pk).update(admin_access=True, admin_access_removed_at=None)
+        barrier, errors = threading.Barrier(2), []
+
+        def reset(barrier=barrier, errors=errors):
+            barrier.wait()
+            try:
+                account_services.reseller_user_password_reset(
+                    relationship=relationship, membership=admin_member, user=agent.user
+                )
+                outcomes.append("reset")
+            except services.RelationshipsError as exc:
+                outcomes.append(exc.code)
+            except Exception as exc:  # anything else would be a 500
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        def remove(barrier=barrier, errors=errors):
+            barrier.wait()
+            try:
+                services.partnership_remove_admin_access(
+                    relationship=relationship, actor=reseller_admin, reseller=reseller
+                )
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [platform_thread(reset), platform_thread(remove)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+
+    assert set(outcomes) <= {"reset", "no_admin_access"}
+    # Each round's reset, when it happened, was recorded before that round's removal: never after it.
+    events = list(
+        AuditEvent.objects.filter(
+            organization=reseller,
+            code__in=["partnerhub.reseller_account.password_reset", "partnerhub.partnership.admin_access_removed"],
+        ).order_by("pk")
+    )
+    assert len([e for e in events if e.code.endswith("admin_access_removed")]) == 15
+    assert len([e for e in events if e.code.endswith("password_reset")]) == outcomes.count("reset")
+    for n, event in enumerate(events):
+        if event.code.endswith("password_reset"):  # a round is [reset?, removal]: a reset never follows a removal
+            assert events[n + 1].code.endswith("admin_access_removed")
