@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -14,7 +16,7 @@ from partnerhub.core.errors import ApplicationError
 from partnerhub.core.models import AuditEvent
 
 from . import services
-from .models import PartnerId, ProgramEnrollment, ReasonCode, VerificationCase, VerificationDocument
+from .models import PartnerId, ProgramEnrollment, ReasonCode, SuspensionReason, VerificationCase, VerificationDocument
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -204,22 +206,36 @@ class VerificationCaseAdmin(admin.ModelAdmin):
         return back
 
 
+class SuspendForm(forms.Form):
+    """The suspend action's intermediate step: why (a code from the fixed list) and what the partner reads."""
+
+    reason_code = forms.ChoiceField(
+        label=_("Reason"), choices=[("", _("— Choose a reason —")), *SuspensionReason.choices]
+    )
+    reason_text = forms.CharField(
+        label=_("Sentence the partner reads"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Emailed to the primary contact and the Global admins, and shown on their program page."),
+    )
+
+
 @admin.register(ProgramEnrollment)
 class ProgramEnrollmentAdmin(admin.ModelAdmin):
     list_display = [
         "organization",
         "program",
         "status",
+        "suspension_reason_code",
         "submitted_at",
         "authorized_at",
         "credit_check_status",
         "transition_requested_at",
     ]
-    list_filter = ["program", "status", "credit_check_status"]
+    list_filter = ["program", "status", "suspension_reason_code", "credit_check_status"]
     search_fields = ["organization__legal_name", "contact_email", "legal_name"]
     list_select_related = ["organization"]
     readonly_fields = [field.name for field in ProgramEnrollment._meta.fields]
-    actions = ["pass_credit_check", "fail_credit_check", "approve_transition", "reinstate"]
+    actions = ["pass_credit_check", "fail_credit_check", "approve_transition", "suspend", "reinstate"]
 
     def has_add_permission(self, request):
         return False
@@ -267,13 +283,53 @@ class ProgramEnrollmentAdmin(admin.ModelAdmin):
             lambda e: services.enrollment_approve_transition(enrollment=e, reviewer=request.user),
         )
 
+    def _confirm(self, request, queryset, *, action: str, title: str, button: str, form=None):
+        """The intermediate page of an action (Django's delete_selected pattern): the selected enrolments, the
+        form, and the same action posted again with "apply"."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "button": button,
+            "opts": self.model._meta,
+            "enrollments": queryset.select_related("organization"),
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/enrollment/programenrollment/action_confirm.html", context)
+
+    @admin.action(description=_("Suspend the program (reason code, email to the partner)"))
+    def suspend(self, request, queryset):
+        """Suspend with a reason code and a sentence: asked on an intermediate page, then applied to each."""
+        form = SuspendForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            code, text = form.cleaned_data["reason_code"], form.cleaned_data["reason_text"]
+            self._apply(
+                request,
+                queryset,
+                _("Suspended"),
+                lambda e: services.enrollment_suspend(
+                    enrollment=e, reviewer=request.user, reason_code=code, reason_text=text
+                ),
+            )
+            return None
+        return self._confirm(
+            request, queryset, action="suspend", title=_("Suspend these programs"), button=_("Suspend"), form=form
+        )
+
     @admin.action(description=_("Reinstate (lift the suspension)"))
     def reinstate(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            _("Reinstated"),
-            lambda e: services.enrollment_reinstate(enrollment=e, actor=request.user),
+        """Lift the suspension after a confirmation page that shows each one's reason; the partner is emailed."""
+        if "apply" in request.POST:
+            self._apply(
+                request,
+                queryset,
+                _("Reinstated"),
+                lambda e: services.enrollment_reinstate(enrollment=e, actor=request.user),
+            )
+            return None
+        return self._confirm(
+            request, queryset, action="reinstate", title=_("Reinstate these programs"), button=_("Reinstate")
         )
 
 

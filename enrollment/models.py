@@ -110,6 +110,16 @@ class ProgramEnrollmentQuerySet(models.QuerySet):
         return self.filter(program=Program.INDIRECT_RESELLER)
 
 
+class SuspensionReason(models.TextChoices):
+    """Why staff suspended a program (domain.md §2.9); the partner reads the code's label and staff's sentence."""
+
+    NON_PAYMENT = "non_payment", _("Non-payment")
+    FRAUD_OR_ABUSE = "fraud_or_abuse", _("Fraud or abuse")
+    COMPLIANCE_REVIEW = "compliance_review", _("Compliance / sanctions review")
+    AGREEMENT_BREACH = "agreement_breach", _("Breach of the partner agreement")
+    OTHER = "other", _("Other")
+
+
 class ProgramEnrollment(StatusTransitions, PostalAddress):
     """An organization's enrolment in one CSP program, with what it submitted.
 
@@ -183,6 +193,10 @@ class ProgramEnrollment(StatusTransitions, PostalAddress):
     # when a later re-check of corrected details is approved; any suspension by staff reinstating it.
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
     suspension_reason = models.TextField(_("suspension reason"), blank=True)
+    # Set by staff's suspension (SuspensionReason); empty for one caused by a re-check (its case says why).
+    suspension_reason_code = models.CharField(
+        _("suspension reason code"), max_length=32, choices=SuspensionReason.choices, blank=True
+    )
     suspended_from = models.CharField(_("status before the suspension"), max_length=32, blank=True)
     suspension_case = models.ForeignKey(
         "VerificationCase", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

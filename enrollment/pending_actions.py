@@ -7,6 +7,7 @@ from partnerhub.core.pending_actions import PendingAction, register
 
 from .models import ProgramEnrollment, VerificationCase
 from .selectors import enrollments_of_request
+from .services.suspension import suspension_consequence
 
 
 @register
@@ -29,6 +30,20 @@ def enrollment_actions(request) -> list[PendingAction]:
     for enrollment in enrollments:
         url = f"{legal_info}?program={enrollment.program}"
         program = enrollment.get_program_display()
+        if enrollment.status == ProgramEnrollment.Status.SUSPENDED:
+            reason = (
+                f"{enrollment.get_suspension_reason_code_display()}: " if enrollment.suspension_reason_code else ""
+            ) + enrollment.suspension_reason
+            actions.append(
+                PendingAction(
+                    key=f"suspended_{enrollment.program}",
+                    title=_("Your %(program)s program is suspended") % {"program": program},
+                    description=str(suspension_consequence(enrollment)) + (f" {reason}" if reason else ""),
+                    url=url,
+                    link_text=_("See why and what lifts it"),
+                    urgent=True,
+                )
+            )
         if enrollment.status == ProgramEnrollment.Status.EMAIL_PENDING:
             actions.append(
                 PendingAction(

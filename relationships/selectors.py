@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from agreements.selectors import agreement_standing_annotations
+from agreements.selectors import AgreementStanding, agreement_standing, agreement_standing_annotations
 from enrollment.models import PartnerId, ProgramEnrollment
-from partnerhub.accounts.models import Organization
+from partnerhub.accounts.models import Membership, Organization, User, UserInvitation
+from partnerhub.core import rls
+from partnerhub.core.models import AuditEvent
 from partnerhub.core.scoping import scoped
 
+from .admin_access import ACCESS_CODES, check_reseller_account_access
 from .models import ListingChangeRequest, PartnerRelationship, PartnershipInvitation, ProviderListing
 
 
@@ -114,3 +119,72 @@ def invitation_of_provider(*, provider: Organization, pk: int) -> PartnershipInv
 
 def invitation_by_token(*, token: str) -> PartnershipInvitation | None:
     return PartnershipInvitation.objects.select_related("provider").from_link(token).first()
+
+
+# --- the provider's admin access to a reseller's account (admin_access.py) ----------------------------------
+
+
+@dataclass
+class ResellerAccount:
+    """What the provider's admin access shows of a reseller's account."""
+
+    relationship: PartnerRelationship
+    reseller: Organization
+    enrollments: list[ProgramEnrollment]
+    partner_ids: list[PartnerId]
+    standing: AgreementStanding
+    members: list[Membership]
+    invitations: list[UserInvitation]
+
+
+@rls.elevated("reseller-account:admin-access")
+def reseller_account(*, relationship: PartnerRelationship, membership: Membership) -> ResellerAccount:
+    """The reseller's account, read across the partnership once its admin access is checked again here
+    (RelationshipsError when it no longer holds: removed a second ago is refused)."""
+    relationship = PartnerRelationship.objects.select_related("provider", "reseller").get(pk=relationship.pk)
+    check_reseller_account_access(relationship=relationship, membership=membership)
+    reseller = relationship.reseller
+    return ResellerAccount(
+        relationship=relationship,
+        reseller=reseller,
+        enrollments=list(ProgramEnrollment.objects.filter(organization=reseller).order_by("program", "-submitted_at")),
+        partner_ids=list(PartnerId.objects.filter(organization=reseller).order_by("-csp_associated", "number")),
+        standing=agreement_standing(organization=reseller),
+        members=list(Membership.objects.filter(organization=reseller).select_related("user").order_by("user__email")),
+        invitations=list(
+            UserInvitation.objects.filter(organization=reseller).open().order_by("email").select_related("invited_by")
+        ),
+    )
+
+
+@rls.elevated("reseller-account:admin-access")
+def reseller_account_user(*, relationship: PartnerRelationship, membership: Membership, pk: int) -> User | None:
+    """One user of the reseller, once the admin access is checked; None for anyone else's user."""
+    relationship = PartnerRelationship.objects.select_related("provider", "reseller").get(pk=relationship.pk)
+    check_reseller_account_access(relationship=relationship, membership=membership)
+    seat = Membership.objects.filter(organization=relationship.reseller_id, user_id=pk).select_related("user").first()
+    return seat.user if seat is not None else None
+
+
+@rls.elevated("reseller-account:admin-access")
+def reseller_account_invitation(
+    *, relationship: PartnerRelationship, membership: Membership, pk: int
+) -> UserInvitation | None:
+    """One open invitation of the reseller, once the admin access is checked; None for any other."""
+    relationship = PartnerRelationship.objects.select_related("provider", "reseller").get(pk=relationship.pk)
+    check_reseller_account_access(relationship=relationship, membership=membership)
+    return UserInvitation.objects.filter(organization=relationship.reseller_id, pk=pk).open().first()
+
+
+def provider_access_log(*, reseller: Organization, relationship: PartnerRelationship) -> QuerySet[AuditEvent]:
+    """The reseller's own audit rows of its provider's uses of the admin access ("Provider access"), newest first.
+    Who acted is read from the row's data: the provider's user rows aren't the reseller's to read."""
+    return (
+        scoped(AuditEvent.objects, organization=reseller)
+        .filter(
+            code__in=ACCESS_CODES,
+            object_type=PartnerRelationship._meta.label_lower,
+            object_id=str(relationship.pk),
+        )
+        .order_by("-created_at", "-pk")
+    )

@@ -138,6 +138,7 @@ def reseller_list(request):
             "may_look_up": bool(selling),
             "may_request": request.user.has_perm("relationships.request_partnership", request.membership),
             "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
+            "may_use_access": request.user.has_perm("relationships.use_reseller_admin_access", request.membership),
         },
     )
 

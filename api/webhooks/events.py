@@ -94,6 +94,10 @@ EVENTS: dict[str, list[tuple[str, Resources]]] = {
     "partnerhub.verification.authorized": [("enrollment-status-changed", _organization)],
     "partnerhub.verification.rejected": [("enrollment-status-changed", _organization)],
     "partnerhub.agreement.accepted": [("agreement-accepted", _organization)],
+    # the provider's admin access to a reseller's account, used (issue 18: relationships/admin_access.py); each
+    # side's endpoints hear of it, the reseller's to watch what its provider does in its account
+    "partnerhub.reseller_account.password_reset": [("partnership-admin-access-used", _relationship)],
+    "partnerhub.reseller_account.invitation_resent": [("partnership-admin-access-used", _relationship)],
 }
 
 # Every type an endpoint may subscribe to, in the order the pages list them.

@@ -138,6 +138,18 @@ def _trigger_every_kind(world, settings) -> None:
     unverified = UserFactory(email="una@tailspin.example", verified=False)
     EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
     Client().post("/accounts/login/", {"login": unverified.email, "password": PASSWORD})
+    # the provider's admin access: it resets the password of a reseller user (issue 18)
+    from partnerhub.accounts.models import Role
+    from relationships.services import reseller_account as reseller_account_services
+    from tests.factories import MembershipFactory
+
+    agent = MembershipFactory(organization=a.reseller, user=UserFactory(email="sam@reseller-a.example"),
+                              roles=[Role.SALES_AGENT])  # fmt: skip
+    reseller_account_services.reseller_user_password_reset(
+        relationship=a.objects["partnership"],
+        membership=a.users["global_admin"].memberships.get(organization=a.provider),
+        user=agent.user,
+    )
     # the partnership's end, told to both sides
     relationship_services.partnership_remove_admin_access(
         relationship=b.objects["partnership"], actor=b.users["reseller"], reseller=b.reseller

@@ -42,8 +42,10 @@ def test_reinstate_restores_the_active_status_and_the_providers_orders(suspended
     assert _provider_may_name(provider, reseller)
     event = AuditEvent.objects.get(code=REINSTATED, organization=reseller)
     assert (event.actor, event.data["status"]) == (staff, "active")
-    email = OutboundEmail.objects.get(subject="Your program enrolment is reinstated")
-    assert email.to == _enrollment(reseller).contact_email
+    email = OutboundEmail.objects.get(
+        subject="Your program enrolment is reinstated", to=_enrollment(reseller).contact_email
+    )
+    assert OutboundEmail.objects.filter(subject="Your program enrolment is reinstated", to=user.email).exists()
     assert "providers can place orders naming Fabrikam LLC again" in email.body_text
     assert Notification.objects.filter(user=user, title__contains="reinstated").exists()
 
@@ -68,7 +70,8 @@ def test_reinstate_twice_acts_once(suspended, staff):
 
     assert _enrollment(reseller).status == "active"
     assert AuditEvent.objects.filter(code=REINSTATED).count() == 1
-    assert OutboundEmail.objects.filter(subject="Your program enrolment is reinstated").count() == 1
+    # once to the primary contact, once to the Global admin
+    assert OutboundEmail.objects.filter(subject="Your program enrolment is reinstated").count() == 2
 
 
 def test_reinstate_without_an_associated_partner_id_gives_qualified(suspended, staff):
@@ -132,7 +135,7 @@ def test_admin_reinstate_action_reports_each_row(suspended, staff, client, admin
 
     response = client.post(
         "/admin/enrollment/programenrollment/",
-        {"action": "reinstate", "_selected_action": rows, "index": 0},
+        {"action": "reinstate", "_selected_action": rows, "apply": "Reinstate"},
         follow=True,
     )
 

@@ -1,5 +1,6 @@
 """Both sides' lists, removing the partnership or the admin access, isolation and races."""
 
+import re
 import threading
 
 import pytest
@@ -130,7 +131,7 @@ def test_both_lists_pin_their_query_count(
 
     with django_assert_num_queries(PAGE_QUERY_BUDGET["reseller_list"]):
         page = provider_client.get("/partners/resellers/")
-    assert _table(page).count("Reseller ") == min(count, 25)
+    assert len(re.findall(r"Reseller \d\d", _table(page))) == min(count, 25)
     with django_assert_num_queries(PAGE_QUERY_BUDGET["provider_list"]):
         reseller_client.get("/partners/providers/")
 

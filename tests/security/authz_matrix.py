@@ -100,6 +100,13 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "partners/providers/": every((302, 200, 200, 200, 302, 302)),
     "partners/providers/<int:pk>/remove/": every((302, 404, 404, 404, 302, 302)),
     "partners/providers/<int:pk>/admin-access/": every((302, 404, 404, 404, 302, 302)),
+    # the provider's admin access to a reseller's account (issue 18): Global admins and Admin agents only
+    "partners/resellers/<int:pk>/account/": every((302, 404, 403, 404, 302, 302)),
+    "partners/resellers/<int:pk>/account/users/<int:user_pk>/reset-password/": every((302, 404, 403, 404, 302, 302)),
+    "partners/resellers/<int:pk>/account/invitations/<int:invitation_pk>/resend/": post_only(
+        (302, 404, 403, 404, 302, 302)
+    ),
+    "partners/providers/<int:pk>/": every((302, 404, 404, 404, 302, 302)),
     "partnership/<str:token>/": every((404, 404, 404, 404, 404, 404)),
     "customers/": every((302, 200, 200, 200, 302, 302)),
     "customers/export/": every((302, 200, 200, 200, 302, 302)),

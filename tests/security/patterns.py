@@ -96,6 +96,17 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
         "pk": _pk("webhook_endpoint"),
         "delivery_pk": _pk("webhook_delivery"),
     },
+    # the provider's admin access to a reseller's account (issue 18), and the reseller's page of a provider
+    "partners/resellers/<int:pk>/account/": {"pk": _pk("partnership")},
+    "partners/resellers/<int:pk>/account/users/<int:user_pk>/reset-password/": {
+        "pk": _pk("partnership"),
+        "user_pk": lambda t: t.users["reseller"].pk,
+    },
+    "partners/resellers/<int:pk>/account/invitations/<int:invitation_pk>/resend/": {
+        "pk": _pk("partnership"),
+        "invitation_pk": _pk("user_invitation"),
+    },
+    "partners/providers/<int:pk>/": {"pk": _pk("partnership")},
 }
 
 # Patterns whose parameter is not a tenant's object: a choice, or a row every partner may read.
