@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "agreements",
     "relationships",
     "customers",
+    "access",  # admin relationships (GDAP): the roles a partner's users hold in a customer's account
     "partnerhub.portal",  # the pages around the apps; may use every app
     "api",  # the REST API and webhooks: thin views over every app's services and selectors
     "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
