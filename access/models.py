@@ -151,7 +151,9 @@ class AdminRoleAssignment(models.Model):
         verbose_name_plural = _("admin role assignments")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(membership__isnull=False, partner_role="") | Q(membership__isnull=True) & ~Q(partner_role="")),
+                condition=(
+                    Q(membership__isnull=False, partner_role="") | Q(membership__isnull=True) & ~Q(partner_role="")
+                ),
                 name="admin_assignment_one_target",
             ),
             models.UniqueConstraint(
@@ -176,9 +178,7 @@ class LicenseAssignment(models.Model):
     customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     subscription = models.ForeignKey("customers.Subscription", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
 
     class Meta:

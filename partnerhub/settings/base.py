@@ -512,3 +512,10 @@ SPECTACULAR_SETTINGS = {
     # they put a link inside each operation's button (a control nested in a control, for a screen reader).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None, "persistAuthorization": False},
 }
+# --- admin relationships (access/) ---
+CELERY_BEAT_SCHEDULE["sweep-admin-relationships"] = {
+    # Admin relationships' deadlines (access/services/relationships.py): requests unanswered for 90 days
+    # expire, relationships at their end auto-extend or expire, reminders 30 and 7 days before.
+    "task": "access.tasks.sweep_admin_relationships_task",
+    "schedule": 300.0,
+}

@@ -31,10 +31,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from access import services as access_services
 from agreements import services as agreement_services
 from customers import services as customer_services
 from customers.services import exports as export_services
-from customers.services import passwords as password_services
 from enrollment import services as enrollment_services
 from enrollment.models import VerificationCase
 from partnerhub.core import outbox_sealing
@@ -157,8 +157,8 @@ def _trigger_every_kind(world, settings) -> None:
     customer.recovery_email = "it@woodgrove.example"
     customer.recovery_email_verified = True
     customer.save(update_fields=["recovery_email", "recovery_email_verified"])
-    password_services.customer_user_password_reset(
-        relationship=a.objects["customer_relationship"],
+    access_services.customer_user_password_reset(
+        customer=a.objects["customer_relationship"].customer,
         membership=a.users["global_admin"].memberships.get(organization=a.provider),
         user=customer,
     )
