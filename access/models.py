@@ -22,7 +22,15 @@ from .roles import SATISFIED_BY, AdminRole
 
 
 class AccessError(ApplicationError):
-    """A refusal about admin relationships: the message the person reads, and a code."""
+    """A refusal about admin relationships: the message the person reads, and a code (and, for the API, the
+    HTTP status it is: a refusal to act is 403, another tenant's object 404, anything else 400)."""
+
+    STATUSES = {"forbidden": 403, "not_global_admin": 403, "not_assigned": 403, "no_relationship": 403,
+                "relationship_ended": 403, "not_found": 404}  # fmt: skip
+
+    @property
+    def status(self) -> int:
+        return self.STATUSES.get(self.code, 400)
 
 
 class AdminRelationshipQuerySet(models.QuerySet["AdminRelationship"]):
