@@ -39,8 +39,9 @@ def client_for(user) -> Client:
 @pytest.fixture
 def world(seller, make_customer, offers) -> World:
     provider, provider_admin, reseller, reseller_admin = seller
-    created = make_customer("woodgrovefoods", company_name="Woodgrove Foods Inc.", with_reseller=False,
-                            lines=[(offers["standard"], 2)])  # fmt: skip
+    created = make_customer(
+        "woodgrovefoods", company_name="Woodgrove Foods Inc.", with_reseller=False, lines=[(offers["standard"], 2)]
+    )
     customer_admin = User.objects.get(email=created.user_name)
     customer_admin.must_change_password = False
     customer_admin.set_password("the-forgotten-password")

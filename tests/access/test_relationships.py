@@ -24,8 +24,13 @@ Status = AdminRelationship.Status
 
 
 def _request(world, **overrides):
-    fields = {"name": "Helpdesk 2027", "roles": [AdminRole.GLOBAL_READER, AdminRole.HELPDESK_ADMINISTRATOR],
-              "duration_days": 90, "auto_extend": False, **overrides}  # fmt: skip
+    fields = {
+        "name": "Helpdesk 2027",
+        "roles": [AdminRole.GLOBAL_READER, AdminRole.HELPDESK_ADMINISTRATOR],
+        "duration_days": 90,
+        "auto_extend": False,
+        **overrides,
+    }
     return services.admin_relationship_request(
         partner=world.provider, customer=world.customer, actor=world.provider_admin, **fields
     )
@@ -36,7 +41,8 @@ def test_a_customer_the_partner_creates_gets_the_default_relationship_active(wor
 
     assert default.status == Status.ACTIVE
     assert default.roles == list(DEFAULT_ROLES)
-    assert default.duration_days == 730 and not default.auto_extend
+    assert default.duration_days == 730
+    assert not default.auto_extend
     assert (default.ends_at - default.approved_at) == timedelta(days=730)
     assigned = set(AdminRoleAssignment.objects.filter(relationship=default).values_list("role", "partner_role"))
     assert assigned == {
@@ -56,14 +62,18 @@ def test_request_emails_the_customers_global_admin_a_link_that_leads_to_approval
     relationship.refresh_from_db()
 
     assert email.to == world.customer_admin.mailbox
-    assert "Global reader" in html and "Helpdesk administrator" in html and "Approve for 90 days" in html
+    assert "Global reader" in html
+    assert "Helpdesk administrator" in html
+    assert "Approve for 90 days" in html
     assert approved.status_code == 302
     assert relationship.status == Status.ACTIVE
     assert relationship.ends_at == relationship.approved_at + timedelta(days=90)
     assert relationship.token_hash is None
     codes = AuditEvent.objects.filter(object_id=str(relationship.pk)).values_list("code", "organization")
-    assert set(codes) >= {("partnerhub.admin_relationship.approved", world.provider.pk),
-                          ("partnerhub.admin_relationship.approved", world.customer.pk)}  # fmt: skip
+    assert set(codes) >= {
+        ("partnerhub.admin_relationship.approved", world.provider.pk),
+        ("partnerhub.admin_relationship.approved", world.customer.pk),
+    }
     assert OutboundEmail.objects.filter(template="admin_relationship_approved", to=world.provider_admin.email).exists()
 
 
@@ -108,20 +118,23 @@ def test_reject_then_approve_is_refused_with_the_reason(world):
 @pytest.mark.parametrize("side", ["partner", "customer"])
 def test_either_side_terminates_at_once_twice_is_a_no_op_and_both_are_told(world, side):
     relationship = world.default()
-    actor, organization = ((world.provider_admin, world.provider) if side == "partner"
-                           else (world.customer_admin, world.customer))  # fmt: skip
+    actor, organization = (
+        (world.provider_admin, world.provider) if side == "partner" else (world.customer_admin, world.customer)
+    )
 
     services.admin_relationship_terminate(relationship=relationship, actor=actor, organization=organization)
     services.admin_relationship_terminate(relationship=relationship, actor=actor, organization=organization)
 
     relationship.refresh_from_db()
-    assert relationship.status == Status.TERMINATED and relationship.terminated_side == side
+    assert relationship.status == Status.TERMINATED
+    assert relationship.terminated_side == side
     assert AuditEvent.objects.filter(code="partnerhub.admin_relationship.terminated").count() == 2
     told = set(OutboundEmail.objects.filter(template="admin_relationship_terminated").values_list("to", flat=True))
     assert {world.provider_admin.email, world.customer_admin.mailbox} <= told
     with pytest.raises(AccessError, match="was terminated"):
-        services.admin_relationship_auto_extend_set(relationship=relationship, actor=world.provider_admin,
-                                                    organization=world.provider, auto_extend=True)  # fmt: skip
+        services.admin_relationship_auto_extend_set(
+            relationship=relationship, actor=world.provider_admin, organization=world.provider, auto_extend=True
+        )
 
 
 @pytest.mark.parametrize(
@@ -157,8 +170,14 @@ def test_another_partners_customer_cannot_be_asked(world, make_reseller):
     outsider, outsider_admin = make_reseller("Outsider Solutions LLC")
 
     with pytest.raises(AccessError) as refused:
-        services.admin_relationship_request(partner=outsider, customer=world.customer, actor=outsider_admin,
-                                            name="x", roles=["global_reader"], duration_days=5)  # fmt: skip
+        services.admin_relationship_request(
+            partner=outsider,
+            customer=world.customer,
+            actor=outsider_admin,
+            name="x",
+            roles=["global_reader"],
+            duration_days=5,
+        )
     assert refused.value.code == "not_found"
 
 
@@ -166,18 +185,26 @@ def test_a_helpdesk_agent_cannot_request(world, make_member):
     agent = make_member(world.provider, Role.HELPDESK_AGENT, email="hd@contoso.example").user
 
     with pytest.raises(AccessError, match="Global admin or an Admin agent"):
-        services.admin_relationship_request(partner=world.provider, customer=world.customer, actor=agent,
-                                            name="x", roles=["global_reader"], duration_days=5)  # fmt: skip
+        services.admin_relationship_request(
+            partner=world.provider,
+            customer=world.customer,
+            actor=agent,
+            name="x",
+            roles=["global_reader"],
+            duration_days=5,
+        )
 
 
 def test_auto_extend_is_refused_with_global_administrator_and_saved_otherwise(world):
     relationship = _request(world, roles=[AdminRole.GLOBAL_ADMINISTRATOR])
     with pytest.raises(AccessError, match="can't be auto-extended"):
-        services.admin_relationship_auto_extend_set(relationship=relationship, actor=world.customer_admin,
-                                                    organization=world.customer, auto_extend=True)  # fmt: skip
+        services.admin_relationship_auto_extend_set(
+            relationship=relationship, actor=world.customer_admin, organization=world.customer, auto_extend=True
+        )
     plain = world.default()
-    services.admin_relationship_auto_extend_set(relationship=plain, actor=world.customer_admin,
-                                                organization=world.customer, auto_extend=True)  # fmt: skip
+    services.admin_relationship_auto_extend_set(
+        relationship=plain, actor=world.customer_admin, organization=world.customer, auto_extend=True
+    )
     assert AdminRelationship.objects.get(pk=plain.pk).auto_extend
 
 
@@ -189,12 +216,17 @@ def test_assignments_name_only_roles_the_relationship_holds(world, make_member):
     relationship = world.default()
 
     with pytest.raises(AccessError, match="doesn't hold the role"):
-        services.admin_relationship_assignments_set(relationship=relationship, actor=world.provider_admin,
-                                                    by_role={}, by_member={"billing_reader": [agent.pk]})  # fmt: skip
+        services.admin_relationship_assignments_set(
+            relationship=relationship, actor=world.provider_admin, by_role={}, by_member={"billing_reader": [agent.pk]}
+        )
     with pytest.raises(AccessError):
         selectors.admin_role_check(agent, world.customer, AdminRole.HELPDESK_ADMINISTRATOR)
-    services.admin_relationship_assignments_set(relationship=relationship, actor=world.provider_admin,
-                                                by_role={}, by_member={"helpdesk_administrator": [agent.pk]})  # fmt: skip
+    services.admin_relationship_assignments_set(
+        relationship=relationship,
+        actor=world.provider_admin,
+        by_role={},
+        by_member={"helpdesk_administrator": [agent.pk]},
+    )
 
     assert selectors.admin_role_check(agent, world.customer, AdminRole.HELPDESK_ADMINISTRATOR) == relationship
     with pytest.raises(AccessError) as refused:
@@ -241,8 +273,9 @@ def test_approve_and_terminate_at_once_one_wins(world):
 
     def terminate():
         barrier.wait()
-        services.admin_relationship_terminate(relationship=relationship, actor=world.provider_admin,
-                                              organization=world.provider)  # fmt: skip
+        services.admin_relationship_terminate(
+            relationship=relationship, actor=world.provider_admin, organization=world.provider
+        )
         outcomes.append("terminated")
 
     threads = [platform_thread(approve), platform_thread(terminate)]
@@ -287,19 +320,32 @@ def test_an_invitation_with_delegated_admin_approves_the_default_relationship(se
 
     visitor = Client()
     form = visitor.get(path).content.decode()
-    visitor.post(path, {**ACCOUNT, "domain_prefix": "fourthcoffee", "company_name": "Fourth Coffee Inc.",
-                        "password": "a-long-enough-passphrase", "authorize": "on", "accept_agreement": "on"})  # fmt: skip
+    visitor.post(
+        path,
+        {
+            **ACCOUNT,
+            "domain_prefix": "fourthcoffee",
+            "company_name": "Fourth Coffee Inc.",
+            "password": "a-long-enough-passphrase",
+            "authorize": "on",
+            "accept_agreement": "on",
+        },
+    )
 
     relationship = AdminRelationship.objects.get(partner=provider)
     assert "Accepting approves an admin relationship with these roles for 730 days" in form
     assert "License administrator" in form
-    assert relationship.status == Status.ACTIVE and relationship.roles == list(DEFAULT_ROLES)
-    assert relationship.approved_by is not None and relationship.approved_by.email.startswith("admin@fourthcoffee")
+    assert relationship.status == Status.ACTIVE
+    assert relationship.roles == list(DEFAULT_ROLES)
+    assert relationship.approved_by is not None
+    assert relationship.approved_by.email.startswith("admin@fourthcoffee")
 
 
 def test_the_default_relationship_is_created_once(world):
-    assert services.admin_relationship_default_create(partner=world.provider, customer=world.customer,
-                                                      approved_by=None) is None  # fmt: skip
+    assert (
+        services.admin_relationship_default_create(partner=world.provider, customer=world.customer, approved_by=None)
+        is None
+    )
     assert AdminRelationship.objects.filter(partner=world.provider, customer=world.customer).count() == 1
 
 
