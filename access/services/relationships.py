@@ -126,7 +126,7 @@ def _audit_both(relationship: AdminRelationship, code: str, actor: User | None, 
 
 
 def _is_partner_manager(user: User, partner: Organization) -> bool:
-    return Membership.objects.filter(organization=partner, user=user, roles__overlap=list(PARTNER_MANAGERS)).exists()
+    return Membership.seats.filter(organization=partner, user=user, roles__overlap=list(PARTNER_MANAGERS)).exists()
 
 
 def _require_partner_manager(user: User, partner: Organization) -> None:
