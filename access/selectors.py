@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from customers.models import Subscription
@@ -61,7 +62,7 @@ def admin_role_check(
             % {
                 "name": ended.name,
                 "customer": customer.legal_name,
-                "date": timezone.localtime(date).strftime("%Y-%m-%d %H:%M") if date else "",
+                "date": date_format(timezone.localtime(date), "DATETIME_FORMAT") if date else "",
             },
             code="relationship_ended",
         )

@@ -17,6 +17,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from customers.models import CustomerRelationship
@@ -83,7 +84,7 @@ def _context(relationship: AdminRelationship, **extra: Any) -> dict[str, Any]:
         "relationship": relationship.name,
         "roles": ", ".join(str(label) for label in relationship.role_labels()),
         "days": relationship.duration_days,
-        "ends": relationship.ends_at.date().isoformat() if relationship.ends_at else "",
+        "ends": date_format(relationship.ends_at, "DATE_FORMAT") if relationship.ends_at else "",
         **extra,
     }
 
@@ -259,7 +260,7 @@ def admin_relationship_request(
             template="admin_relationship_requested",
             title=_("%(partner)s asks for admin roles") % {"partner": partner.legal_name},
             url=link,
-            context=_context(relationship, expires=relationship.request_expires_at.date().isoformat()),
+            context=_context(relationship, expires=date_format(relationship.request_expires_at, "DATE_FORMAT")),
         )
     relationship.approval_token = token  # type: ignore[attr-defined]  # only in this response (tests, the API)
     return relationship
