@@ -162,6 +162,22 @@ def _trigger_every_kind(world, settings) -> None:
         membership=a.users["global_admin"].memberships.get(organization=a.provider),
         user=customer,
     )
+    # admin relationships (access/): approved, rejected, terminated; the sweep's reminder, extension and expiry
+    from access.models import AdminRelationship
+
+    access_services.admin_relationship_approve(relationship=a.objects["admin_relationship_request"], actor=customer)
+    access_services.admin_relationship_reject(
+        relationship=b.objects["admin_relationship_request"], actor=b.users["customer"]
+    )
+    access_services.admin_relationship_terminate(
+        relationship=a.objects["admin_relationship_request"], actor=a.users["global_admin"], organization=a.provider
+    )
+    now = timezone.now()
+    AdminRelationship.objects.filter(pk=b.objects["admin_relationship"].pk).update(ends_at=now + timedelta(days=10))
+    assert access_services.sweep_admin_relationships()["reminded"] == 1
+    AdminRelationship.objects.filter(pk=b.objects["admin_relationship"].pk).update(ends_at=now, auto_extend=True)
+    AdminRelationship.objects.filter(pk=a.objects["admin_relationship"].pk).update(ends_at=now)
+    assert access_services.sweep_admin_relationships()["extended"] == 1
     # enrolment: a case past its SLA alerts the operators
     settings.OPERATOR_ALERT_EMAIL = "ops@partnerhub.example"
     VerificationCase.objects.filter(pk=a.objects["case"].pk).update(
