@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from customers.models import Subscription
 from partnerhub.accounts.models import Membership, Organization
 from partnerhub.core import rls
+from partnerhub.core.models import AuditEvent
 
 from .models import AccessError, AdminRelationship, AdminRoleAssignment, LicenseAssignment
 from .roles import SATISFIED_BY, AdminRole
@@ -96,7 +98,9 @@ def partner_relationships(
     return rows.order_by("-created_at", "-pk")
 
 
-def partner_relationship_get(*, partner: Organization, customer: Organization, public_id) -> AdminRelationship:
+def partner_relationship_get(
+    *, partner: Organization, customer: Organization, public_id: uuid.UUID | str
+) -> AdminRelationship:
     """One of the partner's relationships with this customer; 404 otherwise."""
     relationship = (
         AdminRelationship.objects.filter(partner=partner, customer=customer, public_id=public_id)
@@ -117,7 +121,7 @@ def customer_relationships(*, customer: Organization) -> QuerySet[AdminRelations
     )
 
 
-def customer_relationship_get(*, customer: Organization, public_id) -> AdminRelationship:
+def customer_relationship_get(*, customer: Organization, public_id: uuid.UUID | str) -> AdminRelationship:
     relationship = customer_relationships(customer=customer).filter(public_id=public_id).first()
     if relationship is None:
         raise Http404
@@ -133,10 +137,8 @@ def assignments(*, relationship: AdminRelationship) -> list[AdminRoleAssignment]
 
 
 @rls.elevated("admin-relationship:actions")
-def actions(*, relationship: AdminRelationship, limit: int = 50) -> list:
+def actions(*, relationship: AdminRelationship, limit: int = 50) -> list[AuditEvent]:
     """What the partner's users did through this relationship (the customer's audit rows naming it)."""
-    from partnerhub.core.models import AuditEvent
-
     return list(
         AuditEvent.objects.filter(organization=relationship.customer_id, data__relationship_id=relationship.pk)
         .select_related("actor")

@@ -7,6 +7,7 @@ both sides naming the partner user and the relationship."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -41,7 +42,7 @@ def _acting(membership: Membership, customer: Organization, role: str) -> AdminR
     return admin_role_check(membership, customer, role)
 
 
-def _audit(relationship: AdminRelationship, membership: Membership, code: str, target, **data) -> None:
+def _audit(relationship: AdminRelationship, membership: Membership, code: str, target: User, **data: Any) -> None:
     data = {
         "relationship_id": relationship.pk,
         "relationship": relationship.name,

@@ -7,7 +7,7 @@ happened changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -399,8 +399,8 @@ def admin_relationship_assignments_set(
     *,
     relationship: AdminRelationship,
     actor: User,
-    by_role: dict[str, Iterable[str]],
-    by_member: dict[str, Iterable[int]],
+    by_role: Mapping[str, Iterable[str]],
+    by_member: Mapping[str, Iterable[int | str]],
 ) -> AdminRelationship:
     """The partner's Global admin or Admin agent says who may use each of the relationship's roles: the
     holders of partner roles (`by_role`: admin role → partner roles) and named users (`by_member`: admin
@@ -528,6 +528,8 @@ def sweep_admin_relationships(now: datetime | None = None) -> dict[str, int]:
         "pk", "ends_at", "auto_extend", "roles"
     ):
         with transaction.atomic():
+            if ends_at is None:
+                continue
             if auto_extend and AdminRole.GLOBAL_ADMINISTRATOR not in roles:
                 # The new end counts from the old one: a sweep running late doesn't shorten the extension.
                 new_end = ends_at + timedelta(days=AUTO_EXTEND_DAYS)

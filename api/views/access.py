@@ -120,7 +120,7 @@ class AdminRelationshipTerminateView(PartnerOnly, ApiView):
 
 def _assignments_out(relationship) -> dict[str, Any]:
     rows = [
-        {"role": a.role, "partner_role": a.partner_role, "user": a.membership.user.email if a.membership_id else ""}
+        {"role": a.role, "partner_role": a.partner_role, "user": a.membership.user.email if a.membership else ""}
         for a in selectors.assignments(relationship=relationship)
     ]
     return {"assignments": rows}
