@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import customer, exports, invitations, partner, users, wizard
+from .views import customer, exports, invitations, partner, wizard
 
 app_name = "customers"
 
@@ -30,16 +30,9 @@ urlpatterns = [
         partner.subscription_detail,
         name="subscription-detail",
     ),
-    path("customers/<uuid:tenant_id>/users/", users.customer_users, name="customer-users"),
-    path(
-        "customers/<uuid:tenant_id>/users/<int:pk>/reset-password/",
-        users.customer_user_password_reset,
-        name="customer-user-password-reset",
-    ),
     path("customers/<uuid:tenant_id>/remove/", partner.relationship_remove, name="relationship-remove"),
     path("partners/providers/<int:pk>/customers/", customer.provider_customers, name="provider-customers"),
     path("customer/partners/", customer.partner_relationships, name="partner-relationships"),
-    path("customer/partners/<int:pk>/remove-roles/", customer.admin_roles_remove, name="admin-roles-remove"),
     path("customer/agreement/accept/", customer.agreement_accept, name="agreement-accept"),
     path("customer-invitation/<str:token>/", invitations.invitation_accept, name="invitation-accept"),
 ]

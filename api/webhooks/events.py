@@ -69,6 +69,15 @@ def _organization(target: Any, event: AuditEvent) -> Iterable[Resource]:
     yield Resource("organization", str(event.organization_id), "/api/v1/organization")
 
 
+def _admin_relationship(target: Any, event: AuditEvent) -> Iterable[Resource]:
+    # Admin relationships (access/): the partner's events only (the customer has no endpoints).
+    if event.organization_id != target.partner_id:
+        return
+    tenant_id = Organization.objects.filter(pk=target.customer_id).values_list("tenant_id", flat=True).get()
+    url = f"/api/v1/customers/{tenant_id}/admin-relationships/{target.public_id}"
+    yield Resource("admin-relationship", str(target.public_id), url)
+
+
 Resources = Callable[[Any, AuditEvent], Iterable[Resource]]
 
 # audit code → [(event type, the resources it names)]
@@ -98,6 +107,12 @@ EVENTS: dict[str, list[tuple[str, Resources]]] = {
     # side's endpoints hear of it, the reseller's to watch what its provider does in its account
     "partnerhub.reseller_account.password_reset": [("partnership-admin-access-used", _relationship)],
     "partnerhub.reseller_account.invitation_resent": [("partnership-admin-access-used", _relationship)],
+    # admin relationships (access/)
+    "partnerhub.admin_relationship.created": [("admin-relationship-created", _admin_relationship)],
+    "partnerhub.admin_relationship.approved": [("admin-relationship-approved", _admin_relationship)],
+    "partnerhub.admin_relationship.terminated": [("admin-relationship-terminated", _admin_relationship)],
+    "partnerhub.admin_relationship.expired": [("admin-relationship-expired", _admin_relationship)],
+    "partnerhub.admin_relationship.extended": [("admin-relationship-extended", _admin_relationship)],
 }
 
 # Every type an endpoint may subscribe to, in the order the pages list them.

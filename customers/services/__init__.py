@@ -29,7 +29,7 @@ from .orders import (
     subscription_update,
     support_contact_choices,
 )
-from .relationships import customer_admin_roles_remove, customer_relationship_remove
+from .relationships import customer_relationship_remove
 from .resellers import check_reseller, eligible_resellers, location_partner_id, reseller_named
 from .tenants import ACCOUNT_FIELDS, check_account, domain_available
 
@@ -45,7 +45,6 @@ __all__ = [
     "check_invitation",
     "check_lines",
     "check_reseller",
-    "customer_admin_roles_remove",
     "customer_agreement_accept",
     "customer_agreement_attest",
     "customer_create",

@@ -4,7 +4,6 @@ the customer removing a partner's admin roles."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from partnerhub.core.audit import audit_record
 
 from ..models import CustomerRelationship, Subscription
 from ..selectors import has_active_subscriptions
-from .common import CustomersError, notify_admins, require_seller
+from .common import CustomersError, require_seller
 
 
 def _relate(
@@ -104,34 +103,5 @@ def customer_relationship_remove(*, relationship: CustomerRelationship, actor: U
             actor=actor,
             organization=relationship.partner,
             target=relationship,
-        )
-    return relationship
-
-
-def customer_admin_roles_remove(*, relationship: CustomerRelationship, user: User) -> CustomerRelationship:
-    """The customer's Global admin removes a partner's admin roles; the reseller relationship stays."""
-    require_global_admin(
-        user,
-        relationship.customer,
-        CustomersError(_("Only a Global admin can remove a partner's admin roles."), code="not_global_admin"),
-    )
-    with transaction.atomic():
-        relationship = (
-            CustomerRelationship.objects.select_for_update().select_related("partner").get(pk=relationship.pk)
-        )
-        if not relationship.delegated_admin:
-            return relationship
-        relationship.delegated_admin = False
-        relationship.save(update_fields=["delegated_admin"])
-        audit_record(
-            code="partnerhub.customer_relationship.admin_roles_removed",
-            actor=user,
-            organization=relationship.customer,
-            target=relationship,
-        )
-        notify_admins(
-            relationship.partner,
-            title=_("%(customer)s removed your admin roles") % {"customer": relationship.customer_name},
-            url=reverse("customers:customer-detail", args=[relationship.customer.tenant_id]),
         )
     return relationship

@@ -50,23 +50,6 @@ def partner_relationships(request):
     )
 
 
-@_customer_required
-def admin_roles_remove(request, pk: int):
-    """Remove a partner's admin roles: a page says what that does, its button does it."""
-    relationship = selectors.customer_partner_get(customer=request.organization, pk=pk)
-    if request.method != "POST":
-        return render(request, "customers/admin_roles_remove.html", {"relationship": relationship})
-    try:
-        services.customer_admin_roles_remove(relationship=relationship, user=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("%(partner)s no longer has admin roles.") % {"partner": relationship.partner.legal_name}
-        )
-    return redirect("customers:partner-relationships")
-
-
 @require_POST
 @_customer_required
 def agreement_accept(request):

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "agreements",
     "relationships",
     "customers",
+    "access",  # admin relationships (GDAP): the roles a partner's users hold in a customer's account
     "partnerhub.portal",  # the pages around the apps; may use every app
     "api",  # the REST API and webhooks: thin views over every app's services and selectors
     "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
@@ -510,4 +511,11 @@ SPECTACULAR_SETTINGS = {
     # no inline script under the Content-Security-Policy), and no call to swagger.io's validator. No deep links:
     # they put a link inside each operation's button (a control nested in a control, for a screen reader).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None, "persistAuthorization": False},
+}
+# --- admin relationships (access/) ---
+CELERY_BEAT_SCHEDULE["sweep-admin-relationships"] = {
+    # Admin relationships' deadlines (access/services/relationships.py): requests unanswered for 90 days
+    # expire, relationships at their end auto-extend or expire, reminders 30 and 7 days before.
+    "task": "access.tasks.sweep_admin_relationships_task",
+    "schedule": 300.0,
 }

@@ -43,6 +43,7 @@ OBJECTS: dict[str, str] = {
     "webhooks": "webhook_endpoint",
     "webhook-endpoints": "webhook_endpoint",
     "endpoints": "webhook_endpoint",
+    "admin-relationships": "admin_relationship",  # access/
 }
 # Routes whose purpose is to answer about another organization's object: only "no 5xx, no private field" holds.
 CROSS_TENANT_BY_DESIGN = {

@@ -27,6 +27,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("agreements",),
     ("relationships",),
     ("customers",),
+    ("access",),  # admin relationships: the roles a partner's users hold in a customer's account
     ("partnerhub.portal",),
     ("api",),  # the REST API and webhooks: thin views over every app's services and selectors
     ("partnerhub",),  # the wiring: settings, the URL map, the Celery app, the embedded services

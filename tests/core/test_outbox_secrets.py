@@ -31,10 +31,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from access import services as access_services
 from agreements import services as agreement_services
 from customers import services as customer_services
 from customers.services import exports as export_services
-from customers.services import passwords as password_services
 from enrollment import services as enrollment_services
 from enrollment.models import VerificationCase
 from partnerhub.core import outbox_sealing
@@ -169,11 +169,27 @@ def _trigger_every_kind(world, settings) -> None:
     customer.recovery_email = "it@woodgrove.example"
     customer.recovery_email_verified = True
     customer.save(update_fields=["recovery_email", "recovery_email_verified"])
-    password_services.customer_user_password_reset(
-        relationship=a.objects["customer_relationship"],
+    access_services.customer_user_password_reset(
+        customer=a.objects["customer_relationship"].customer,
         membership=a.users["global_admin"].memberships.get(organization=a.provider),
         user=customer,
     )
+    # admin relationships (access/): approved, rejected, terminated; the sweep's reminder, extension and expiry
+    from access.models import AdminRelationship
+
+    access_services.admin_relationship_approve(relationship=a.objects["admin_relationship_request"], actor=customer)
+    access_services.admin_relationship_reject(
+        relationship=b.objects["admin_relationship_request"], actor=b.users["customer"]
+    )
+    access_services.admin_relationship_terminate(
+        relationship=a.objects["admin_relationship_request"], actor=a.users["global_admin"], organization=a.provider
+    )
+    now = timezone.now()
+    AdminRelationship.objects.filter(pk=b.objects["admin_relationship"].pk).update(ends_at=now + timedelta(days=10))
+    assert access_services.sweep_admin_relationships()["reminded"] == 1
+    AdminRelationship.objects.filter(pk=b.objects["admin_relationship"].pk).update(ends_at=now, auto_extend=True)
+    AdminRelationship.objects.filter(pk=a.objects["admin_relationship"].pk).update(ends_at=now)
+    assert access_services.sweep_admin_relationships()["extended"] == 1
     # enrolment: a case past its SLA alerts the operators
     settings.OPERATOR_ALERT_EMAIL = "ops@partnerhub.example"
     VerificationCase.objects.filter(pk=a.objects["case"].pk).update(

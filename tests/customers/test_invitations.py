@@ -11,6 +11,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from access.models import AdminRelationship
 from customers import services
 from customers.models import CustomerInvitation, CustomerRelationship, Subscription
 from partnerhub.accounts.models import Membership, Organization, Role, User
@@ -214,7 +215,9 @@ def test_the_customer_removes_a_partners_admin_roles_and_accepts_the_agreement(s
     assert "Remove roles" in page
     assert "Not accepted" in page
     row.refresh_from_db()
-    assert (row.delegated_admin, row.status) == (False, "active")
+    assert row.status == "active"  # still its partner, without admin roles
+    assert set(AdminRelationship.objects.filter(partner=seller[2], customer=created.organization)
+               .values_list("status", flat=True)) == {AdminRelationship.Status.TERMINATED}  # fmt: skip
     assert "Tick the box to accept the customer agreement." in refused.content.decode()
     assert created.organization.customer_agreement_acceptances.get().method == "direct"
     assert services.has_customer_agreement(created.organization)

@@ -10,7 +10,7 @@ from email.message import Message
 import pytest
 from django.test import Client
 
-from customers.models import CustomerRelationship
+from access.models import AdminRelationship
 from partnerhub.accounts.models import Membership, Role, User
 from partnerhub.core.models import AuditEvent, OutboundEmail
 from partnerhub.core.tasks import send_outbound_email_task
@@ -169,15 +169,15 @@ def test_another_tenants_customer_or_user_is_not_found(seller, woodgrove, make_r
 
 
 @pytest.mark.django_db
-def test_without_admin_roles_the_partner_is_told_who_can_reset(seller, woodgrove):
+def test_without_admin_roles_the_partner_is_told_why_it_cannot_reset(seller, woodgrove):
     customer, admin = woodgrove
-    CustomerRelationship.objects.filter(customer=customer).update(delegated_admin=False)
+    AdminRelationship.objects.filter(customer=customer).update(status=AdminRelationship.Status.TERMINATED)
     client = _client(seller[1])
 
     page = client.get(f"/customers/{customer.tenant_id}/users/").content.decode()
     refused = client.post(_reset_path(customer, admin))
 
-    assert "only its own Global admin can reset" in page
+    assert "was terminated on" in page
     assert refused.status_code == 403
     admin.refresh_from_db()
     assert admin.check_password("the-forgotten-password")

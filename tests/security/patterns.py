@@ -79,6 +79,21 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     },
     "partners/providers/<int:pk>/customers/": {"pk": _pk("partnership")},
     "customer/partners/<int:pk>/remove-roles/": {"pk": _pk("customer_relationship")},
+    # admin relationships (access/)
+    "customers/<uuid:tenant_id>/admin-relationships/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/admin-relationships/new/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/admin-relationships/<uuid:public_id>/": {
+        "tenant_id": lambda t: t.objects["customer"].tenant_id,
+        "public_id": lambda t: t.objects["admin_relationship"].public_id,
+    },
+    "customers/<uuid:tenant_id>/users/new/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customers/<uuid:tenant_id>/users/<int:pk>/licences/": {
+        "tenant_id": lambda t: t.objects["customer"].tenant_id,
+        "pk": lambda t: t.users["customer"].pk,
+    },
+    "customers/<uuid:tenant_id>/account-subscriptions/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    "customer/admin-relationships/<uuid:public_id>/": {"public_id": lambda t: t.objects["admin_relationship"].public_id},
+    "admin-relationship-approval/<str:token>/": {"token": _hash("admin_relationship_token")},
     "customer-invitation/<str:token>/": {"token": _hash("customer_invitation_token")},
     "notifications/<int:pk>/open/": {"pk": _pk("notification")},
     "settings/api/<int:pk>/": {"pk": _pk("api_client")},

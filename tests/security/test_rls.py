@@ -22,7 +22,7 @@ from partnerhub.core.models import AuditEvent
 from tests.factories import OrganizationFactory
 
 # Tables a tenant owns without naming an organization themselves: they belong to a parent row that does.
-CHILD_TABLES = {"customers_orderline"}
+CHILD_TABLES = {"customers_orderline", "access_adminroleassignment"}
 
 TENANT, USER, CATALOGUE, PLATFORM = "tenant", "user", "catalogue", "platform"
 _T = (TENANT, "an organization's rows: per-command policies (its app's migration), reads may follow relationships")
@@ -31,6 +31,7 @@ _T = (TENANT, "an organization's rows: per-command policies (its app's migration
 # 15's identity work). catalogue: global reference data, readable by the app's role, naming no organization
 # nor user. platform: forced RLS whose every policy is the verified bypass alone (staff, tasks).
 TABLE_CLASSES: dict[str, tuple[str, str]] = {
+    "access_adminrelationship": _T, "access_adminroleassignment": _T, "access_licenseassignment": _T,
     "accounts_membership": _T, "accounts_userinvitation": _T,
     "agreements_agreementacceptance": _T, "agreements_customeragreementacceptance": _T,
     "agreements_signaturerequest": _T,

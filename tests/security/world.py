@@ -407,9 +407,24 @@ def build_world() -> World:
         WebhookAttempt.objects.create(organization=tenant.provider, delivery=delivery, status_code=500,
                                       response_excerpt=canary(t, "webhook_answer"))  # fmt: skip
 
+    def admin_relationships(t, tenant):
+        # access/: the customer's default admin relationship (from the wizard), and a request waiting for approval.
+        from access import services as access_services
+        from access.models import AdminRelationship
+
+        customer = tenant.objects["customer"]
+        tenant.objects["admin_relationship"] = AdminRelationship.objects.get(partner=tenant.provider, customer=customer)
+        pending = access_services.admin_relationship_request(
+            partner=tenant.provider, customer=customer, actor=tenant.users["global_admin"],
+            name=canary(t, "admin_relationship_name")[:50], roles=["global_reader"], duration_days=30,
+        )  # fmt: skip
+        tenant.objects["admin_relationship_request"] = pending
+        tenant.objects["admin_relationship_token"] = pending.approval_token
+
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
         customer_invitations, user_invitations, notifications, documents, exports, api_clients, webhooks,
+        admin_relationships,
     ):  # fmt: skip
         _each(tenants, step)
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from demo.admin_relationships import seed_admin_relationships
 from demo.api_clients import seed_api_client
 from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             customer_admin = seed_customers(password)
             seed_reseller_access(password)
             rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
+            seed_admin_relationships()
             _give_demo_authenticators([email for _, email, _ in rows])
             api_client, api_secret = seed_api_client()
             webhook_endpoint = seed_webhook_endpoint()
