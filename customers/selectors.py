@@ -170,7 +170,7 @@ def visible_subscriptions(*, relationship: CustomerRelationship) -> QuerySet[Sub
     partner = relationship.partner_id
     return (
         scoped(Subscription.objects, Q(partner=partner) | Q(reseller=partner), customer=relationship.customer_id)
-        .select_related("offer", "partner_of_record", "support_contact", "partner")
+        .select_related("offer", "partner_of_record", "support_contact", "partner", "upgraded_to")
         .order_by("-created_at", "-id")
     )
 
@@ -185,7 +185,7 @@ def partner_subscriptions(*, partner: Organization, status: str = "") -> QuerySe
     subscriptions = (
         scoped(Subscription.objects, Q(partner=partner) | Q(reseller=partner))
         .filter(Exists(related))
-        .select_related("offer", "partner_of_record", "support_contact", "partner")
+        .select_related("offer", "partner_of_record", "support_contact", "partner", "upgraded_to")
     )
     if status:
         subscriptions = subscriptions.filter(status=status)

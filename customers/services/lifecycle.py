@@ -179,12 +179,14 @@ def acting_role(subscription: Subscription, organization: Organization | None) -
 def require_manager(subscription: Subscription, organization: Organization | None, *, seller_only=False) -> str:
     role = acting_role(subscription, organization)
     if role is None or (seller_only and role != "seller"):
-        raise CustomersError(
+        error = CustomersError(
             _("Only the partner that sold this subscription can do that.")
             if role == "reseller"
             else _("You can't change this subscription."),
             code="not_seller_of_subscription",
         )
+        error.status = 403  # type: ignore[attr-defined]  # the API's answer (api/problems.py)
+        raise error
     return role
 
 
@@ -244,7 +246,7 @@ def subscription_schedule_changes(
     only way to reduce a subscription."""
     with transaction.atomic():
         subscription = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("offer", "customer", "partner")
             .get(pk=subscription.pk)
         )
@@ -540,16 +542,18 @@ def subscription_upgrade(
     now, today = timezone.now(), timezone.localdate()
     with transaction.atomic():
         old = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("offer", "customer", "partner", "order", "upgraded_to")
             .get(pk=subscription.pk)
         )
         if old.status == Subscription.Status.UPGRADED and old.upgraded_to and old.upgraded_to.offer_id == offer.pk:
             return old.upgraded_to
         if acting_role(old, organization) != "seller":
-            raise CustomersError(
+            error = CustomersError(
                 _("A partner can't upgrade a subscription sold by another partner."), code="not_seller_of_subscription"
             )
+            error.status = 403  # type: ignore[attr-defined]
+            raise error
         source = old.offer
         if old.status != Subscription.Status.ACTIVE:
             raise CustomersError(_("Only an active subscription can be upgraded."), field="offer", code="not_active")

@@ -281,7 +281,7 @@ def order_submit(
 
 def _lock(subscription: Subscription) -> Subscription:
     return (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("offer", "customer", "partner", "partner_of_record")
         .get(pk=subscription.pk)
     )
