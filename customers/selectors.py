@@ -228,7 +228,7 @@ def may_manage_subscription(*, subscription: Subscription, organization: Organiz
 
 
 @rls.elevated("support-contact-details")  # the contact details a partner gave at enrolment, for its customers
-def support_contact_details(subscriptions) -> dict[int, dict[str, str]]:
+def support_contact_details(subscriptions: list[Subscription]) -> dict[int, dict[str, str]]:
     """The support email and phone each designated support contact gave at enrolment (its most recent open
     enrolment), by organization: what the customer's subscriptions table shows."""
     pks = {subscription.support_contact_id for subscription in subscriptions if subscription.support_contact_id}

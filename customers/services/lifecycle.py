@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import calendar
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -63,7 +63,7 @@ REMINDER_DAYS = (30, 7)
 
 def term_end_for(start: date, term: str) -> date:
     """The last day of a term that starts on `start` (calendar arithmetic, as new commerce)."""
-    months = start.month - 1 + TERM_MONTHS[term]
+    months = start.month - 1 + TERM_MONTHS[Offer.Term(term)]
     year, month = start.year + months // 12, months % 12 + 1
     last = calendar.monthrange(year, month)[1]
     if start.day > last:
@@ -176,7 +176,7 @@ def acting_role(subscription: Subscription, organization: Organization | None) -
     return None
 
 
-def require_manager(subscription: Subscription, organization: Organization | None, *, seller_only=False) -> str:
+def require_manager(subscription: Subscription, organization: Organization | None, *, seller_only: bool = False) -> str:
     role = acting_role(subscription, organization)
     if role is None or (seller_only and role != "seller"):
         error = CustomersError(
@@ -386,7 +386,7 @@ def _renewal_refusal(subscription: Subscription) -> tuple[str, str] | None:
     return None
 
 
-def _renew(subscription: Subscription, now) -> None:
+def _renew(subscription: Subscription, now: datetime) -> None:
     offer = subscription.offer
     start = subscription.term_end + timedelta(days=1)
     term = subscription.next_term or subscription.term
@@ -420,7 +420,7 @@ def _renew(subscription: Subscription, now) -> None:
     )
 
 
-def _expire(subscription: Subscription, now, reason: tuple[str, str]) -> None:
+def _expire(subscription: Subscription, now: datetime, reason: tuple[str, str]) -> None:
     code, message = reason
     subscription.move_to(Subscription.Status.EXPIRED)
     subscription.ended_at = now
@@ -452,7 +452,9 @@ def _customer_recipients(customer: Organization) -> list[tuple[User, str]]:
     return [(seat.user, seat.user.language or profile_language) for seat in seats]
 
 
-def _email(user: User, language: str, subscription: Subscription, *, template: str, url: str = "", **extra) -> None:
+def _email(
+    user: User, language: str, subscription: Subscription, *, template: str, url: str = "", **extra: Any
+) -> None:
     with override(language or settings.LANGUAGE_CODE):
         outbound_email_queue(
             to=user.email,
@@ -609,7 +611,7 @@ def subscription_upgrade(
         new = Subscription.objects.create(
             customer=customer, partner=old.partner, offer=target, order=old.order, friendly_name=old.friendly_name,
             quantity=old.quantity, auto_renew=old.auto_renew, partner_of_record=old.partner_of_record,
-            reseller=old.reseller, support_contact=old.support_contact, unit_price=target.unit_price,
+            reseller=old.reseller, support_contact=old.support_contact, unit_price=target.unit_price,  # type: ignore[attr-defined]  # offers_for annotates it
             currency=old.currency, created_at=now, term=old.term, billing_frequency=old.billing_frequency,
             term_start=today, term_end=old.term_end, term_started_at=old.term_started_at,
             last_increase_at=old.last_increase_at, updated_at=now,

@@ -289,7 +289,7 @@ def subscription_detail(request, tenant_id, public_id):
         if done:
             messages.success(request, done)
             if action == "upgrade" and subscription.upgraded_to_id:  # the new subscription's page
-                public_id = subscription.upgraded_to.public_id  # type: ignore[union-attr]
+                public_id = subscription.upgraded_to.public_id
             return redirect("customers:subscription-detail", tenant_id=tenant_id, public_id=public_id)
     return render(
         request,
