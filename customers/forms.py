@@ -172,16 +172,27 @@ class OffersForm(forms.Form):
             self.fields[f"quantity_{offer.pk}"] = forms.IntegerField(
                 label=offer.name, min_value=0, max_value=offer.maximum_quantity, required=False
             )
+            if len(offer.terms_sold) > 1:  # a term to choose (billed at the term's default frequency)
+                self.fields[f"term_{offer.pk}"] = forms.ChoiceField(
+                    label=gettext("Term of %(offer)s") % {"offer": offer.name},
+                    choices=[(term, Offer.Term(term).label) for term in offer.terms_sold],
+                    initial=offer.term,
+                    required=False,
+                )
 
-    def chosen(self) -> list[tuple[int, int]]:
+    def chosen(self) -> list[tuple[int, int, str]]:
         return [
-            (offer.pk, self.cleaned_data[f"quantity_{offer.pk}"])
+            (offer.pk, self.cleaned_data[f"quantity_{offer.pk}"], self.cleaned_data.get(f"term_{offer.pk}") or "")
             for offer in self.offers
             if self.cleaned_data.get(f"quantity_{offer.pk}")
         ]
 
     def rows(self):
-        return [(offer, self[f"quantity_{offer.pk}"]) for offer in self.offers]
+        rows = []
+        for offer in self.offers:
+            term = self[f"term_{offer.pk}"] if f"term_{offer.pk}" in self.fields else None
+            rows.append((offer, self[f"quantity_{offer.pk}"], term))
+        return rows
 
 
 class ReviewForm(forms.Form):

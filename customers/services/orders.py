@@ -48,6 +48,10 @@ class LineInput:
     billing_frequency: str = ""  # empty: the term's default
     custom_term_end: date | None = None  # co-terminosity: the first term ends then (lifecycle.check_alignment)
 
+    @property
+    def term_label(self) -> str:
+        return str(Offer.Term(self.term or self.offer.term).label)
+
 
 @rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
 def partner_of_record_check(*, partner: Organization, number: str) -> PartnerId:

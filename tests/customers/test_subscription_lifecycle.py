@@ -401,3 +401,43 @@ def test_another_tenants_subscription_is_a_404(seller, customer, offers, outside
     url = f"/customers/{customer.organization.tenant_id}/subscriptions/{subscription.public_id}/"
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "upgrade", "offer": offers["security"].pk}).status_code == 404
+
+
+# --- the wizard and the add-subscription page ----------------------------------------------------------------
+
+
+def test_the_wizard_offers_each_term_an_offer_sells(seller, family):
+    from tests.customers.test_wizard import _account_post
+
+    client = Client()
+    client.force_login(seller[1])
+    client.post("/customers/new/", _account_post(reseller=seller[2].pk))
+    yesterday = (date.today() - timedelta(days=1)).isoformat()  # noqa: DTZ011 - the agreement's date, any day
+    attest = {"how": "attest", "first_name": "Nestor", "last_name": "Wilke", "email": "nestor@woodgrove.example"}
+    client.post("/customers/new/agreement/", {**attest, "date_agreed": yesterday})
+    page = client.get("/customers/new/subscriptions/").content.decode()
+    assert f'name="term_{family["standard"].pk}"' in page
+    assert f'name="term_{family["plan"].pk}"' not in page  # one term only: nothing to choose
+    standard = family["standard"].pk
+    client.post("/customers/new/subscriptions/", {f"quantity_{standard}": "3", f"term_{standard}": P3Y})
+    assert "Triennial" in client.get("/customers/new/review/").content.decode()
+    assert client.post("/customers/new/review/", {"confirm": "on"}).status_code == 302
+    subscription = Subscription.objects.get(offer=family["standard"], quantity=3)
+    assert (subscription.term, subscription.billing_frequency) == (P3Y, "triennial")
+
+
+def test_the_add_subscription_page_aligns_with_another_subscription(seller, customer, family):
+    client = Client()
+    client.force_login(seller[1])
+    existing = Subscription.objects.get(customer=customer.organization, offer=family["standard"])
+    url = f"/customers/{customer.organization.tenant_id}/subscriptions/new/"
+    page = client.get(url).content.decode()
+    assert existing.term_end.isoformat() in page  # a choice of "Align the end date with"
+
+    base = {"offer": family["premium"].pk, "quantity": 2, "key": str(uuid.uuid4()), "confirm": "on",
+            "partner_of_record": ""}  # fmt: skip
+    refused = client.post(url, {**base, "term": P1Y, "align_with": existing.term_end.isoformat()})
+    assert "can't be aligned to a monthly subscription" in refused.content.decode()
+    done = client.post(url, {**base, "key": str(uuid.uuid4()), "align_with": existing.term_end.isoformat()})
+    assert done.status_code == 302
+    assert Subscription.objects.get(offer=family["premium"]).term_end == existing.term_end
