@@ -4,10 +4,12 @@ the services; forms check shape and required fields."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -16,6 +18,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from partnerhub.accounts.models import Organization
 
+from .models import BillingFrequency, Offer
 from .validation import company_name_errors, domain_prefix_error
 
 CULTURES = [
@@ -169,16 +172,27 @@ class OffersForm(forms.Form):
             self.fields[f"quantity_{offer.pk}"] = forms.IntegerField(
                 label=offer.name, min_value=0, max_value=offer.maximum_quantity, required=False
             )
+            if len(offer.terms_sold) > 1:  # a term to choose (billed at the term's default frequency)
+                self.fields[f"term_{offer.pk}"] = forms.ChoiceField(
+                    label=gettext("Term of %(offer)s") % {"offer": offer.name},
+                    choices=[(term, Offer.Term(term).label) for term in offer.terms_sold],
+                    initial=offer.term,
+                    required=False,
+                )
 
-    def chosen(self) -> list[tuple[int, int]]:
+    def chosen(self) -> list[tuple[int, int, str]]:
         return [
-            (offer.pk, self.cleaned_data[f"quantity_{offer.pk}"])
+            (offer.pk, self.cleaned_data[f"quantity_{offer.pk}"], self.cleaned_data.get(f"term_{offer.pk}") or "")
             for offer in self.offers
             if self.cleaned_data.get(f"quantity_{offer.pk}")
         ]
 
     def rows(self):
-        return [(offer, self[f"quantity_{offer.pk}"]) for offer in self.offers]
+        rows = []
+        for offer in self.offers:
+            term = self[f"term_{offer.pk}"] if f"term_{offer.pk}" in self.fields else None
+            rows.append((offer, self[f"quantity_{offer.pk}"], term))
+        return rows
 
 
 class ReviewForm(forms.Form):
@@ -191,9 +205,34 @@ class ReviewForm(forms.Form):
     )
 
 
+TERM_CHOICES = [("", _("The offer's default term")), *Offer.Term.choices]
+FREQUENCY_CHOICES = [("", _("The term's default billing frequency")), *BillingFrequency.choices]
+FREQUENCY_HELP = _(
+    "Monthly terms are billed monthly; annual terms annually or monthly; triennial terms upfront or annually."
+)
+
+
 class SubscriptionAddForm(forms.Form):
     offer = forms.TypedChoiceField(label=_("Offer"), coerce=int)
     quantity = forms.IntegerField(label=_("Number of licenses"), min_value=1, max_value=100000, initial=1)
+    term = forms.ChoiceField(label=_("Term"), choices=TERM_CHOICES, required=False)
+    billing_frequency = forms.ChoiceField(
+        label=_("Billing frequency"), choices=FREQUENCY_CHOICES, required=False, help_text=FREQUENCY_HELP
+    )
+    align_with = forms.ChoiceField(
+        label=_("Align the end date with"),
+        required=False,
+        help_text=_(
+            "Co-terminosity: the first term is shortened to end with another active subscription of this customer "
+            "(an annual or triennial term can't end with a monthly one)."
+        ),
+    )
+    custom_term_end = forms.DateField(
+        label=_("Or end the first term on the last day of a month"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("No later than the term's natural end. Leave both empty for a full first term."),
+    )
     friendly_name = forms.CharField(label=_("Friendly name (optional)"), max_length=100, required=False)
     partner_of_record = forms.CharField(
         label=_("Partner of record (reseller's location partner ID)"),
@@ -204,18 +243,59 @@ class SubscriptionAddForm(forms.Form):
     key = forms.UUIDField(widget=forms.HiddenInput)
     confirm = ReviewForm.base_fields["confirm"]
 
-    def __init__(self, *args, offers=(), **kwargs):
+    def __init__(self, *args, offers=(), alignments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.offers = {offer.pk: offer for offer in offers}
         self.fields["offer"].choices = [
             (offer.pk, f"{offer.name} · {offer.unit_price} / {offer.get_term_display()}") for offer in offers
         ]
+        self.fields["align_with"].choices = [
+            ("", _("No alignment")),
+            *(
+                (subscription.term_end.isoformat(), f"{date_format(subscription.term_end)} · {subscription}")
+                for subscription in alignments
+            ),
+        ]
         if not self.is_bound:
             self.initial.setdefault("key", uuid.uuid4())
+
+    def term_end(self):
+        """The aligned end the partner chose, if any."""
+        if chosen := self.cleaned_data.get("align_with"):
+            return date.fromisoformat(chosen)
+        return self.cleaned_data.get("custom_term_end")
 
 
 class QuantityForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100000)
+
+
+class ScheduleForm(forms.Form):
+    """Changes at the next renewal: a quantity, a term, a billing frequency (empty: unchanged), auto-renew."""
+
+    next_quantity = forms.IntegerField(label=_("Quantity at renewal"), min_value=1, max_value=100000, required=False)
+    next_term = forms.ChoiceField(label=_("Term at renewal"), required=False)
+    next_billing_frequency = forms.ChoiceField(
+        label=_("Billing frequency at renewal"),
+        choices=[("", _("Unchanged")), *BillingFrequency.choices],
+        required=False,
+        help_text=FREQUENCY_HELP,
+    )
+    auto_renew = forms.BooleanField(
+        label=_("Renew automatically"), required=False, help_text=_("Off: the subscription expires at its term end.")
+    )
+
+    def __init__(self, *args, terms=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_term"].choices = [("", _("Unchanged")), *((t, Offer.Term(t).label) for t in terms)]
+
+
+class UpgradeForm(forms.Form):
+    offer = forms.TypedChoiceField(label=_("Upgrade to"), coerce=int)
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].choices = [(offer.pk, f"{offer.name} · {offer.unit_price}") for offer in targets]
 
 
 class SubscriptionSettingsForm(forms.Form):

@@ -34,12 +34,20 @@ class Offer(models.Model):
     class Term(models.TextChoices):
         MONTHLY = "P1M", _("Monthly")
         ANNUAL = "P1Y", _("Annual")
+        TRIENNIAL = "P3Y", _("Triennial")
 
     sku = models.CharField(_("SKU"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     billing_type = models.CharField(_("billing type"), max_length=8, choices=BillingType.choices)
+    # The default term; `terms` lists every term the offer sells (the default among them).
     term = models.CharField(_("term"), max_length=3, choices=Term.choices, default=Term.MONTHLY)
+    terms = ArrayField(
+        models.CharField(max_length=3, choices=Term.choices), verbose_name=_("terms sold"), default=list, blank=True
+    )
+    # Upgrades go to an offer of the same family with a higher family rank (domain: new commerce upgrades).
+    family = models.CharField(_("offer family"), max_length=40, blank=True)
+    family_rank = models.PositiveIntegerField(_("rank in its family"), default=0)
     minimum_quantity = models.PositiveIntegerField(_("minimum quantity"), default=1)
     maximum_quantity = models.PositiveIntegerField(_("maximum quantity"), default=300)
     customer_limit = models.PositiveIntegerField(
@@ -77,6 +85,27 @@ class Offer(models.Model):
 
     def sold_in(self, country: str, region: str) -> bool:
         return region in self.csp_regions and (not self.countries or str(country) in self.countries)
+
+    @property
+    def terms_sold(self) -> list[str]:
+        return list(self.terms) or [self.term]
+
+
+class BillingFrequency(models.TextChoices):
+    """How often a term is billed: P1M monthly; P1Y monthly or annually upfront; P3Y annually or the whole
+    three years upfront."""
+
+    MONTHLY = "monthly", _("Monthly")
+    ANNUAL = "annual", _("Annual")
+    TRIENNIAL = "triennial", _("Triennial (upfront)")
+
+
+BILLING_FREQUENCIES: dict[str, tuple[str, ...]] = {
+    Offer.Term.MONTHLY: (BillingFrequency.MONTHLY,),
+    Offer.Term.ANNUAL: (BillingFrequency.ANNUAL, BillingFrequency.MONTHLY),
+    Offer.Term.TRIENNIAL: (BillingFrequency.TRIENNIAL, BillingFrequency.ANNUAL),
+}  # the first of each is the default
+TERM_MONTHS = {Offer.Term.MONTHLY: 1, Offer.Term.ANNUAL: 12, Offer.Term.TRIENNIAL: 36}
 
 
 class OfferPrice(models.Model):
@@ -278,13 +307,19 @@ class Subscription(StatusTransitions, models.Model):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
         CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        UPGRADED = "upgraded", _("Upgraded")
 
-    # Cancelled within the change window (may_cancel), active or suspended.
+    # Cancelled within the change window (may_cancel), active or suspended; expired at term end (auto-renew
+    # off, suspended, or the renewal refused); upgraded when a higher offer replaced it.
     TRANSITIONS = {
-        Status.ACTIVE: {Status.SUSPENDED, Status.CANCELLED},
-        Status.SUSPENDED: {Status.ACTIVE, Status.CANCELLED},
+        Status.ACTIVE: {Status.SUSPENDED, Status.CANCELLED, Status.EXPIRED, Status.UPGRADED},
+        Status.SUSPENDED: {Status.ACTIVE, Status.CANCELLED, Status.EXPIRED},
         Status.CANCELLED: set(),
+        Status.EXPIRED: set(),
+        Status.UPGRADED: set(),
     }
+    CLOSED = (Status.CANCELLED, Status.EXPIRED, Status.UPGRADED)
 
     public_id = models.UUIDField(_("subscription ID"), default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="subscriptions")
@@ -313,18 +348,48 @@ class Subscription(StatusTransitions, models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     created_at = models.DateTimeField(_("purchased"), default=timezone.now)
+    term = models.CharField(_("term"), max_length=3, choices=Offer.Term.choices, default=Offer.Term.MONTHLY)
+    billing_frequency = models.CharField(
+        _("billing frequency"), max_length=10, choices=BillingFrequency.choices, default=BillingFrequency.MONTHLY
+    )
+    term_start = models.DateField(_("term started"), default=timezone.localdate)
+    # The last day of the current term (inclusive): the renewal sweep's deadline column.
     term_end = models.DateField(_("term ends"))
+    # When the current term began (purchase or renewal): the 7-day cancellation window runs from it.
+    term_started_at = models.DateTimeField(_("current term began"), default=timezone.now)
     last_increase_at = models.DateTimeField(_("licenses last added"))
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)  # expired or upgraded
+    end_reason = models.CharField(_("why it ended"), max_length=300, blank=True)
+    # Changes scheduled for the next term (new commerce's scheduledNextTermInstructions); empty: unchanged.
+    next_quantity = models.PositiveIntegerField(_("quantity at renewal"), null=True, blank=True)
+    next_term = models.CharField(_("term at renewal"), max_length=3, choices=Offer.Term.choices, blank=True)
+    next_billing_frequency = models.CharField(
+        _("billing frequency at renewal"), max_length=10, choices=BillingFrequency.choices, blank=True
+    )
+    # The term end each renewal reminder was sent for (claimed by a conditional UPDATE: sent once per term).
+    reminded_30_for = models.DateField(null=True, blank=True)
+    reminded_7_for = models.DateField(null=True, blank=True)
+    upgraded_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="upgraded_from",
+        verbose_name=_("upgraded to"),
+    )  # fmt: skip
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
-        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="subscription_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="subscription_quantity_positive"),
+            models.CheckConstraint(condition=Q(term_end__gte=models.F("term_start")), name="subscription_term_order"),
+        ]
         indexes = [
             models.Index(fields=["customer", "created_at", "id"], name="subscription_customer_idx"),
             models.Index(fields=["partner", "status"], name="subscription_partner_idx"),
+            # The renewal sweep: live subscriptions by term end.
+            models.Index(
+                fields=["term_end"], condition=Q(status__in=["active", "suspended"]), name="subscription_term_end_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -336,17 +401,74 @@ class Subscription(StatusTransitions, models.Model):
 
     @property
     def cancellable_until(self):
-        return self.created_at + CHANGE_WINDOW
+        return self.term_started_at + CHANGE_WINDOW
 
     @property
     def decrease_allowed_until(self):
         return self.last_increase_at + CHANGE_WINDOW
 
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.ACTIVE, self.Status.SUSPENDED)
+
+    @property
+    def has_scheduled_changes(self) -> bool:
+        return bool(self.next_quantity or self.next_term or self.next_billing_frequency) or (
+            self.is_live and not self.auto_renew
+        )
+
+    @property
+    def renews_on(self):
+        return self.term_end + timedelta(days=1)
+
     def may_cancel(self, now=None) -> bool:
-        return self.status != self.Status.CANCELLED and (now or timezone.now()) <= self.cancellable_until
+        return self.is_live and (now or timezone.now()) <= self.cancellable_until
 
     def may_decrease(self, now=None) -> bool:
         return self.status == self.Status.ACTIVE and (now or timezone.now()) <= self.decrease_allowed_until
+
+
+class SubscriptionTerm(models.Model):
+    """One term of a subscription, as billing (a later issue) charges it: the purchase, each renewal, and the
+    first term of an upgrade's new subscription with the credit of the replaced one's remaining term."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", _("Purchase")
+        RENEWAL = "renewal", _("Renewal")
+        UPGRADE = "upgrade", _("Upgrade")
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="terms")
+    # Denormalised for row-level security and the billing run: the parties of the subscription.
+    customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    reseller = models.ForeignKey(
+        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    term = models.CharField(_("term"), max_length=3, choices=Offer.Term.choices)
+    billing_frequency = models.CharField(_("billing frequency"), max_length=10, choices=BillingFrequency.choices)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    # An upgrade's credit for the remaining term of the subscription it replaced (billing subtracts it).
+    credit = models.DecimalField(_("credit"), max_digits=14, decimal_places=2, default=0)
+    replaced = models.ForeignKey(Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subscription term")
+        verbose_name_plural = _("subscription terms")
+        ordering = ["start", "id"]
+        constraints = [
+            # One row per term start: a renewal recorded twice is refused by the database too.
+            models.UniqueConstraint(fields=["subscription", "start"], name="subscription_term_one_per_start"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="subscription_term_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.start} → {self.end}"
 
 
 class OrderLine(models.Model):
@@ -357,6 +479,10 @@ class OrderLine(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
     term = models.CharField(_("term"), max_length=3, choices=Offer.Term.choices)
+    billing_frequency = models.CharField(
+        _("billing frequency"), max_length=10, choices=BillingFrequency.choices, default=BillingFrequency.MONTHLY
+    )
+    custom_term_end = models.DateField(_("aligned term end"), null=True, blank=True)
     friendly_name = models.CharField(_("friendly name"), max_length=100, blank=True)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     partner_of_record = models.ForeignKey(

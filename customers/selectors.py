@@ -10,12 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from agreements.models import CustomerAgreementAcceptance
 from enrollment.models import ProgramEnrollment
 from partnerhub.accounts.models import Organization
-from partnerhub.core import pagination
+from partnerhub.core import pagination, rls
 from partnerhub.core.scoping import scoped
 from relationships.models import PartnerRelationship
 
@@ -169,7 +170,7 @@ def visible_subscriptions(*, relationship: CustomerRelationship) -> QuerySet[Sub
     partner = relationship.partner_id
     return (
         scoped(Subscription.objects, Q(partner=partner) | Q(reseller=partner), customer=relationship.customer_id)
-        .select_related("offer", "partner_of_record", "support_contact", "partner")
+        .select_related("offer", "partner_of_record", "support_contact", "partner", "upgraded_to")
         .order_by("-created_at", "-id")
     )
 
@@ -184,7 +185,7 @@ def partner_subscriptions(*, partner: Organization, status: str = "") -> QuerySe
     subscriptions = (
         scoped(Subscription.objects, Q(partner=partner) | Q(reseller=partner))
         .filter(Exists(related))
-        .select_related("offer", "partner_of_record", "support_contact", "partner")
+        .select_related("offer", "partner_of_record", "support_contact", "partner", "upgraded_to")
     )
     if status:
         subscriptions = subscriptions.filter(status=status)
@@ -196,9 +197,51 @@ def partner_subscription_get(*, partner: Organization, public_id: str | uuid.UUI
     return get_object_or_404(partner_subscriptions(partner=partner).select_related("customer"), public_id=public_id)
 
 
+def alignable_subscriptions(*, customer: Organization) -> list[Subscription]:
+    """The customer's active subscriptions a new one may be aligned to end with (co-terminosity)."""
+    return list(
+        scoped(Subscription.objects, customer=customer)
+        .filter(status=Subscription.Status.ACTIVE, term_end__gte=timezone.localdate())
+        .select_related("offer")
+        .order_by("term_end", "pk")[:50]
+    )
+
+
+def upgraded_from(*, subscription: Subscription) -> Subscription | None:
+    """The subscription this one replaced by an upgrade, if any (its parties are this one's)."""
+    return Subscription.objects.filter(upgraded_to=subscription).select_related("offer").first()
+
+
+def subscription_role(*, subscription: Subscription, organization: Organization) -> str | None:
+    """ "seller" for the partner that sold the subscription, "reseller" for its reseller of record, else None."""
+    if subscription.partner_id == organization.pk:
+        return "seller"
+    if subscription.reseller_id is not None and subscription.reseller_id == organization.pk:
+        return "reseller"
+    return None
+
+
 def may_manage_subscription(*, subscription: Subscription, organization: Organization) -> bool:
-    """Only the partner that sold a subscription changes it; its reseller of record sees it read-only."""
-    return subscription.partner_id == organization.pk
+    """The partner that sold a subscription manages it; so does its reseller of record, within the same rules,
+    for the quantity, friendly name, auto-renew, scheduled changes and cancellation (the services check)."""
+    return subscription_role(subscription=subscription, organization=organization) is not None
+
+
+@rls.elevated("support-contact-details")  # the contact details a partner gave at enrolment, for its customers
+def support_contact_details(subscriptions: list[Subscription]) -> dict[int, dict[str, str]]:
+    """The support email and phone each designated support contact gave at enrolment (its most recent open
+    enrolment), by organization: what the customer's subscriptions table shows."""
+    pks = {subscription.support_contact_id for subscription in subscriptions if subscription.support_contact_id}
+    details: dict[int, dict[str, str]] = {}
+    enrollments = (
+        ProgramEnrollment.objects.open()
+        .filter(organization__in=pks)
+        .order_by("organization", "-pk")
+        .values_list("organization", "support_email", "support_phone")
+    )
+    for organization, email, phone in enrollments:
+        details.setdefault(organization, {"email": email, "phone": str(phone or "")})
+    return details
 
 
 def order_list(*, partner: Organization, customer_pk: int | None = None) -> QuerySet[Order]:
@@ -219,6 +262,7 @@ def order_get(*, partner: Organization, pk: int) -> Order:
 
 
 def customer_subscriptions(*, customer: Organization) -> QuerySet[Subscription]:
+    """The customer's subscriptions, newest first (its Partner relationships page)."""
     return (
         scoped(Subscription.objects, customer=customer)
         .select_related("offer", "partner", "partner_of_record", "support_contact")

@@ -38,4 +38,29 @@ urlpatterns = [
         views.SubscriptionCancelView.as_view(),
         name="commerce-subscription-cancel",
     ),
+    path(
+        "api/v1/subscriptions/<str:subscription_id>/suspend",
+        views.SubscriptionSuspendView.as_view(),
+        name="commerce-subscription-suspend",
+    ),
+    path(
+        "api/v1/subscriptions/<str:subscription_id>/reactivate",
+        views.SubscriptionReactivateView.as_view(),
+        name="commerce-subscription-reactivate",
+    ),
+    path(
+        "api/v1/subscriptions/<str:subscription_id>/scheduled-changes",
+        views.SubscriptionScheduledChangesView.as_view(),
+        name="commerce-subscription-scheduled-changes",
+    ),
+    path(
+        "api/v1/subscriptions/<str:subscription_id>/upgrade-targets",
+        views.SubscriptionUpgradeTargetsView.as_view(),
+        name="commerce-subscription-upgrade-targets",
+    ),
+    path(
+        "api/v1/subscriptions/<str:subscription_id>/upgrade",
+        views.SubscriptionUpgradeView.as_view(),
+        name="commerce-subscription-upgrade",
+    ),
 ]

@@ -5,13 +5,15 @@ is the services' and comes back as their problem (`code`, the page's sentence, `
 
 from __future__ import annotations
 
+import uuid
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from customers.forms import CULTURES, LANGUAGES
-from customers.models import Offer, Subscription
+from customers.models import BillingFrequency, Offer, Subscription
 
 MAX_ID = 2**63 - 1  # a bigint primary key: a larger number is refused before it reaches PostgreSQL
 MAX_QUANTITY = 100_000  # the order and quantity forms' bound
@@ -193,7 +195,12 @@ class OfferSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     billing_type = serializers.ChoiceField(choices=Offer.BillingType.values)
-    term = serializers.ChoiceField(choices=Offer.Term.values)
+    term = serializers.ChoiceField(choices=Offer.Term.values, help_text=_("The default term."))
+    terms = serializers.ListField(
+        source="terms_sold", child=serializers.ChoiceField(choices=Offer.Term.values), help_text=_("The terms sold.")
+    )
+    family = serializers.CharField(help_text=_("Upgrades go to a higher `family_rank` of the same family."))
+    family_rank = serializers.IntegerField()
     minimum_quantity = serializers.IntegerField()
     maximum_quantity = serializers.IntegerField()
     customer_limit = serializers.IntegerField(allow_null=True)
@@ -221,6 +228,8 @@ class OrderLineSerializer(serializers.Serializer):
     offer_name = serializers.CharField(source="offer.name")
     quantity = serializers.IntegerField()
     term = serializers.ChoiceField(choices=Offer.Term.values)
+    billing_frequency = serializers.ChoiceField(choices=BillingFrequency.values)
+    custom_term_end = serializers.DateField(allow_null=True, help_text=_("The aligned end of the first term, if any."))
     friendly_name = serializers.CharField(allow_blank=True)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     partner_id_on_record = serializers.SerializerMethodField()
@@ -246,6 +255,24 @@ class OrderSerializer(serializers.Serializer):
 class OrderLineInputSerializer(serializers.Serializer):
     offer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    term = serializers.ChoiceField(
+        choices=Offer.Term.values, required=False, allow_blank=True, default="",
+        help_text=_("P1M, P1Y or P3Y, among the offer's `terms`; left out: the offer's default `term`."),
+    )  # fmt: skip
+    billing_frequency = serializers.ChoiceField(
+        choices=BillingFrequency.values, required=False, allow_blank=True, default="",
+        help_text=_(
+            "P1M: monthly; P1Y: annual or monthly; P3Y: triennial (upfront) or annual. Left out: the first of these."
+        ),
+    )  # fmt: skip
+    custom_term_end = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text=_(
+            "Co-terminosity: end the first term on the last day of a calendar month (no later than the natural "
+            "end) or on the end date of another active subscription of the customer (an annual or triennial "
+            "term never on a monthly one's)."
+        ),
+    )  # fmt: skip
     friendly_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     partner_id_on_record = serializers.CharField(
         max_length=20, required=False, allow_blank=True, allow_null=True,
@@ -267,6 +294,22 @@ class OrderListQuerySerializer(serializers.Serializer):
 # --- subscriptions -------------------------------------------------------------------------------------
 
 
+class ScheduledChangesSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(source="next_quantity", allow_null=True)
+    term = serializers.SerializerMethodField()
+    billing_frequency = serializers.SerializerMethodField()
+    renews = serializers.SerializerMethodField(help_text=_("False: the subscription expires at its term end."))
+
+    def get_term(self, subscription) -> str | None:
+        return subscription.next_term or None
+
+    def get_billing_frequency(self, subscription) -> str | None:
+        return subscription.next_billing_frequency or None
+
+    def get_renews(self, subscription) -> bool:
+        return subscription.auto_renew and subscription.status == Subscription.Status.ACTIVE
+
+
 class SubscriptionSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", help_text=_("The subscription ID."))
     customer = serializers.UUIDField(source="customer.tenant_id")
@@ -276,8 +319,19 @@ class SubscriptionSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Subscription.Status.values)
     auto_renew = serializers.BooleanField()
-    term = serializers.ChoiceField(source="offer.term", choices=Offer.Term.values)
-    term_end = serializers.DateField()
+    term = serializers.ChoiceField(choices=Offer.Term.values)
+    billing_frequency = serializers.ChoiceField(choices=BillingFrequency.values)
+    term_start = serializers.DateField(help_text=_("The first day of the current term."))
+    term_end = serializers.DateField(
+        help_text=_("The last day of the current term; it renews or expires the day after.")
+    )
+    scheduled_changes = ScheduledChangesSerializer(
+        source="*", help_text=_("What changes at the next renewal (null: unchanged).")
+    )
+    upgraded_to = serializers.SerializerMethodField(
+        help_text=_("The subscription that replaced this one by an upgrade.")
+    )
+    end_reason = serializers.CharField(help_text=_("Why it expired or was upgraded; empty while it lives."))
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
     seller = serializers.SerializerMethodField(help_text=_("The provider or direct-bill partner that sold it."))
@@ -302,6 +356,9 @@ class SubscriptionSerializer(serializers.Serializer):
     def get_support_contact(self, subscription) -> dict | None:
         return _org_ref(subscription.support_contact)
 
+    def get_upgraded_to(self, subscription) -> uuid.UUID | None:
+        return subscription.upgraded_to.public_id if subscription.upgraded_to_id else None
+
 
 class SubscriptionListQuerySerializer(serializers.Serializer):
     customer = serializers.UUIDField(required=False, help_text=_("Only this customer's subscriptions."))
@@ -312,3 +369,23 @@ class SubscriptionPatchSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
     auto_renew = serializers.BooleanField(required=False)
     friendly_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class ScheduledChangesPatchSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, required=False, allow_null=True,
+        help_text=_("The quantity from the next term; null: unchanged."),
+    )  # fmt: skip
+    term = serializers.ChoiceField(
+        choices=Offer.Term.values, required=False, allow_blank=True, allow_null=True,
+        help_text=_("The next term; null or empty: unchanged."),
+    )  # fmt: skip
+    billing_frequency = serializers.ChoiceField(
+        choices=BillingFrequency.values, required=False, allow_blank=True, allow_null=True,
+        help_text=_("The next term's billing frequency; null or empty: unchanged."),
+    )  # fmt: skip
+    auto_renew = serializers.BooleanField(required=False, help_text=_("False: it expires at its term end."))
+
+
+class UpgradeSerializer(serializers.Serializer):
+    offer = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The target offer's id."))

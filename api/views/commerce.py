@@ -33,7 +33,7 @@ from .base import ApiView, ListView
 # the client's Idempotency-Key, so that both layers (api.idempotency and order_submit) name the same order.
 ORDER_KEY_NAMESPACE = uuid.UUID("8f4a6c2e-1d3b-5e7f-9a0b-c4d5e6f7a8b9")
 AGREEMENT_FIELDS = {"attest", "first_name", "last_name", "email", "phone", "date_agreed"}
-LINE_FIELDS = {"offer", "quantity"}
+LINE_FIELDS = {"offer", "quantity", "term", "billing_frequency", "custom_term_end"}
 
 
 def _perms(**by_method: str) -> dict[str, str]:
@@ -142,7 +142,14 @@ def _lines_of_offers(lines: list[dict[str, Any]]) -> list[services.LineInput]:
                 f"lines.{index}.offer", _("Select a valid choice. That choice is not one of the available choices.")
             )
         result.append(
-            services.LineInput(offer=offer, quantity=line["quantity"], friendly_name=line.get("friendly_name", ""))
+            services.LineInput(
+                offer=offer,
+                quantity=line["quantity"],
+                friendly_name=line.get("friendly_name", ""),
+                term=line.get("term") or "",
+                billing_frequency=line.get("billing_frequency") or "",
+                custom_term_end=line.get("custom_term_end"),
+            )
         )
     return result
 
@@ -470,14 +477,13 @@ class SubscriptionListView(PartnerOnly, ListView):
         return subscriptions.filter(status=query["status"]) if query.get("status") else subscriptions
 
 
-def _managed_subscription(request, subscription_id: str):
-    """The subscription, if the partner sees it (else 404) and sold it (else 403: its reseller of record sees
-    it read-only, as on the page)."""
+def _managed_subscription(request, subscription_id: str, *, seller_only: bool = False):
+    """The subscription, if the partner sees it (else 404) and manages it: the seller, or its reseller of
+    record within the same rules (else 403)."""
     subscription = selectors.partner_subscription_get(partner=request.organization, public_id=_uuid(subscription_id))
-    if not selectors.may_manage_subscription(subscription=subscription, organization=request.organization):
-        raise exceptions.PermissionDenied(
-            _("Only the partner that sold this subscription can change it; its reseller of record sees it read-only.")
-        )
+    role = selectors.subscription_role(subscription=subscription, organization=request.organization)
+    if role is None or (seller_only and role != "seller"):
+        raise exceptions.PermissionDenied(_("Only the partner that sold this subscription can do that."))
     return subscription
 
 
@@ -511,10 +517,11 @@ class SubscriptionDetailView(PartnerOnly, ApiView):
     def patch(self, request, subscription_id: str):
         subscription = _managed_subscription(request, subscription_id)
         data = _body(s.SubscriptionPatchSerializer, request)
+        organization = request.organization
         with transaction.atomic():
             if "quantity" in data:
                 subscription = services.subscription_change_quantity(
-                    subscription=subscription, actor=request.user, quantity=data["quantity"]
+                    subscription=subscription, actor=request.user, quantity=data["quantity"], organization=organization
                 )
             if "auto_renew" in data or "friendly_name" in data:
                 services.subscription_update(
@@ -522,6 +529,7 @@ class SubscriptionDetailView(PartnerOnly, ApiView):
                     actor=request.user,
                     friendly_name=data.get("friendly_name", subscription.friendly_name),
                     auto_renew=data.get("auto_renew", subscription.auto_renew),
+                    organization=organization,
                 )
         return Response(s.SubscriptionSerializer(_subscription(request, subscription_id)).data)
 
@@ -539,5 +547,134 @@ class SubscriptionCancelView(PartnerOnly, ApiView):
     )
     def post(self, request, subscription_id: str):
         subscription = _managed_subscription(request, subscription_id)
-        services.subscription_cancel(subscription=subscription, actor=request.user)
+        services.subscription_cancel(subscription=subscription, actor=request.user, organization=request.organization)
         return Response(s.SubscriptionSerializer(_subscription(request, subscription_id)).data)
+
+
+# --- the subscription lifecycle (issue 18 §2) ------------------------------------------------------------
+
+
+class SubscriptionSuspendView(PartnerOnly, ApiView):
+    permissions = {"POST": "customers.manage_subscription"}
+
+    @extend_schema(
+        operation_id="commerce_subscriptions_suspend",
+        summary="Suspend a subscription",
+        description=(
+            "The seller only (for example for non-payment): the customer's users can't use it, billing continues, "
+            "changes scheduled for renewal other than auto-renew off are deleted, and it expires at its term end "
+            "unless reactivated before."
+        ),
+        request=None,
+        parameters=[_id_param("subscription_id", OpenApiTypes.UUID)],
+        responses={200: s.SubscriptionSerializer, **problems(400, 403, 404)},
+    )
+    def post(self, request, subscription_id: str):
+        subscription = _managed_subscription(request, subscription_id, seller_only=True)
+        services.subscription_suspend(subscription=subscription, actor=request.user, organization=request.organization)
+        return Response(s.SubscriptionSerializer(_subscription(request, subscription_id)).data)
+
+
+class SubscriptionReactivateView(PartnerOnly, ApiView):
+    permissions = {"POST": "customers.manage_subscription"}
+
+    @extend_schema(
+        operation_id="commerce_subscriptions_reactivate",
+        summary="Reactivate a suspended subscription",
+        description="The seller only, before the term ends.",
+        request=None,
+        parameters=[_id_param("subscription_id", OpenApiTypes.UUID)],
+        responses={200: s.SubscriptionSerializer, **problems(400, 403, 404)},
+    )
+    def post(self, request, subscription_id: str):
+        subscription = _managed_subscription(request, subscription_id, seller_only=True)
+        services.subscription_reactivate(
+            subscription=subscription, actor=request.user, organization=request.organization
+        )
+        return Response(s.SubscriptionSerializer(_subscription(request, subscription_id)).data)
+
+
+class SubscriptionScheduledChangesView(PartnerOnly, ApiView):
+    permissions = {"PATCH": "customers.manage_subscription"}
+
+    @extend_schema(
+        operation_id="commerce_subscriptions_scheduled_changes",
+        summary="Change what happens at renewal",
+        description=(
+            "The next term's quantity, term and billing frequency (null: unchanged), and auto-renew (false: it "
+            "expires at its term end). Outside the 7-day window these are the only way to reduce a subscription. "
+            "The seller or the reseller of record."
+        ),
+        parameters=[_id_param("subscription_id", OpenApiTypes.UUID)],
+        request=s.ScheduledChangesPatchSerializer,
+        responses={200: s.SubscriptionSerializer, **problems(400, 403, 404)},
+    )
+    def patch(self, request, subscription_id: str):
+        subscription = _managed_subscription(request, subscription_id)
+        data = _body(s.ScheduledChangesPatchSerializer, request)
+        services.subscription_schedule_changes(
+            subscription=subscription,
+            actor=request.user,
+            organization=request.organization,
+            quantity=data.get("quantity", subscription.next_quantity),
+            term=(data.get("term") or "") if "term" in data else subscription.next_term,
+            billing_frequency=(data.get("billing_frequency") or "")
+            if "billing_frequency" in data
+            else subscription.next_billing_frequency,
+            auto_renew=data.get("auto_renew"),
+        )
+        return Response(s.SubscriptionSerializer(_subscription(request, subscription_id)).data)
+
+
+class SubscriptionUpgradeTargetsView(PartnerOnly, ApiView):
+    permissions = _perms(GET="customers.view_customers")
+
+    @extend_schema(
+        operation_id="commerce_subscriptions_upgrade_targets",
+        summary="Offers this subscription can be upgraded to",
+        description="Higher offers of the same family sold to the customer with the subscription's term.",
+        parameters=[_id_param("subscription_id", OpenApiTypes.UUID)],
+        responses={200: s.OfferSerializer(many=True), **problems(403, 404)},
+    )
+    def get(self, request, subscription_id: str):
+        subscription = _subscription(request, subscription_id)
+        targets = services.upgrade_targets(subscription) if subscription.is_live else []
+        return Response(s.OfferSerializer(targets, many=True, context={"currency": subscription.currency}).data)
+
+
+class SubscriptionUpgradeView(PartnerOnly, ApiView):
+    permissions = {"POST": "customers.manage_subscription"}
+
+    @extend_schema(
+        operation_id="commerce_subscriptions_upgrade",
+        summary="Upgrade a subscription",
+        description=(
+            "A full upgrade to a higher offer of the same family: a new subscription replaces this one with all "
+            "its licenses, its term, billing frequency and end date, at the target's current price; this one "
+            "becomes `upgraded` and the remaining term is credited. The seller only. Send an `Idempotency-Key`: "
+            "the same key answers the same new subscription. 201 with the new subscription."
+        ),
+        parameters=[
+            _id_param("subscription_id", OpenApiTypes.UUID),
+            OpenApiParameter(
+                HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="At most 200 printable characters; a new one per upgrade.",
+            ),  # fmt: skip
+        ],
+        request=s.UpgradeSerializer,
+        responses={201: s.SubscriptionSerializer, **problems(400, 403, 404, 422)},
+    )
+    @idempotent
+    def post(self, request, subscription_id: str):
+        subscription = _managed_subscription(request, subscription_id, seller_only=True)
+        data = _body(s.UpgradeSerializer, request)
+        offer = Offer.objects.filter(pk=data["offer"]).first()
+        if offer is None:
+            raise _invalid("offer", _("Select a valid choice. That choice is not one of the available choices."))
+        new = services.subscription_upgrade(
+            subscription=subscription, actor=request.user, offer=offer, organization=request.organization
+        )
+        return Response(s.SubscriptionSerializer(_subscription(request, str(new.public_id))).data, status=201)

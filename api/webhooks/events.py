@@ -90,11 +90,24 @@ EVENTS: dict[str, list[tuple[str, Resources]]] = {
     "partnerhub.order.placed": [("order-completed", _order), ("subscription-created", _order_subscriptions)],
     "partnerhub.subscription.quantity_changed": [("subscription-updated", _subscription)],
     "partnerhub.subscription.updated": [("subscription-updated", _subscription)],
-    "partnerhub.subscription.suspended": [("subscription-updated", _subscription)],
-    "partnerhub.subscription.reactivated": [("subscription-updated", _subscription)],
+    "partnerhub.subscription.suspended": [
+        ("subscription-updated", _subscription),
+        ("subscription-suspended", _subscription),
+    ],
+    "partnerhub.subscription.reactivated": [
+        ("subscription-updated", _subscription),
+        ("subscription-reactivated", _subscription),
+    ],
     "partnerhub.subscription.partner_of_record_set": [("subscription-updated", _subscription)],
     "partnerhub.subscription.support_contact_set": [("subscription-updated", _subscription)],
     "partnerhub.subscription.cancelled": [("subscription-cancelled", _subscription)],
+    # Subscription lifecycle (issue 18 §2): renewals and expiries by the beat sweep, upgrades, scheduled
+    # changes. Each is also recorded on the reseller of record's side, so its endpoints get them too.
+    "partnerhub.subscription.renewed": [("subscription-renewed", _subscription)],
+    "partnerhub.subscription.expired": [("subscription-expired", _subscription)],
+    "partnerhub.subscription.upgraded": [("subscription-upgraded", _subscription)],
+    "partnerhub.subscription.created_by_upgrade": [("subscription-created", _subscription)],
+    "partnerhub.subscription.changes_scheduled": [("subscription-updated", _subscription)],
     "partnerhub.enrollment.submitted": [("enrollment-status-changed", _organization)],
     "partnerhub.enrollment.activated": [("enrollment-status-changed", _organization)],
     "partnerhub.enrollment.suspended": [("enrollment-status-changed", _organization)],

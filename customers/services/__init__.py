@@ -13,6 +13,19 @@ from .invitations import (
     customer_signup_and_accept,
     invitation_url,
 )
+from .lifecycle import (
+    acting_role,
+    alignment_choices,
+    check_alignment,
+    check_term,
+    scheduled_changes_text,
+    subscription_schedule_changes,
+    subscription_upgrade,
+    sweep_renewal_reminders,
+    sweep_renewals,
+    term_end_for,
+    upgrade_targets,
+)
 from .orders import (
     LineInput,
     check_lines,
@@ -34,6 +47,17 @@ from .resellers import check_reseller, eligible_resellers, location_partner_id, 
 from .tenants import ACCOUNT_FIELDS, check_account, domain_available
 
 __all__ = [
+    "acting_role",
+    "alignment_choices",
+    "check_alignment",
+    "check_term",
+    "scheduled_changes_text",
+    "subscription_schedule_changes",
+    "subscription_upgrade",
+    "sweep_renewal_reminders",
+    "sweep_renewals",
+    "term_end_for",
+    "upgrade_targets",
     "ACCOUNT_FIELDS",
     "AgreementInput",
     "CreatedCustomer",

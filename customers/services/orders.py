@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,8 +23,19 @@ from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
 from relationships.models import PartnerRelationship
 
-from ..models import CustomerRelationship, Offer, OfferPrice, Order, OrderLine, OrderNumberSequence, Subscription
+from ..models import (
+    CustomerRelationship,
+    Offer,
+    OfferPrice,
+    Order,
+    OrderLine,
+    OrderNumberSequence,
+    Subscription,
+    SubscriptionTerm,
+)
+from . import lifecycle
 from .common import CustomersError, require_agreement_in_force, require_seller
+from .lifecycle import audit_both_sides, notify_customer_admins, require_manager
 
 
 @dataclass
@@ -32,6 +44,13 @@ class LineInput:
     quantity: int
     friendly_name: str = ""
     partner_of_record: PartnerId | None = None
+    term: str = ""  # empty: the offer's default term
+    billing_frequency: str = ""  # empty: the term's default
+    custom_term_end: date | None = None  # co-terminosity: the first term ends then (lifecycle.check_alignment)
+
+    @property
+    def term_label(self) -> str:
+        return str(Offer.Term(self.term or self.offer.term).label)
 
 
 @rls.elevated("partner-id-registry")  # the partner ID registry is global: answer one narrow question
@@ -97,17 +116,20 @@ def check_lines(
     if customer is not None:
         held = dict(
             Subscription.objects.filter(customer=customer)
-            .exclude(status=Subscription.Status.CANCELLED)
+            .exclude(status__in=Subscription.CLOSED)
             .values_list("offer")
             .annotate(n=Count("pk"))
         )
     wanted: dict[int, int] = {}
+    today = timezone.localdate()
     for line in lines:
         offer = line.offer
         if offer.pk not in available:
             raise CustomersError(
                 _("%(offer)s isn't sold to customers in this country.") % {"offer": offer.name}, field="offer"
             )
+        line.term, line.billing_frequency = lifecycle.check_term(offer, line.term, line.billing_frequency)
+        lifecycle.check_alignment(customer=customer, term=line.term, start=today, custom_end=line.custom_term_end)
         if not offer.minimum_quantity <= line.quantity <= offer.maximum_quantity:
             raise CustomersError(
                 _("%(offer)s is sold in quantities from %(min)s to %(max)s.")
@@ -126,11 +148,6 @@ def check_lines(
 
 def has_customer_agreement(customer: Organization) -> bool:
     return CustomerAgreementAcceptance.objects.filter(customer=customer).exists()
-
-
-def _term_end(start: datetime, term: str) -> date:
-    days = 365 if term == Offer.Term.ANNUAL else 30
-    return (start + timedelta(days=days)).date()
 
 
 def order_number_next(*, partner: Organization) -> int:
@@ -167,8 +184,11 @@ def order_create_locked(
         created_by=actor,
         created_at=now,
     )
+    today = timezone.localdate()
     for number, line in enumerate(lines):
         reseller_id = line.partner_of_record.organization_id if line.partner_of_record else None
+        term, frequency = lifecycle.check_term(line.offer, line.term, line.billing_frequency)
+        term_end = lifecycle.check_alignment(customer=customer, term=term, start=today, custom_end=line.custom_term_end)
         subscription = Subscription.objects.create(
             customer=customer,
             partner=partner,
@@ -182,16 +202,27 @@ def order_create_locked(
             unit_price=prices[line.offer.pk],
             currency=customer.currency,
             created_at=now,
-            term_end=_term_end(now, line.offer.term),
+            term=term,
+            billing_frequency=frequency,
+            term_start=today,
+            term_end=term_end,
+            term_started_at=now,
             last_increase_at=now,
             updated_at=now,
         )
+        SubscriptionTerm.objects.create(
+            subscription=subscription, customer=customer, partner=partner, reseller_id=reseller_id,
+            kind=SubscriptionTerm.Kind.PURCHASE, start=today, end=term_end, term=term, billing_frequency=frequency,
+            quantity=line.quantity, unit_price=prices[line.offer.pk], currency=customer.currency, created_at=now,
+        )  # fmt: skip
         OrderLine.objects.create(
             order=order,
             line_number=number,
             offer=line.offer,
             quantity=line.quantity,
-            term=line.offer.term,
+            term=term,
+            billing_frequency=frequency,
+            custom_term_end=line.custom_term_end,
             friendly_name=line.friendly_name.strip(),
             unit_price=prices[line.offer.pk],
             partner_of_record=line.partner_of_record,
@@ -247,18 +278,30 @@ def order_submit(
 
 
 # --- changing a subscription ------------------------------------------------------------------------------
+# Every change takes the acting organization: the seller by default, or the reseller of record, which may
+# change the quantity, the friendly name, auto-renew, the scheduled changes and cancel within the window, as
+# the seller may (require_manager); the rest stays the seller's.
 
 
 def _lock(subscription: Subscription) -> Subscription:
-    return Subscription.objects.select_for_update().select_related("offer", "customer").get(pk=subscription.pk)
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("offer", "customer", "partner", "partner_of_record")
+        .get(pk=subscription.pk)
+    )
 
 
 def _save(
-    subscription: Subscription, actor: User, code: str, fields: list[str], data: dict[str, Any] | None = None
+    subscription: Subscription,
+    actor: User,
+    code: str,
+    fields: list[str],
+    data: dict[str, Any] | None = None,
+    organization: Organization | None = None,
 ) -> Subscription:
     subscription.updated_at = timezone.now()
     subscription.save(update_fields=[*fields, "updated_at"])
-    audit_record(code=code, actor=actor, organization=subscription.partner, target=subscription, data=data)
+    audit_both_sides(subscription, code=code, actor=actor, organization=organization, data=data)
     return subscription
 
 
@@ -266,10 +309,14 @@ def _day(value: date | datetime) -> str:
     return date_format(value, "DATE_FORMAT")
 
 
-def subscription_change_quantity(*, subscription: Subscription, actor: User, quantity: int) -> Subscription:
-    """Licenses go up at any time, and down only within 7 days of the last increase."""
+def subscription_change_quantity(
+    *, subscription: Subscription, actor: User, quantity: int, organization: Organization | None = None
+) -> Subscription:
+    """Licenses go up at any time (the partner of record checked again, as at purchase), and down only
+    within 7 days of the last increase; afterwards a lower quantity is scheduled for renewal."""
     with transaction.atomic():
         subscription = _lock(subscription)
+        require_manager(subscription, organization)
         offer, now = subscription.offer, timezone.now()
         if subscription.status != Subscription.Status.ACTIVE:
             raise CustomersError(_("Only an active subscription's quantity can change."), field="quantity",
@@ -285,70 +332,134 @@ def subscription_change_quantity(*, subscription: Subscription, actor: User, qua
             return subscription
         before = subscription.quantity
         if quantity > before:
+            if subscription.partner_of_record is not None:  # Partner Center checks it on changes since Dec 2025
+                try:
+                    partner_of_record_check(
+                        partner=subscription.partner, number=str(subscription.partner_of_record.number)
+                    )
+                except CustomersError as exc:
+                    exc.field = "quantity"
+                    raise
             subscription.last_increase_at = now
         elif not subscription.may_decrease(now):
             raise CustomersError(
                 _(
                     "Licenses can only be removed within 7 days of being added; that window closed on %(date)s. "
-                    "Turn off auto-renew to reduce them at renewal."
+                    "Schedule a lower quantity for the renewal on %(renewal)s instead."
                 )
-                % {"date": _day(subscription.decrease_allowed_until)},
+                % {"date": _day(subscription.decrease_allowed_until), "renewal": _day(subscription.renews_on)},
                 field="quantity",
                 code="reduction_window_closed",
             )
         subscription.quantity = quantity
         return _save(subscription, actor, "partnerhub.subscription.quantity_changed", ["quantity", "last_increase_at"],
-                     {"from": before, "to": quantity})  # fmt: skip
+                     {"from": before, "to": quantity}, organization)  # fmt: skip
 
 
-def subscription_cancel(*, subscription: Subscription, actor: User) -> Subscription:
-    """Cancel within 7 days of purchase; afterwards there is no cancellation."""
+def subscription_cancel(
+    *, subscription: Subscription, actor: User, organization: Organization | None = None
+) -> Subscription:
+    """Cancel within 7 days of purchase or renewal; afterwards there is no cancellation."""
     with transaction.atomic():
         subscription = _lock(subscription)
+        require_manager(subscription, organization)
         if subscription.status == Subscription.Status.CANCELLED:
             return subscription
+        if not subscription.is_live:
+            raise CustomersError(
+                _("This subscription has ended (%(status)s): there is nothing to cancel.")
+                % {"status": subscription.get_status_display()},
+                code="not_active",
+            )
         if not subscription.may_cancel():
             raise CustomersError(
-                _("A subscription can be cancelled only within 7 days of purchase; that window closed on %(date)s.")
+                _(
+                    "A subscription can be cancelled only within 7 days of purchase or renewal; that window "
+                    "closed on %(date)s."
+                )
                 % {"date": _day(subscription.cancellable_until)},
                 code="cancellation_window_closed",
             )
         subscription.move_to(Subscription.Status.CANCELLED)
         subscription.auto_renew = False
         subscription.cancelled_at = timezone.now()
-        return _save(subscription, actor, "partnerhub.subscription.cancelled", ["status", "auto_renew", "cancelled_at"])
+        subscription.next_quantity, subscription.next_term, subscription.next_billing_frequency = None, "", ""
+        return _save(subscription, actor, "partnerhub.subscription.cancelled",
+                     ["status", "auto_renew", "cancelled_at", "next_quantity", "next_term", "next_billing_frequency"],
+                     organization=organization)  # fmt: skip
 
 
-def subscription_suspend(*, subscription: Subscription, actor: User) -> Subscription:
-    """Suspending turns auto-renew off."""
+def subscription_suspend(
+    *, subscription: Subscription, actor: User, organization: Organization | None = None
+) -> Subscription:
+    """Suspend (for example for non-payment): the customer's users can't use it, billing continues, and it
+    expires at its term end unless reactivated before. Changes scheduled for renewal are deleted, except
+    auto-renew off (commerce.md §4.4). The customer's Global admins are notified."""
     with transaction.atomic():
         subscription = _lock(subscription)
+        require_manager(subscription, organization, seller_only=True)
         if subscription.status != Subscription.Status.ACTIVE:
-            raise CustomersError(_("Only an active subscription can be suspended."))
+            raise CustomersError(_("Only an active subscription can be suspended."), code="not_active")
         subscription.move_to(Subscription.Status.SUSPENDED)
-        subscription.auto_renew = False
-        return _save(subscription, actor, "partnerhub.subscription.suspended", ["status", "auto_renew"])
+        dropped = lifecycle.scheduled_changes_text(subscription) if subscription.auto_renew else []
+        subscription.next_quantity, subscription.next_term, subscription.next_billing_frequency = None, "", ""
+        _save(subscription, actor, "partnerhub.subscription.suspended",
+              ["status", "next_quantity", "next_term", "next_billing_frequency"],
+              {"scheduled_changes_deleted": dropped}, organization)  # fmt: skip
+        notify_customer_admins(
+            subscription.customer,
+            title=_("%(partner)s suspended %(subscription)s: your users can't use it until it is reactivated.")
+            % {"partner": subscription.partner.legal_name, "subscription": subscription.display_name},
+            url=reverse("customers:partner-relationships"),
+        )
+        return subscription
 
 
-def subscription_reactivate(*, subscription: Subscription, actor: User) -> Subscription:
+def subscription_reactivate(
+    *, subscription: Subscription, actor: User, organization: Organization | None = None
+) -> Subscription:
+    """Reactivate a suspended subscription, before its term ends (at term end it expires)."""
     with transaction.atomic():
         subscription = _lock(subscription)
+        require_manager(subscription, organization, seller_only=True)
         if subscription.status != Subscription.Status.SUSPENDED:
-            raise CustomersError(_("Only a suspended subscription can be reactivated."))
+            raise CustomersError(_("Only a suspended subscription can be reactivated."), code="not_suspended")
+        if subscription.term_end < timezone.localdate():
+            raise CustomersError(
+                _("The term ended on %(date)s: a suspended subscription expires then and can't be reactivated.")
+                % {"date": _day(subscription.term_end)},
+                code="term_ended",
+            )
         subscription.move_to(Subscription.Status.ACTIVE)
-        return _save(subscription, actor, "partnerhub.subscription.reactivated", ["status"])
+        _save(subscription, actor, "partnerhub.subscription.reactivated", ["status"], organization=organization)
+        notify_customer_admins(
+            subscription.customer,
+            title=_("%(partner)s reactivated %(subscription)s: your users can use it again.")
+            % {"partner": subscription.partner.legal_name, "subscription": subscription.display_name},
+            url=reverse("customers:partner-relationships"),
+        )
+        return subscription
 
 
 def subscription_update(
-    *, subscription: Subscription, actor: User, friendly_name: str, auto_renew: bool
+    *,
+    subscription: Subscription,
+    actor: User,
+    friendly_name: str,
+    auto_renew: bool,
+    organization: Organization | None = None,
 ) -> Subscription:
     with transaction.atomic():
         subscription = _lock(subscription)
-        if auto_renew and subscription.status != Subscription.Status.ACTIVE:
+        require_manager(subscription, organization)
+        if not subscription.is_live:
+            raise CustomersError(_("This subscription has ended: it can't be changed."), code="not_active")
+        if auto_renew and not subscription.auto_renew and subscription.status != Subscription.Status.ACTIVE:
             raise CustomersError(_("Auto-renew can be turned on only for an active subscription."), field="auto_renew")
         subscription.friendly_name = friendly_name.strip()
         subscription.auto_renew = auto_renew
-        return _save(subscription, actor, "partnerhub.subscription.updated", ["friendly_name", "auto_renew"])
+        return _save(subscription, actor, "partnerhub.subscription.updated", ["friendly_name", "auto_renew"],
+                     organization=organization)  # fmt: skip
 
 
 def subscription_set_partner_of_record(*, subscription: Subscription, actor: User, number: str) -> Subscription:

@@ -19,12 +19,14 @@ from ..forms import (
     AttestForm,
     PartnerOfRecordForm,
     QuantityForm,
+    ScheduleForm,
     SearchForm,
     SubscriptionAddForm,
     SubscriptionSettingsForm,
     SupportContactForm,
+    UpgradeForm,
 )
-from ..models import CustomerRelationship, ExportJob, Subscription
+from ..models import CustomerRelationship, ExportJob, Offer, Subscription
 from . import exports
 from .common import PAGE_SIZE, SELLER, partner_required, permission_required
 
@@ -188,7 +190,10 @@ def subscription_add(request, tenant_id):
     if relationship.reseller_id:
         location = services.location_partner_id(relationship.reseller)
         default_por = str(location.number) if location else ""
-    form = SubscriptionAddForm(posted(request), offers=offers, initial={"partner_of_record": default_por})
+    alignments = selectors.alignable_subscriptions(customer=customer)
+    form = SubscriptionAddForm(
+        posted(request), offers=offers, alignments=alignments, initial={"partner_of_record": default_por}
+    )
     has_agreement = services.has_customer_agreement(customer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -208,6 +213,9 @@ def subscription_add(request, tenant_id):
                         quantity=data["quantity"],
                         friendly_name=data["friendly_name"],
                         partner_of_record=partner_of_record,
+                        term=data["term"],
+                        billing_frequency=data["billing_frequency"],
+                        custom_term_end=form.term_end(),
                     )
                 ],
             )
@@ -229,41 +237,59 @@ def subscription_add(request, tenant_id):
 @throttle("subscription_change")
 @permission_required("customers.view_customers")
 def subscription_detail(request, tenant_id, public_id):
-    """A subscription: quantity, cancel, suspend/reactivate, auto-renew, friendly name, partner of record,
-    designated support contact. The seller changes it; a reseller of record sees it read-only."""
-    relationship = selectors.relationship_get(partner=request.organization, tenant_id=tenant_id)
+    """A subscription: quantity, cancel, suspend/reactivate, auto-renew, friendly name, changes scheduled for
+    renewal, upgrade, partner of record, designated support contact. The seller changes it; its reseller of
+    record manages the quantity, name, auto-renew, scheduled changes and cancellation within the same rules."""
+    organization = request.organization
+    relationship = selectors.relationship_get(partner=organization, tenant_id=tenant_id)
     subscription = selectors.subscription_get(relationship=relationship, public_id=public_id)
-    may_manage = selectors.may_manage_subscription(
-        subscription=subscription, organization=request.organization
-    ) and request.user.has_perm("customers.manage_subscription", request.membership)
+    role = selectors.subscription_role(subscription=subscription, organization=organization)
+    may_manage = role is not None and request.user.has_perm("customers.manage_subscription", request.membership)
+    is_seller = may_manage and role == "seller"
+    live = subscription.is_live
     action = request.POST.get("action") if request.method == "POST" else None
-    contacts = list(services.support_contact_choices(subscription)) if may_manage else []
+    contacts = list(services.support_contact_choices(subscription)) if is_seller else []
+    targets = services.upgrade_targets(subscription) if is_seller and live else []
+
+    def bound(name):
+        return request.POST if action == name else None
+
     forms = {
-        "quantity": QuantityForm(
-            request.POST if action == "quantity" else None, initial={"quantity": subscription.quantity}
-        ),
+        "quantity": QuantityForm(bound("quantity"), initial={"quantity": subscription.quantity}),
         "settings": SubscriptionSettingsForm(
-            request.POST if action == "settings" else None,
+            bound("settings"),
             initial={"friendly_name": subscription.friendly_name, "auto_renew": subscription.auto_renew},
         ),
-        "partner_of_record": PartnerOfRecordForm(
-            request.POST if action == "partner_of_record" else None,
+        "schedule": ScheduleForm(
+            bound("schedule"),
+            terms=subscription.offer.terms_sold,
+            initial={
+                "next_quantity": subscription.next_quantity,
+                "next_term": subscription.next_term,
+                "next_billing_frequency": subscription.next_billing_frequency,
+                "auto_renew": subscription.auto_renew,
+            },
+        ),
+        "upgrade": UpgradeForm(bound("upgrade"), targets=targets),
+    }
+    if is_seller:
+        forms["partner_of_record"] = PartnerOfRecordForm(
+            bound("partner_of_record"),
             initial={
                 "partner_of_record": subscription.partner_of_record.number if subscription.partner_of_record else ""
             },
-        ),
-        "support_contact": SupportContactForm(
-            request.POST if action == "support_contact" else None,
-            choices=contacts,
-            initial={"support_contact": subscription.support_contact_id},
-        ),
-    }
+        )
+        forms["support_contact"] = SupportContactForm(
+            bound("support_contact"), choices=contacts, initial={"support_contact": subscription.support_contact_id}
+        )
     if action:
         if not may_manage:
             raise PermissionDenied
         done = _apply(request, subscription, action, forms)
         if done:
             messages.success(request, done)
+            if action == "upgrade" and subscription.upgraded_to_id:  # the new subscription's page
+                public_id = subscription.upgraded_to.public_id
             return redirect("customers:subscription-detail", tenant_id=tenant_id, public_id=public_id)
     return render(
         request,
@@ -272,7 +298,12 @@ def subscription_detail(request, tenant_id, public_id):
             "relationship": relationship,
             "subscription": subscription,
             "may_manage": may_manage,
+            "is_seller": is_seller,
+            "acting_as_reseller": may_manage and role == "reseller",
             "forms": forms,
+            "upgrade_targets": targets,
+            "scheduled_changes": services.scheduled_changes_text(subscription) if live else [],
+            "upgraded_from": selectors.upgraded_from(subscription=subscription),
             # "Cancel subscription" opens this question first; only its own button cancels.
             "confirm_cancel": may_manage and request.GET.get("confirm") == "cancel" and subscription.may_cancel(),
             "order_lines": subscription.order.lines.select_related("offer", "partner_of_record"),
@@ -281,17 +312,21 @@ def subscription_detail(request, tenant_id, public_id):
 
 
 def _apply(request, subscription: Subscription, action: str, forms) -> str | None:
-    """Run one subscription action; the success message, or None with the error on the page."""
-    actor = request.user
+    """Run one subscription action as the acting organization; the success message, or None with the error
+    on the page."""
+    kwargs = {"subscription": subscription, "actor": request.user, "organization": request.organization}
     simple = {
         "cancel": (services.subscription_cancel, _("The subscription was cancelled.")),
-        "suspend": (services.subscription_suspend, _("The subscription was suspended; auto-renew is off.")),
+        "suspend": (
+            services.subscription_suspend,
+            _("The subscription was suspended: the customer's users can't use it, and billing continues."),
+        ),
         "reactivate": (services.subscription_reactivate, _("The subscription is active again.")),
     }
     try:
         if action in simple:
             function, message = simple[action]
-            function(subscription=subscription, actor=actor)
+            function(**kwargs)
             return message
         form = forms.get(action)
         if form is None:
@@ -301,19 +336,31 @@ def _apply(request, subscription: Subscription, action: str, forms) -> str | Non
             return None
         data = form.cleaned_data
         if action == "quantity":
-            services.subscription_change_quantity(subscription=subscription, actor=actor, quantity=data["quantity"])
+            services.subscription_change_quantity(**kwargs, quantity=data["quantity"])
             return _("The quantity is now %(quantity)s.") % {"quantity": data["quantity"]}
         if action == "settings":
-            services.subscription_update(subscription=subscription, actor=actor, **data)
+            services.subscription_update(**kwargs, **data)
             return _("The subscription was updated.")
-        if action == "partner_of_record":
-            services.subscription_set_partner_of_record(
-                subscription=subscription, actor=actor, number=data["partner_of_record"]
+        if action == "schedule":
+            services.subscription_schedule_changes(
+                **kwargs,
+                quantity=data["next_quantity"],
+                term=data["next_term"],
+                billing_frequency=data["next_billing_frequency"],
+                auto_renew=data["auto_renew"],
             )
+            return _("The changes for the renewal were saved.")
+        if action == "upgrade":
+            offer = Offer.objects.get(pk=data["offer"])
+            new = services.subscription_upgrade(**kwargs, offer=offer)
+            subscription.upgraded_to = new
+            subscription.upgraded_to_id = new.pk
+            return _("The subscription was upgraded to %(offer)s.") % {"offer": offer.name}
+        del kwargs["organization"]
+        if action == "partner_of_record":
+            services.subscription_set_partner_of_record(**kwargs, number=data["partner_of_record"])
             return _("The partner of record was updated.")
-        services.subscription_set_support_contact(
-            subscription=subscription, actor=actor, organization_pk=data["support_contact"]
-        )
+        services.subscription_set_support_contact(**kwargs, organization_pk=data["support_contact"])
         return _("The designated support contact was updated.")
     except ApplicationError as exc:
         form = forms.get(action)

@@ -7,6 +7,7 @@ confirmation (with the temporary password) is shown exactly once.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -72,10 +73,15 @@ def _agreement_input(state) -> services.AgreementInput:
     )
 
 
+def _chosen(state) -> list[tuple[int, int, str]]:
+    """The saved lines as (offer pk, quantity, term); a line saved before terms were chosen has the default."""
+    return [(item[0], item[1], item[2] if len(item) > 2 else "") for item in state.get("lines") or []]  # noqa: PLR2004
+
+
 def _lines(state) -> list[services.LineInput]:
-    chosen = dict(state.get("lines") or [])
-    offers = Offer.objects.in_bulk(chosen.keys())
-    return [services.LineInput(offer=offers[pk], quantity=qty) for pk, qty in chosen.items() if pk in offers]
+    chosen = _chosen(state)
+    offers = Offer.objects.in_bulk([pk for pk, _qty, _term in chosen])
+    return [services.LineInput(offer=offers[pk], quantity=qty, term=term) for pk, qty, term in chosen if pk in offers]
 
 
 def _step_guard(request, step: str):
@@ -191,11 +197,16 @@ def subscriptions(request):
         return redirect("customers:wizard-review")
     market = _market(state)
     offers = services.offers_for(country=market.country, region=market.region, currency=market.currency)
-    initial = {f"quantity_{pk}": qty for pk, qty in state.get("lines") or []}
+    initial: dict[str, Any] = {}
+    for pk, qty, term in _chosen(state):
+        initial.update({f"quantity_{pk}": qty, **({f"term_{pk}": term} if term else {})})
     form = OffersForm(posted(request), initial=initial, offers=offers)
     if request.method == "POST" and form.is_valid():
         chosen = form.chosen()
-        lines = [services.LineInput(offer=form_offer, quantity=qty) for form_offer, qty in _with_offers(offers, chosen)]
+        lines = [
+            services.LineInput(offer=form_offer, quantity=qty, term=term)
+            for form_offer, qty, term in _with_offers(offers, chosen)
+        ]
         try:
             services.check_lines(
                 partner=request.organization,
@@ -219,7 +230,7 @@ def subscriptions(request):
 
 def _with_offers(offers, chosen):
     by_pk = {offer.pk: offer for offer in offers}
-    return [(by_pk[pk], qty) for pk, qty in chosen if pk in by_pk]
+    return [(by_pk[pk], qty, term) for pk, qty, term in chosen if pk in by_pk]
 
 
 @never_cache

@@ -519,3 +519,11 @@ CELERY_BEAT_SCHEDULE["sweep-admin-relationships"] = {
     "task": "access.tasks.sweep_admin_relationships_task",
     "schedule": 300.0,
 }
+
+# SECTION: subscription lifecycle (issue 18 §2)
+CELERY_BEAT_SCHEDULE["sweep-subscription-renewals"] = {
+    # Renew or expire subscriptions whose term ended (term_end is the deadline column, each claimed by a
+    # conditional UPDATE), then the 30- and 7-day renewal reminders (claimed by reminded_30_for/_7_for).
+    "task": "customers.tasks.subscription_renewals_sweep_task",
+    "schedule": 900.0,
+}

@@ -84,15 +84,17 @@ def test_another_tenants_subscriptions_are_not_found(contoso_api, customer, nort
     assert (northwind_subscription.quantity, northwind_subscription.status) == (4, "active")
 
 
-def test_the_reseller_of_record_sees_but_does_not_change(fabrikam_api, subscription):
+def test_the_reseller_of_record_manages_within_the_sellers_rules(fabrikam_api, subscription):
+    """Issue 18: the reseller of record's client changes its subscriptions as the seller would; suspending
+    and upgrading stay the seller's."""
     assert fabrikam_api.get(_url(subscription)).status_code == 200
     assert len(fabrikam_api.get("/api/v1/subscriptions").json()["items"]) == 2
 
-    refused = problem_of(fabrikam_api.patch(_url(subscription), {"quantity": 11}), 403)
-    assert "reseller of record sees it read-only" in refused["detail"]
-    assert problem_of(fabrikam_api.post(f"{_url(subscription)}/cancel"), 403)
+    assert fabrikam_api.patch(_url(subscription), {"quantity": 11}).status_code == 200
+    refused = problem_of(fabrikam_api.post(f"{_url(subscription)}/suspend"), 403)
+    assert "Only the partner that sold this subscription" in refused["detail"]
     subscription.refresh_from_db()
-    assert (subscription.quantity, subscription.status) == (10, "active")
+    assert (subscription.quantity, subscription.status) == (11, "active")
 
 
 def test_roles_without_manage_subscription_are_refused(contoso_api_as, subscription):

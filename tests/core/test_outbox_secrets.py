@@ -200,6 +200,11 @@ def _trigger_every_kind(world, settings) -> None:
     from api.webhooks.delivery import endpoint_disable
 
     endpoint_disable(endpoint_id=a.objects["webhook_endpoint"].pk, reason="10 attempts failed: HTTP 500")
+    # subscription lifecycle: the renewal reminder, the expiry notice, a renewal refused (issue 18 §2)
+    from customers.services import lifecycle
+
+    for template in ("subscription_renewal_reminder", "subscription_expiry_notice", "subscription_renewal_refused"):
+        lifecycle._email(a.users["global_admin"], "", a.objects["subscription"], template=template, reason="-")
 
 
 def test_no_live_token_of_any_email_kind_is_readable_in_the_database_or_the_admin(smtp_server, settings):

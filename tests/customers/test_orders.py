@@ -247,10 +247,12 @@ def test_cancel_only_within_seven_days_of_purchase(provider_client, subscription
     assert (other.status, other.auto_renew) == ("cancelled", False)
 
 
-def test_suspend_turns_auto_renew_off_and_reactivate(provider_client, subscription):
+def test_suspend_keeps_auto_renew_and_reactivate(provider_client, subscription):
+    """Suspending no longer turns auto-renew off (issue 18: a subscription still suspended at term end
+    expires; reactivated before, it renews as it would have)."""
     _act(provider_client, subscription, action="suspend")
     subscription.refresh_from_db()
-    assert (subscription.status, subscription.auto_renew) == ("suspended", False)
+    assert (subscription.status, subscription.auto_renew) == ("suspended", True)
     refused = _act(provider_client, subscription, action="quantity", quantity=20)
     assert refused.status_code == 200
 
@@ -288,21 +290,25 @@ def test_partner_of_record_on_an_existing_subscription_runs_the_preflight(provid
     assert subscription.partner_of_record.organization != unsigned
 
 
-def test_the_reseller_sees_subscriptions_read_only(seller, subscription):
+def test_the_reseller_of_record_manages_the_subscription_but_does_not_sell(seller, subscription):
+    """Issue 18: the reseller of record manages its subscriptions within the provider's rules (the quantity
+    here); suspending stays the seller's, and it still places no order."""
     client = Client()
     client.force_login(seller[3])
     url = f"/customers/{subscription.customer.tenant_id}/subscriptions/{subscription.public_id}/"
 
     page = client.get(url).content.decode()
-    refused = client.post(url, {"action": "quantity", "quantity": 50})
+    done = client.post(url, {"action": "quantity", "quantity": 50})
+    refused = client.post(url, {"action": "suspend"}, follow=True).content.decode()
     detail = client.get(f"/customers/{subscription.customer.tenant_id}/").content.decode()
 
-    assert "Read-only" in page
-    assert refused.status_code == 403
+    assert "reseller of record" in page
+    assert done.status_code == 302
+    assert "Only the partner that sold this subscription can do that." in refused
     assert "Add subscription" not in detail
     assert client.get(f"/customers/{subscription.customer.tenant_id}/subscriptions/new/").status_code == 403
     subscription.refresh_from_db()
-    assert subscription.quantity == 10
+    assert (subscription.quantity, subscription.status) == (50, "active")
 
 
 def test_unknown_action_changes_nothing(provider_client, subscription):

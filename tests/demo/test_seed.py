@@ -42,7 +42,11 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
         "Contoso Distribution Inc.",
         "Fabrikam Solutions LLC",
     }
-    assert Subscription.objects.filter(customer=woodgrove, status="active").count() == 2
+    # two bought with the customer, and an upgradeable Business Standard (issue 18); one renews this week
+    assert Subscription.objects.filter(customer=woodgrove, status="active").count() == 3
+    renewing = Subscription.objects.get(customer=woodgrove, offer__sku="PH-SECURITY")
+    assert 0 < (renewing.term_end - timezone.localdate()).days < 7
+    assert renewing.next_quantity == 20
     assert "admin@woodgrovefoods.onpartnerhub.example" in out
     # the provider's API client: each seed printed a new secret; the last one printed is the one that works
     demo_client = ApiClient.objects.live().get(name=DEMO_API_CLIENT_NAME)

@@ -39,6 +39,7 @@ TABLE_CLASSES: dict[str, tuple[str, str]] = {
     "customers_customer": _T, "customers_customerinvitation": _T, "customers_customerrelationship": _T,
     "customers_exportjob": _T, "customers_order": _T, "customers_orderline": _T,
     "customers_ordernumbersequence": _T, "customers_subscription": _T,
+    "customers_subscriptionterm": _T,  # a subscription's terms, for billing: its seller, reseller and customer
     "enrollment_partnerid": _T, "enrollment_programenrollment": _T, "enrollment_verificationcase": _T,
     "enrollment_verificationdocument": _T,
     "relationships_listingchangerequest": _T, "relationships_partnerrelationship": _T,

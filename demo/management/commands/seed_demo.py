@@ -17,6 +17,7 @@ from demo.api_clients import seed_api_client
 from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
 from demo.reseller_access import seed_reseller_access
+from demo.lifecycle import seed_subscription_lifecycle
 from demo.webhooks import seed_webhook_endpoint
 from demo.world import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, OPERATOR, ORGANIZATIONS, demo_totp_secret
 from partnerhub.accounts.models import Membership, Organization, User
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             seed_offers()
             customer_admin = seed_customers(password)
             seed_reseller_access(password)
+            seed_subscription_lifecycle()
             rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
             seed_admin_relationships()
             _give_demo_authenticators([email for _, email, _ in rows])
