@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("agreements.urls")),
     path("", include("relationships.urls")),
     path("", include("customers.urls")),
+    path("", include("transfers.urls")),
     path("", include("partnerhub.portal.urls")),
     path("", include("api.urls")),
 ]

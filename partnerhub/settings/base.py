@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "agreements",
     "relationships",
     "customers",
+    "transfers",  # partner-to-partner transfers of subscriptions, and the direct-bill move riding on them
     "partnerhub.portal",  # the pages around the apps; may use every app
     "api",  # the REST API and webhooks: thin views over every app's services and selectors
     "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
@@ -510,4 +511,13 @@ SPECTACULAR_SETTINGS = {
     # no inline script under the Content-Security-Policy), and no call to swagger.io's validator. No deep links:
     # they put a link inside each operation's button (a control nested in a control, for a screen reader).
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None, "persistAuthorization": False},
+}
+
+# SECTION: transfers
+
+CELERY_BEAT_SCHEDULE["expire-transfers"] = {
+    # Transfers unanswered 30 days after the request expire: `expires_at` is a column, the claim a conditional
+    # UPDATE (transfers/services.py transfers_expire_due).
+    "task": "transfers.tasks.transfers_expire_task",
+    "schedule": 300.0,
 }

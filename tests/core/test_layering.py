@@ -27,6 +27,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("agreements",),
     ("relationships",),
     ("customers",),
+    ("transfers",),  # partner-to-partner transfers; the direct-bill move's customers
     ("partnerhub.portal",),
     ("api",),  # the REST API and webhooks: thin views over every app's services and selectors
     ("partnerhub",),  # the wiring: settings, the URL map, the Celery app, the embedded services
