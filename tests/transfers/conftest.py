@@ -53,3 +53,33 @@ def world(seller, customer, staff, mpa) -> World:
     customer_user = Membership.objects.get(organization=customer.organization).user
     return World(source, source_user, reseller, reseller_user, target, target_user, customer.organization,
                  customer_user, outsider, outsider_user)  # fmt: skip
+
+
+DIRECT_BILL_DATA = {
+    **scenarios.ENROLLMENT_DATA,
+    **{f"requirement_{key}": True for key in ("partner_id", "endorsement", "support", "managed_service",
+                                              "accounts_receivable")},
+}  # fmt: skip
+
+
+def make_direct_bill_partner(staff, mpa, name: str, email: str) -> tuple[Organization, User]:
+    """An active direct-bill partner (verified, location partner ID associated, agreement accepted)."""
+    from enrollment import services as enrollment_services
+
+    organization = OrganizationFactory(legal_name=name, primary_domain=email.split("@")[1])
+    user = UserFactory(email=email, first_name=name.split()[0])
+    MembershipFactory(organization=organization, user=user, roles=[Role.GLOBAL_ADMIN])
+    enrollment = enrollment_services.enrollment_submit(
+        organization=organization, actor=user, program="direct_bill", data=DIRECT_BILL_DATA
+    )
+    case = enrollment.cases.get()
+    enrollment_services.contact_email_verify(case_pk=case.pk)
+    for _ in range(3):
+        case = enrollment_services.case_approve_step(case=case, reviewer=staff)
+    location = enrollment_services.partner_id_add_location(
+        organization=organization, actor=user, business_name=name, country="US", address_line1="1 Main Street",
+        city="Seattle", postal_code="98101", contact_name="Pat", contact_email=email,
+    )  # fmt: skip
+    enrollment_services.partner_id_associate(organization=organization, actor=user, partner_id_pk=location.pk)
+    scenarios.sign(organization, user, mpa)
+    return organization, user
