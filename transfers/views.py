@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -139,7 +138,7 @@ def transfer_create(request, tenant_id):
 def customer_transfer_create(request):
     """Transfer subscriptions (customer's Global admin): from the partner selling them to another partner."""
     if request.organization.kind != Organization.Kind.CUSTOMER:
-        raise Http404
+        return redirect("transfers:transfer-list")
     customer = request.organization
     subscriptions = selectors.transferable_subscriptions(customer=customer)
     return _create(request, customer=customer, subscriptions=subscriptions, template="transfers/transfer_form.html",

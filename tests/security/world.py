@@ -407,9 +407,25 @@ def build_world() -> World:
         WebhookAttempt.objects.create(organization=tenant.provider, delivery=delivery, status_code=500,
                                       response_excerpt=canary(t, "webhook_answer"))  # fmt: skip
 
+    def transfers(t, tenant):  # a pending transfer of the customer's subscription (the row; the rules are tested apart)
+        from transfers.models import Transfer, TransferItem
+
+        subscription = tenant.objects["subscription"]
+        transfer = Transfer.objects.create(
+            customer=tenant.objects["customer"], source=tenant.provider, target=tenant.reseller,
+            customer_name=canary(t, "transfer_customer"), source_name=tenant.provider.legal_name,
+            target_name=tenant.reseller.legal_name, initiated_by="source", created_by=tenant.users["global_admin"],
+        )  # fmt: skip
+        TransferItem.objects.create(
+            transfer=transfer, subscription=subscription, subscription_public_id=subscription.public_id,
+            offer_name=canary(t, "transfer_item"), quantity=subscription.quantity, term_end=subscription.term_end,
+        )  # fmt: skip
+        tenant.objects["transfer"] = transfer
+
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
         customer_invitations, user_invitations, notifications, documents, exports, api_clients, webhooks,
+        transfers,
     ):  # fmt: skip
         _each(tenants, step)
 

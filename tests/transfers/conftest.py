@@ -51,6 +51,8 @@ def world(seller, customer, staff, mpa) -> World:
     scenarios.partner(target, target_user, reseller, reseller_user)
     outsider, outsider_user = make_provider(staff, mpa, "Tailspin Toys Inc.", "tom@tailspin.example")
     customer_user = Membership.objects.get(organization=customer.organization).user
+    customer_user.must_change_password = False  # the temporary password was changed at first sign-in
+    customer_user.save(update_fields=["must_change_password"])
     return World(source, source_user, reseller, reseller_user, target, target_user, customer.organization,
                  customer_user, outsider, outsider_user)  # fmt: skip
 
