@@ -285,7 +285,7 @@ def transfer_create(
         with rls.elevated("transfer:rules"):  # the target's enrolment, agreement and partner ID registry
             program = _check_target(source=source, target=target, customer=customer)
             por = _check_partner_of_record(target=target, program=program, number=partner_of_record)
-            source_name = source.legal_name
+            source_name, source_tenant_id = source.legal_name, source.tenant_id
         now = timezone.now()
         transfer = Transfer.objects.create(
             customer=customer,
@@ -294,6 +294,9 @@ def transfer_create(
             customer_name=customer.legal_name,
             source_name=source_name,
             target_name=target.legal_name,
+            customer_tenant_id=customer.tenant_id,
+            source_tenant_id=source_tenant_id,
+            target_tenant_id=target.tenant_id,
             initiated_by=Transfer.InitiatedBy.CUSTOMER if by_customer else Transfer.InitiatedBy.SOURCE,
             created_by=actor,
             partner_of_record=por,

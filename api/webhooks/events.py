@@ -69,6 +69,10 @@ def _organization(target: Any, event: AuditEvent) -> Iterable[Resource]:
     yield Resource("organization", str(event.organization_id), "/api/v1/organization")
 
 
+def _transfer(target: Any, event: AuditEvent) -> Iterable[Resource]:
+    yield Resource("transfer", str(target.public_id), f"/api/v1/transfers/{target.public_id}")
+
+
 Resources = Callable[[Any, AuditEvent], Iterable[Resource]]
 
 # audit code → [(event type, the resources it names)]
@@ -94,6 +98,13 @@ EVENTS: dict[str, list[tuple[str, Resources]]] = {
     "partnerhub.verification.authorized": [("enrollment-status-changed", _organization)],
     "partnerhub.verification.rejected": [("enrollment-status-changed", _organization)],
     "partnerhub.agreement.accepted": [("agreement-accepted", _organization)],
+    # transfers (issue 18 §3): each partner of a transfer, sending or receiving, gets its events
+    "partnerhub.transfer.created": [("transfer-created", _transfer)],
+    "partnerhub.transfer.accepted": [("transfer-accepted", _transfer)],
+    "partnerhub.transfer.declined": [("transfer-declined", _transfer)],
+    "partnerhub.transfer.cancelled": [("transfer-cancelled", _transfer)],
+    "partnerhub.transfer.expired": [("transfer-expired", _transfer)],
+    "partnerhub.subscription.transferred": [("subscription-updated", _subscription)],
 }
 
 # Every type an endpoint may subscribe to, in the order the pages list them.

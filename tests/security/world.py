@@ -415,6 +415,8 @@ def build_world() -> World:
             customer=tenant.objects["customer"], source=tenant.provider, target=tenant.reseller,
             customer_name=canary(t, "transfer_customer"), source_name=tenant.provider.legal_name,
             target_name=tenant.reseller.legal_name, initiated_by="source", created_by=tenant.users["global_admin"],
+            customer_tenant_id=tenant.objects["customer"].tenant_id, source_tenant_id=tenant.provider.tenant_id,
+            target_tenant_id=tenant.reseller.tenant_id,
         )  # fmt: skip
         TransferItem.objects.create(
             transfer=transfer, subscription=subscription, subscription_public_id=subscription.public_id,

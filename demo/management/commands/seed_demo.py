@@ -15,6 +15,7 @@ from django.db import transaction
 from demo.api_clients import seed_api_client
 from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
+from demo.transfers import seed_transfers
 from demo.webhooks import seed_webhook_endpoint
 from demo.world import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, OPERATOR, ORGANIZATIONS, demo_totp_secret
 from partnerhub.accounts.models import Membership, Organization, User
@@ -60,6 +61,13 @@ class Command(BaseCommand):
             seed_offers()
             customer_admin = seed_customers(password)
             rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
+            rows.append(
+                (
+                    "Provider with a pending transfer (Global admin)",
+                    seed_transfers(password, OPERATOR[0]),
+                    "Proseware Cloud Inc.",
+                )
+            )  # noqa: E501
             _give_demo_authenticators([email for _, email, _ in rows])
             api_client, api_secret = seed_api_client()
             webhook_endpoint = seed_webhook_endpoint()
