@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from customers import selectors as customer_selectors
@@ -162,7 +163,9 @@ def transition_start(request):
     else:
         messages.success(
             request,
-            _("%(count)s transfer(s) sent to %(provider)s.")
+            ngettext(
+                "%(count)s transfer sent to %(provider)s.", "%(count)s transfers sent to %(provider)s.", len(transfers)
+            )
             % {"count": len(transfers), "provider": provider.legal_name},
         )
     return redirect(back)

@@ -43,6 +43,8 @@ OBJECTS: dict[str, str] = {
     "webhooks": "webhook_endpoint",
     "webhook-endpoints": "webhook_endpoint",
     "endpoints": "webhook_endpoint",
+    "transfers": "transfer",
+    "transfer": "transfer",
 }
 # Routes whose purpose is to answer about another organization's object: only "no 5xx, no private field" holds.
 CROSS_TENANT_BY_DESIGN = {
