@@ -172,6 +172,10 @@ def _trigger_every_kind(world, settings) -> None:
     from api.webhooks.delivery import endpoint_disable
 
     endpoint_disable(endpoint_id=a.objects["webhook_endpoint"].pk, reason="10 attempts failed: HTTP 500")
+    # transfers: the receiving partner declines; each side is told
+    from transfers.services import transfer_decline
+
+    transfer_decline(transfer=a.objects["transfer"], actor=a.users["reseller"])
 
 
 def test_no_live_token_of_any_email_kind_is_readable_in_the_database_or_the_admin(smtp_server, settings):
