@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -403,11 +404,11 @@ def transfer_accept(*, transfer: Transfer, actor: User) -> Transfer:
                 # The direct-bill partner is now the customer's reseller: it no longer orders as direct bill.
                 CustomerRelationship.objects.filter(
                     partner=source, customer=customer, status=CustomerRelationship.Status.ACTIVE
-                ).update(kind=CustomerRelationship.Kind.INDIRECT_RESELLER)
+                ).update(kind=CustomerRelationship.Kind.INDIRECT_RESELLER, reseller=None)  # relate_through named it
             _close(transfer, Transfer.Status.ACCEPTED, actor)
             _request_admin_access(transfer, actor)
             _tell(transfer, "accepted", actor)
-            if transfer.transition_id is not None:
+            if transfer.transition is not None:
                 enrollment_transition_complete_if_done(enrollment=transfer.transition, actor=actor)
     return transfer
 
@@ -439,7 +440,7 @@ def transfer_cancel(*, transfer: Transfer, actor: User) -> Transfer:
     return transfer
 
 
-def transfers_expire_due(*, now=None) -> list[int]:
+def transfers_expire_due(*, now: datetime | None = None) -> list[int]:
     """Expire pending transfers past their 30 days. Each is claimed with a conditional UPDATE, so two sweeps
     (or a sweep and an accept) act on it once; a second run finds nothing to do."""
     now = now or timezone.now()

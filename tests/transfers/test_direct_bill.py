@@ -93,6 +93,7 @@ def test_the_move_end_to_end(adatum, world, client):
     for transfer in transfers:
         relationship = CustomerRelationship.objects.get(partner=organization, customer=transfer.customer)
         assert relationship.kind == "indirect_reseller"
+        assert relationship.reseller is None
         tenant_id = transfer.customer.tenant_id
         assert client.get(f"/customers/{tenant_id}/subscriptions/new/").status_code == 403
         assert CustomerRelationship.objects.filter(
