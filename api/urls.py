@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("api.routes.partners")),
     path("", include("api.routes.commerce")),
     path("", include("api.routes.access")),
+    path("", include("api.routes.transfers")),
 ]
 
 # Last, after every route above: any other path under /api/ answers a problem document (404), not HTML.

@@ -184,6 +184,9 @@ class ProgramEnrollment(StatusTransitions, PostalAddress):
     support_plan = models.CharField(_("support plan"), max_length=32, blank=True)
     support_plan_purchased_at = models.DateTimeField(_("support plan purchased"), null=True, blank=True)
     transition_requested_at = models.DateTimeField(_("transition requested"), null=True, blank=True)
+    # Staff approved the move: the indirect-reseller enrolment exists; this one closes (Transitioned) once the
+    # partner's customers have moved to its indirect provider (the transfers app tells, enrollment.signals).
+    transition_approved_at = models.DateTimeField(_("transition approved"), null=True, blank=True)
     # Milestones.
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     authorized_at = models.DateTimeField(_("authorized"), null=True, blank=True)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("relationships.urls")),
     path("", include("customers.urls")),
     path("", include("access.urls")),
+    path("", include("transfers.urls")),
     path("", include("partnerhub.portal.urls")),
     path("", include("api.urls")),
 ]

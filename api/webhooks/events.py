@@ -76,6 +76,8 @@ def _admin_relationship(target: Any, event: AuditEvent) -> Iterable[Resource]:
     tenant_id = Organization.objects.filter(pk=target.customer_id).values_list("tenant_id", flat=True).get()
     url = f"/api/v1/customers/{tenant_id}/admin-relationships/{target.public_id}"
     yield Resource("admin-relationship", str(target.public_id), url)
+def _transfer(target: Any, event: AuditEvent) -> Iterable[Resource]:
+    yield Resource("transfer", str(target.public_id), f"/api/v1/transfers/{target.public_id}")
 
 
 Resources = Callable[[Any, AuditEvent], Iterable[Resource]]
@@ -126,6 +128,13 @@ EVENTS: dict[str, list[tuple[str, Resources]]] = {
     "partnerhub.admin_relationship.terminated": [("admin-relationship-terminated", _admin_relationship)],
     "partnerhub.admin_relationship.expired": [("admin-relationship-expired", _admin_relationship)],
     "partnerhub.admin_relationship.extended": [("admin-relationship-extended", _admin_relationship)],
+    # transfers (issue 18 §3): each partner of a transfer, sending or receiving, gets its events
+    "partnerhub.transfer.created": [("transfer-created", _transfer)],
+    "partnerhub.transfer.accepted": [("transfer-accepted", _transfer)],
+    "partnerhub.transfer.declined": [("transfer-declined", _transfer)],
+    "partnerhub.transfer.cancelled": [("transfer-cancelled", _transfer)],
+    "partnerhub.transfer.expired": [("transfer-expired", _transfer)],
+    "partnerhub.subscription.transferred": [("subscription-updated", _subscription)],
 }
 
 # Every type an endpoint may subscribe to, in the order the pages list them.

@@ -7,6 +7,8 @@ from .direct_bill import (
     enrollment_purchase_support_plan,
     enrollment_record_credit_check,
     enrollment_request_transition,
+    enrollment_transition_complete_if_done,
+    transition_customers_waiting_count,
 )
 from .documents import case_submit_document
 from .partner_ids import partner_id_add_location, partner_id_associate, partner_id_issue_global
@@ -36,8 +38,10 @@ __all__ = [
     "enrollment_request_transition",
     "enrollment_submit",
     "enrollment_suspend",
+    "enrollment_transition_complete_if_done",
     "enrollment_update_legal_details",
     "partner_id_add_location",
+    "transition_customers_waiting_count",
     "partner_id_associate",
     "partner_id_issue_global",
     "sweep_close_unanswered_cases",

@@ -19,6 +19,7 @@ from ..models import (
     ReasonCode,
     SupportPlan,
 )
+from ..signals import transition_customers_waiting
 from .locks import lock_enrollment
 from .notify import legal_info_url, notify_contact
 
@@ -122,10 +123,19 @@ def enrollment_request_transition(*, enrollment: ProgramEnrollment, actor: User)
 
 
 def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer: User) -> ProgramEnrollment:
-    """Staff approve a direct-bill → indirect-reseller move: an authorized IR enrolment on the same account."""
+    """Staff approve a direct-bill → indirect-reseller move: an authorized IR enrolment on the same account.
+
+    The direct-bill enrolment stays open while the partner's customers move to one of its indirect providers
+    (the transfers app: the partner picks the provider on Program info, the provider accepts each transfer);
+    it closes as Transitioned when none is left to move, at once when the partner has no customer to move."""
     with transaction.atomic():
         enrollment = lock_enrollment(enrollment)
-        if enrollment.program != Program.DIRECT_BILL or not enrollment.transition_requested_at or enrollment.closed_at:
+        if (
+            enrollment.program != Program.DIRECT_BILL
+            or not enrollment.transition_requested_at
+            or enrollment.transition_approved_at
+            or enrollment.closed_at
+        ):
             raise EnrollmentError(
                 _("There is no pending move to indirect reseller on this enrolment."), code="illegal_transition"
             )
@@ -149,9 +159,8 @@ def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer: Us
             authorized_at=now,
             **{key: value for key, value in copied.items() if key not in ("support_plan", "support_plan_purchased_at")},
         )
-        enrollment.move_to(ProgramEnrollment.Status.TRANSITIONED)
-        enrollment.closed_at = now
-        enrollment.save(update_fields=["status", "closed_at"])
+        enrollment.transition_approved_at = now
+        enrollment.save(update_fields=["transition_approved_at"])
         audit_record(
             code="partnerhub.enrollment.transition_approved",
             actor=reviewer,
@@ -166,9 +175,43 @@ def enrollment_approve_transition(*, enrollment: ProgramEnrollment, reviewer: Us
                     "%(organization)s is now an indirect reseller. Your provider creates customer tenants and "
                     "places orders for you; existing direct-bill subscriptions keep running until transferred."
                 )
-                % {"organization": enrollment.organization.legal_name}
+                % {"organization": enrollment.organization.legal_name},
+                gettext_lazy(
+                    "To move your direct-bill customers, accept an indirect provider's partnership invitation, then "
+                    "choose that provider on your Program info page: it accepts the transfer of each customer's "
+                    "subscriptions, with you as reseller of record."
+                ),
             ],
             action_url=legal_info_url(reseller),
             action_label=gettext_lazy("See your program status"),
         )
+        enrollment_transition_complete_if_done(enrollment=enrollment, actor=reviewer)
     return reseller
+
+
+def transition_customers_waiting_count(enrollment: ProgramEnrollment) -> int:
+    """How many of the partner's customers still have to move (the apps above answer the signal)."""
+    answers = transition_customers_waiting.send(sender=ProgramEnrollment, enrollment=enrollment)
+    return sum(int(count or 0) for _receiver, count in answers)
+
+
+def enrollment_transition_complete_if_done(*, enrollment: ProgramEnrollment, actor: User | None) -> bool:
+    """Close an approved direct-bill enrolment as Transitioned once no customer is left to move; idempotent.
+
+    Called on approval and after each accepted transfer of the move, inside the caller's transaction."""
+    with transaction.atomic():
+        enrollment = lock_enrollment(enrollment)
+        if enrollment.closed_at or not enrollment.transition_approved_at:
+            return False
+        if transition_customers_waiting_count(enrollment):
+            return False
+        enrollment.move_to(ProgramEnrollment.Status.TRANSITIONED)
+        enrollment.closed_at = timezone.now()
+        enrollment.save(update_fields=["status", "closed_at"])
+        audit_record(
+            code="partnerhub.enrollment.transition_completed",
+            actor=actor,
+            organization=enrollment.organization,
+            target=enrollment,
+        )
+    return True

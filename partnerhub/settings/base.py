@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "relationships",
     "customers",
     "access",  # admin relationships (GDAP): the roles a partner's users hold in a customer's account
+    "transfers",  # partner-to-partner transfers of subscriptions, and the direct-bill move riding on them
     "partnerhub.portal",  # the pages around the apps; may use every app
     "api",  # the REST API and webhooks: thin views over every app's services and selectors
     "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
@@ -526,4 +527,13 @@ CELERY_BEAT_SCHEDULE["sweep-subscription-renewals"] = {
     # conditional UPDATE), then the 30- and 7-day renewal reminders (claimed by reminded_30_for/_7_for).
     "task": "customers.tasks.subscription_renewals_sweep_task",
     "schedule": 900.0,
+}
+
+# SECTION: transfers
+
+CELERY_BEAT_SCHEDULE["expire-transfers"] = {
+    # Transfers unanswered 30 days after the request expire: `expires_at` is a column, the claim a conditional
+    # UPDATE (transfers/services.py transfers_expire_due).
+    "task": "transfers.tasks.transfers_expire_task",
+    "schedule": 300.0,
 }

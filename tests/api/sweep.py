@@ -44,6 +44,8 @@ OBJECTS: dict[str, str] = {
     "webhook-endpoints": "webhook_endpoint",
     "endpoints": "webhook_endpoint",
     "admin-relationships": "admin_relationship",  # access/
+    "transfers": "transfer",
+    "transfer": "transfer",
 }
 # Routes whose purpose is to answer about another organization's object: only "no 5xx, no private field" holds.
 CROSS_TENANT_BY_DESIGN = {

@@ -28,6 +28,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("relationships",),
     ("customers",),
     ("access",),  # admin relationships: the roles a partner's users hold in a customer's account
+    ("transfers",),  # partner-to-partner transfers; the direct-bill move's customers
     ("partnerhub.portal",),
     ("api",),  # the REST API and webhooks: thin views over every app's services and selectors
     ("partnerhub",),  # the wiring: settings, the URL map, the Celery app, the embedded services

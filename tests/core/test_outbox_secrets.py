@@ -205,6 +205,10 @@ def _trigger_every_kind(world, settings) -> None:
 
     for template in ("subscription_renewal_reminder", "subscription_expiry_notice", "subscription_renewal_refused"):
         lifecycle._email(a.users["global_admin"], "", a.objects["subscription"], template=template, reason="-")
+    # transfers: the receiving partner declines; each side is told
+    from transfers.services import transfer_decline
+
+    transfer_decline(transfer=a.objects["transfer"], actor=a.users["reseller"])
 
 
 def test_no_live_token_of_any_email_kind_is_readable_in_the_database_or_the_admin(smtp_server, settings):

@@ -168,6 +168,15 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "settings/api/webhooks/<int:pk>/rotate/": post_only((302, 404, 403, 404, 302, 302)),
     "settings/api/webhooks/<int:pk>/test/": post_only((302, 404, 403, 404, 302, 302)),
     "settings/api/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": post_only((302, 404, 403, 404, 302, 302)),
+    # transfers
+    "transfers/": every((302, 200, 200, 200, 200, 302)),
+    "transfers/<uuid:public_id>/": every((302, 404, 404, 404, 404, 302)),
+    "transfers/<uuid:public_id>/accept/": post_only((302, 404, 404, 404, 404, 302)),
+    "transfers/<uuid:public_id>/decline/": post_only((302, 404, 404, 404, 404, 302)),
+    "transfers/<uuid:public_id>/cancel/": post_only((302, 404, 404, 404, 404, 302)),
+    "customers/<uuid:tenant_id>/transfer/": every((302, 404, 403, 404, 302, 302)),
+    "customer/transfers/new/": every((302, 302, 403, 302, 200, 302)),
+    "settings/legal/transition/move/": post_only((302, 302, 403, 302, 302, 302)),
 }
 # fmt: on
 

@@ -107,6 +107,12 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "settings/api/webhooks/<int:pk>/toggle/": {"pk": _pk("webhook_endpoint")},
     "settings/api/webhooks/<int:pk>/rotate/": {"pk": _pk("webhook_endpoint")},
     "settings/api/webhooks/<int:pk>/test/": {"pk": _pk("webhook_endpoint")},
+    # transfers
+    "transfers/<uuid:public_id>/": {"public_id": lambda t: t.objects["transfer"].public_id},
+    "transfers/<uuid:public_id>/accept/": {"public_id": lambda t: t.objects["transfer"].public_id},
+    "transfers/<uuid:public_id>/decline/": {"public_id": lambda t: t.objects["transfer"].public_id},
+    "transfers/<uuid:public_id>/cancel/": {"public_id": lambda t: t.objects["transfer"].public_id},
+    "customers/<uuid:tenant_id>/transfer/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
     "settings/api/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": {
         "pk": _pk("webhook_endpoint"),
         "delivery_pk": _pk("webhook_delivery"),

@@ -22,7 +22,7 @@ from partnerhub.core.models import AuditEvent
 from tests.factories import OrganizationFactory
 
 # Tables a tenant owns without naming an organization themselves: they belong to a parent row that does.
-CHILD_TABLES = {"customers_orderline", "access_adminroleassignment"}
+CHILD_TABLES = {"customers_orderline", "access_adminroleassignment", "transfers_transferitem"}
 
 TENANT, USER, CATALOGUE, PLATFORM = "tenant", "user", "catalogue", "platform"
 _T = (TENANT, "an organization's rows: per-command policies (its app's migration), reads may follow relationships")
@@ -44,6 +44,7 @@ TABLE_CLASSES: dict[str, tuple[str, str]] = {
     "enrollment_verificationdocument": _T,
     "relationships_listingchangerequest": _T, "relationships_partnerrelationship": _T,
     "relationships_partnershipinvitation": _T, "relationships_providerlisting": _T,
+    "transfers_transfer": _T, "transfers_transferitem": _T,  # transfers: the three parties read and write
     "accounts_organization": (USER, "the tenant itself: its people read it, related organizations its name"),
     "accounts_user": (USER, "password hashes: a user's own row and their colleagues'"),
     "accounts_user_groups": (USER, "a user's Django groups (unused by the app's roles)"),

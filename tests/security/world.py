@@ -420,11 +420,28 @@ def build_world() -> World:
         )  # fmt: skip
         tenant.objects["admin_relationship_request"] = pending
         tenant.objects["admin_relationship_token"] = pending.approval_token
+    def transfers(t, tenant):  # a pending transfer of the customer's subscription (the row; the rules are tested apart)
+        from transfers.models import Transfer, TransferItem
+
+        subscription = tenant.objects["subscription"]
+        transfer = Transfer.objects.create(
+            customer=tenant.objects["customer"], source=tenant.provider, target=tenant.reseller,
+            customer_name=canary(t, "transfer_customer"), source_name=tenant.provider.legal_name,
+            target_name=tenant.reseller.legal_name, initiated_by="source", created_by=tenant.users["global_admin"],
+            customer_tenant_id=tenant.objects["customer"].tenant_id, source_tenant_id=tenant.provider.tenant_id,
+            target_tenant_id=tenant.reseller.tenant_id,
+        )  # fmt: skip
+        TransferItem.objects.create(
+            transfer=transfer, subscription=subscription, subscription_public_id=subscription.public_id,
+            offer_name=canary(t, "transfer_item"), quantity=subscription.quantity, term_end=subscription.term_end,
+        )  # fmt: skip
+        tenant.objects["transfer"] = transfer
 
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
         customer_invitations, user_invitations, notifications, documents, exports, api_clients, webhooks,
         admin_relationships,
+        transfers,
     ):  # fmt: skip
         _each(tenants, step)
 

@@ -18,6 +18,7 @@ from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
 from demo.reseller_access import seed_reseller_access
 from demo.lifecycle import seed_subscription_lifecycle
+from demo.transfers import seed_transfers
 from demo.webhooks import seed_webhook_endpoint
 from demo.world import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, OPERATOR, ORGANIZATIONS, demo_totp_secret
 from partnerhub.accounts.models import Membership, Organization, User
@@ -66,6 +67,13 @@ class Command(BaseCommand):
             seed_subscription_lifecycle()
             rows.append(("Customer of Contoso via Fabrikam (Global admin)", customer_admin, "Woodgrove Foods Inc."))
             seed_admin_relationships()
+            rows.append(
+                (
+                    "Provider with a pending transfer (Global admin)",
+                    seed_transfers(password, OPERATOR[0]),
+                    "Proseware Cloud Inc.",
+                )
+            )  # noqa: E501
             _give_demo_authenticators([email for _, email, _ in rows])
             api_client, api_secret = seed_api_client()
             webhook_endpoint = seed_webhook_endpoint()
