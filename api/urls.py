@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("api.routes.webhooks_ui")),
     path("", include("api.routes.partners")),
     path("", include("api.routes.commerce")),
+    path("", include("api.routes.reseller_account")),
 ]
 
 # Last, after every route above: any other path under /api/ answers a problem document (404), not HTML.
