@@ -99,7 +99,7 @@ def provider_detail(request, pk: int):
     """The reseller's page of one provider: what its admin access allows, and every use of it."""
     relationship = selectors.relationship_of_reseller(reseller=request.organization, pk=pk)
     page = Paginator(
-        selectors.provider_access_log(reseller=request.organization, relationship=relationship), PAGE_SIZE
+        selectors.provider_access_log(organization=request.organization, relationship=relationship), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(
         request,

@@ -176,11 +176,24 @@ def reseller_account_invitation(
     return UserInvitation.objects.filter(organization=relationship.reseller_id, pk=pk).open().first()
 
 
-def provider_access_log(*, reseller: Organization, relationship: PartnerRelationship) -> QuerySet[AuditEvent]:
-    """The reseller's own audit rows of its provider's uses of the admin access ("Provider access"), newest first.
-    Who acted is read from the row's data: the provider's user rows aren't the reseller's to read."""
+def relationship_of_party(*, organization: Organization, pk: int) -> PartnerRelationship:
+    """An active partnership the organization is either side of (404 otherwise)."""
+    return get_object_or_404(
+        scoped(
+            PartnerRelationship.objects.select_related("provider", "reseller"),
+            Q(provider=organization) | Q(reseller=organization),
+        ),
+        pk=pk,
+        status=PartnerRelationship.Status.ACTIVE,
+    )
+
+
+def provider_access_log(*, organization: Organization, relationship: PartnerRelationship) -> QuerySet[AuditEvent]:
+    """The organization's own audit rows of the provider's uses of the admin access on this partnership, newest
+    first: the reseller's "Provider access" (and the provider's record of what its users did). Who acted is read
+    from the row's data: the provider's user rows aren't the reseller's to read."""
     return (
-        scoped(AuditEvent.objects, organization=reseller)
+        scoped(AuditEvent.objects, organization=organization)
         .filter(
             code__in=ACCESS_CODES,
             object_type=PartnerRelationship._meta.label_lower,

@@ -359,3 +359,28 @@ def test_a_reset_racing_the_removal_either_lands_before_it_or_is_refused(
     for n, event in enumerate(events):
         if event.code.endswith("password_reset"):  # a round is [reset?, removal]: a reset never follows a removal
             assert events[n + 1].code.endswith("admin_access_removed")
+
+
+def test_the_reseller_reads_provider_access_through_the_api(admin_member, partnership, reseller_agent, make_member):
+    from partnerhub.accounts.models import Membership
+    from tests.api.calls import api_for
+
+    relationship, reseller_admin = partnership
+    account_services.reseller_user_password_reset(
+        relationship=relationship, membership=admin_member, user=reseller_agent.user
+    )
+    seat = Membership.objects.get(organization=relationship.reseller, user=reseller_admin)
+    url = f"/api/v1/relationships/{relationship.pk}/provider-access"
+
+    response = api_for(seat).get(url)
+
+    assert response.status_code == 200
+    [use] = response.json()["items"]
+    assert (use["action"], use["provider_user_email"], use["subject"]) == (
+        "password-reset", "megan@contoso.example", "sam@fabrikam.example",
+    )  # fmt: skip
+    # The provider reads its own record of the same use; anyone else gets a 404.
+    [own] = api_for(admin_member, name="Provider ERP").get(url).json()["items"]
+    assert (own["action"], own["subject"]) == ("password-reset", "sam@fabrikam.example")
+    outsider = make_member(None, Role.GLOBAL_ADMIN, email="olga@outsider.example")
+    assert api_for(outsider, name="Outsider ERP").get(url).status_code == 404
