@@ -184,6 +184,10 @@ class LicenseAssignment(models.Model):
     """A licence of one of the customer's subscriptions, assigned to one of its users (at most the quantity)."""
 
     customer = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    # The partner whose License administrator assigned it (through its admin relationship), or none.
+    partner = models.ForeignKey(
+        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     subscription = models.ForeignKey("customers.Subscription", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

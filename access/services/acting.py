@@ -158,7 +158,11 @@ def license_assign(
                 code="no_licence_left",
             )
         assignment = LicenseAssignment.objects.create(
-            customer=customer, subscription=subscription, user=user, assigned_by=membership.user
+            customer=customer,
+            partner=membership.organization,
+            subscription=subscription,
+            user=user,
+            assigned_by=membership.user,
         )
         _audit(
             relationship,

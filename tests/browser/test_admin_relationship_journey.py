@@ -3,7 +3,6 @@
 assigns a Helpdesk agent to the roles → the agent resets a customer user's password → the customer terminates
 the relationship → the same reset is refused, with the reason."""
 
-
 import pytest
 from playwright.sync_api import expect
 

@@ -142,7 +142,7 @@ def test_cancel_subscription_asks_first_and_a_cancelled_subscription_has_no_form
 
 
 def test_remove_roles_asks_first(live_server, settings, browser, seller, customer):
-    from customers.models import CustomerRelationship
+    from access.models import AdminRelationship
     from partnerhub.accounts.models import Role
     from tests.factories import MembershipFactory, UserFactory
 
@@ -156,14 +156,12 @@ def test_remove_roles_asks_first(live_server, settings, browser, seller, custome
 
     row.get_by_role("link", name="Remove roles").click()
     expect(page.get_by_role("heading", name="Remove admin roles")).to_be_visible()
-    contoso = CustomerRelationship.objects.get(customer=customer.organization, partner=seller[0])
-    assert contoso.delegated_admin
+    contoso = AdminRelationship.objects.filter(customer=customer.organization, partner=seller[0])
+    assert contoso.live().exists()
     page.get_by_role("link", name="Keep admin roles").click()
-    expect(row).to_contain_text("Delegated admin")
+    expect(row).to_contain_text("Admin relationships")
 
     row.get_by_role("link", name="Remove roles").click()
     page.get_by_role("button", name="Remove admin roles").click()
     expect(page.get_by_text("Contoso Distribution Inc. no longer has admin roles.")).to_be_visible()
-    expect(row).not_to_contain_text("Delegated admin")
-    contoso.refresh_from_db()
-    assert not contoso.delegated_admin
+    assert not contoso.live().exists()  # its admin relationships were terminated

@@ -92,7 +92,9 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
         "pk": lambda t: t.users["customer"].pk,
     },
     "customers/<uuid:tenant_id>/account-subscriptions/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
-    "customer/admin-relationships/<uuid:public_id>/": {"public_id": lambda t: t.objects["admin_relationship"].public_id},
+    "customer/admin-relationships/<uuid:public_id>/": {
+        "public_id": lambda t: t.objects["admin_relationship"].public_id
+    },
     "admin-relationship-approval/<str:token>/": {"token": _hash("admin_relationship_token")},
     "customer-invitation/<str:token>/": {"token": _hash("customer_invitation_token")},
     "notifications/<int:pk>/open/": {"pk": _pk("notification")},

@@ -413,12 +413,23 @@ def build_world() -> World:
         from access.models import AdminRelationship
 
         customer = tenant.objects["customer"]
-        tenant.objects["admin_relationship"] = AdminRelationship.objects.get(partner=tenant.provider, customer=customer)
+        default = AdminRelationship.objects.get(partner=tenant.provider, customer=customer)
+        tenant.objects["admin_relationship"] = default
+        # its roles to the Global admins and Admin agents (as made), and Global reader to the limited user by name
+        access_services.admin_relationship_assignments_set(
+            relationship=default, actor=tenant.users["global_admin"],
+            by_role={role: ["global_admin", "admin_agent"] for role in default.roles},
+            by_member={"global_reader": [tenant.objects["membership"].pk]},
+        )  # fmt: skip
         pending = access_services.admin_relationship_request(
             partner=tenant.provider, customer=customer, actor=tenant.users["global_admin"],
             name=canary(t, "admin_relationship_name")[:50], roles=["global_reader"], duration_days=30,
         )  # fmt: skip
         tenant.objects["admin_relationship_request"] = pending
+        access_services.license_assign(
+            membership=Membership.objects.get(organization=tenant.provider, user=tenant.users["global_admin"]),
+            customer=customer, subscription_id=tenant.objects["subscription"].pk, user=tenant.users["customer"],
+        )  # fmt: skip
         tenant.objects["admin_relationship_token"] = pending.approval_token
     def transfers(t, tenant):  # a pending transfer of the customer's subscription (the row; the rules are tested apart)
         from transfers.models import Transfer, TransferItem
