@@ -25,8 +25,9 @@ PAGE_QUERY_BUDGET = {
     # a reseller's "View customers" of one provider: + the partnership, the capped count, the keyset page
     "provider_customers": 6,
     # a customer's Partner relationships: + partners, subscriptions (offer, partner, partner of record and
-    #   support contact joined), the customer agreement acceptances, the agreement in force
-    "partner_relationships": 7,
+    #   support contact joined), the customer agreement acceptances, the agreement in force, and the support
+    #   contacts' enrolment email and phone (one query in an elevated block: + 4 statements)
+    "partner_relationships": 12,
     # + program check, the partner agreement in force (the resellers' standing is annotated on the page),
     #   count, page, customer counts per reseller (one GROUP BY), enrolment, invitations
     "reseller_list": 10,

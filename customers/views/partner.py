@@ -262,6 +262,7 @@ def subscription_detail(request, tenant_id, public_id):
         ),
         "schedule": ScheduleForm(
             bound("schedule"),
+            auto_id="schedule_%s",  # its auto-renew box beside the settings form's
             terms=subscription.offer.terms_sold,
             initial={
                 "next_quantity": subscription.next_quantity,
@@ -270,7 +271,7 @@ def subscription_detail(request, tenant_id, public_id):
                 "auto_renew": subscription.auto_renew,
             },
         ),
-        "upgrade": UpgradeForm(bound("upgrade"), targets=targets),
+        "upgrade": UpgradeForm(bound("upgrade"), targets=targets, auto_id="upgrade_%s"),
     }
     if is_seller:
         forms["partner_of_record"] = PartnerOfRecordForm(

@@ -126,3 +126,32 @@ def test_another_tenants_subscription_is_a_404_on_every_lifecycle_route(contoso_
         assert problem_of(response, 404)
     northwind_subscription.refresh_from_db()
     assert (northwind_subscription.status, northwind_subscription.next_quantity) == ("active", None)
+
+
+def test_renewal_suspension_and_upgrade_events_reach_the_seller_and_the_reseller_of_record(seller, family,
+                                                                                          subscription):  # fmt: skip
+    from datetime import timedelta
+
+    import time_machine
+
+    from api.models import WebhookEvent
+    from api.webhooks.services import webhook_endpoint_create
+    from customers import services
+
+    provider, user, reseller, reseller_user = seller
+    kinds = ["subscription-suspended", "subscription-reactivated", "subscription-renewed", "subscription-upgraded"]
+    for organization, member in ((provider, user), (reseller, reseller_user)):
+        webhook_endpoint_create(organization=organization, actor=member, event_types=kinds,
+                                url=f"https://hooks.{organization.pk}.example/partnerhub")  # fmt: skip
+    services.subscription_suspend(subscription=subscription, actor=user)
+    services.subscription_reactivate(subscription=subscription, actor=user)
+    with time_machine.travel(subscription.term_end + timedelta(days=1, hours=12), tick=False):
+        assert services.sweep_renewals()["renewed"] == 2  # both of the customer's subscriptions
+        services.subscription_upgrade(subscription=subscription, actor=user, offer=family["premium"])
+
+    for organization in (provider, reseller):
+        events = WebhookEvent.objects.filter(organization=organization).order_by("pk")
+        got = [event.type for event in events if event.payload["data"]["id"] == str(subscription.public_id)]
+        assert got == kinds, organization
+    event = WebhookEvent.objects.filter(organization=reseller, type="subscription-renewed").first()
+    assert event.payload["data"]["url"] == f"/api/v1/subscriptions/{subscription.public_id}"

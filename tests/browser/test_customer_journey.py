@@ -132,7 +132,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     assert not admin.must_change_password
     assert admin.check_password(NEW_PASSWORD)
 
-    # The reseller sees the customer, and its subscriptions read-only.
+    # The reseller sees the customer and manages the subscriptions it is the reseller of record of (issue 18).
     reseller = sign_in(browser, base, "alex@fabrikam.example")
     reseller.goto(f"{base}/customers/")
     expect(reseller.get_by_test_id("customer-table")).to_contain_text(CUSTOMER)
@@ -141,7 +141,7 @@ def test_customer_journey(live_server, settings, browser, tmp_path):
     expect(reseller.get_by_test_id("subscription-table")).to_contain_text("Business Standard")
     expect(reseller.get_by_test_id("subscription-table")).to_contain_text("Endpoint Security")
     expect(reseller.get_by_role("link", name="Add subscription")).to_have_count(0)
-    expect(reseller.get_by_text("You see this customer's subscriptions read-only.")).to_be_visible()
+    expect(reseller.get_by_text("As the reseller of record of a subscription, you manage it")).to_be_visible()
 
     # The provider names the reseller designated support contact and raises a quantity.
     provider.goto(f"{base}/customers/")

@@ -44,7 +44,7 @@ def test_schedule_a_change_for_renewal_then_upgrade(live_server, settings, brows
     shot(page, "subscription-renewal-scheduled")
 
     upgrade = page.get_by_test_id("upgrade-form")
-    upgrade.get_by_label("Upgrade to").select_option(label=re.compile("Business Premium"))
+    upgrade.get_by_label("Upgrade to").select_option(label="Business Premium · 22.00")
     upgrade.get_by_test_id("upgrade-submit").click()
     expect(page.get_by_text("The subscription was upgraded to Business Premium.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Business Premium")
