@@ -35,7 +35,8 @@ def transfer_list(*, organization: Organization, direction: str = "") -> QuerySe
 def transfer_get(*, organization: Organization, public_id: str | uuid.UUID) -> Transfer:
     """One transfer the organization is a party to, or 404."""
     parties = Q(source=organization) | Q(target=organization) | Q(customer=organization)
-    return get_object_or_404(scoped(Transfer.objects, parties), public_id=public_id)
+    # The partner ID joins (outer): a party that may not read the reseller's registry row sees no number.
+    return get_object_or_404(scoped(Transfer.objects, parties).select_related("partner_of_record"), public_id=public_id)
 
 
 def transfer_items(*, transfer: Transfer) -> QuerySet[TransferItem]:

@@ -55,7 +55,8 @@ class TransferSerializer(serializers.Serializer):
         return {"tenant_id": str(transfer.target_tenant_id), "name": transfer.target_name}  # type: ignore[return-value]
 
     def get_partner_of_record(self, transfer) -> str | None:
-        return str(transfer.partner_of_record.number) if transfer.partner_of_record_id else None
+        number = getattr(transfer.partner_of_record, "number", None)  # selected with the transfer (outer join)
+        return str(number) if number is not None else None
 
 
 class TransferListQuerySerializer(serializers.Serializer):

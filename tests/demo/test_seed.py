@@ -25,11 +25,11 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     assert "operator@partnerhub.example" in out
     assert "megan.bowen@contoso-distribution.example" in out
     assert User.objects.get(email="operator@partnerhub.example").is_staff
-    assert Organization.objects.filter(kind="partner").count() == 6
+    assert Organization.objects.filter(kind="partner").count() == 7  # with Proseware Cloud (demo/transfers.py)
     statuses = set(ProgramEnrollment.objects.values_list("status", flat=True))
     assert statuses >= {"email_pending", "pending_qualification", "action_needed", "active"}
     assert VerificationCase.objects.filter(status="in_review", sla_due_at__lt=timezone.now()).exists()  # overdue
-    assert ProgramEnrollment.objects.count() == 6
+    assert ProgramEnrollment.objects.count() == 7
     assert PartnerRelationship.objects.filter(
         provider__legal_name="Contoso Distribution Inc.", reseller__legal_name="Fabrikam Solutions LLC", status="active"
     ).exists()
@@ -48,6 +48,12 @@ def test_seed_demo_is_idempotent_and_shows_every_state(capsys):
     assert 0 < (renewing.term_end - timezone.localdate()).days < 7
     assert renewing.next_quantity == 20
     assert "admin@woodgrovefoods.onpartnerhub.example" in out
+    # a pending transfer of one of Woodgrove's subscriptions to Proseware Cloud, another provider of Fabrikam
+    from transfers.models import Transfer
+
+    pending = Transfer.objects.get(status="pending")
+    assert (pending.customer, pending.target_name, pending.items.count()) == (woodgrove, "Proseware Cloud Inc.", 1)
+    assert "diego.siciliani@proseware-cloud.example" in out
     # the provider's API client: each seed printed a new secret; the last one printed is the one that works
     demo_client = ApiClient.objects.live().get(name=DEMO_API_CLIENT_NAME)
     assert demo_client.organization.legal_name == "Contoso Distribution Inc."

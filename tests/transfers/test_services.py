@@ -343,3 +343,17 @@ def test_the_sweep_task_runs(world):
 
 
 _unused = (MembershipFactory, UserFactory)
+
+
+def test_refused_with_a_partner_of_record_for_a_direct_bill_target(world, staff, mpa):
+    from tests.transfers.conftest import make_direct_bill_partner
+
+    direct, _user = make_direct_bill_partner(staff, mpa, "Adatum Corporation", "ada@adatum.example")
+    with pytest.raises(TransfersError) as refused:
+        _request(world, target=direct)
+    assert refused.value.code == "partner_of_record_not_allowed"
+
+    transfer = _request(world, target=direct, partner_of_record="")  # a direct-bill partner sells on its own
+    services.transfer_accept(transfer=transfer, actor=_user)
+    moved = world.subscriptions[0]
+    assert (moved.partner, moved.reseller, moved.partner_of_record) == (direct, None, None)
