@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0008_membership_is_api_client'),
         ('customers', '0004_row_level_security'),
-        ('enrollment', '0006_direct_bill_transition_approved_at'),
+        ('enrollment', '0007_direct_bill_transition_approved_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

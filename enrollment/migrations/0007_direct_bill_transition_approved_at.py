@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0005_row_level_security'),
+        ('enrollment', '0006_suspension_reason_code'),
     ]
 
     operations = [
