@@ -40,6 +40,7 @@ from customers.admin import OfferForm
 from customers.models import Subscription
 from enrollment import forms as enrollment_forms
 from enrollment.admin import ReviewForm as CaseReviewForm
+from enrollment.admin import SuspendForm
 from enrollment.models import Program
 from partnerhub.accounts import forms as account_forms
 from partnerhub.accounts.models import Organization, Role
@@ -193,6 +194,7 @@ FORMS = {
     "enrollment.AssociateForm": FormCase(enrollment_forms.AssociateForm),
     "enrollment.SupportPlanForm": FormCase(enrollment_forms.SupportPlanForm),
     "enrollment.admin.ReviewForm": FormCase(CaseReviewForm),
+    "enrollment.admin.SuspendForm": FormCase(SuspendForm),
     "agreements.SignForm": FormCase(agreement_forms.SignForm, lambda c: {"region": "US"}),
     "agreements.LookupForm": FormCase(agreement_forms.LookupForm),
     "agreements.AgreementVersionForm": FormCase(agreement_forms.AgreementVersionForm),
