@@ -356,3 +356,17 @@ def test_the_request_expires_after_90_days(world, time_machine):
     with pytest.raises(AccessError, match="expired unanswered"):
         services.admin_relationship_approve(relationship=relationship, actor=world.customer_admin)
     assert timezone.now() > relationship.request_expires_at
+
+
+def test_a_partner_that_removes_its_customer_relationship_loses_its_admin_relationships(world):
+    from customers import services as customer_services
+    from customers.models import CustomerRelationship, Subscription
+
+    Subscription.objects.filter(customer=world.customer).update(status=Subscription.Status.CANCELLED)
+    row = CustomerRelationship.objects.get(partner=world.provider, customer=world.customer)
+
+    customer_services.customer_relationship_remove(relationship=row, actor=world.provider_admin)
+
+    relationship = world.default()
+    assert relationship.status == Status.TERMINATED
+    assert relationship.terminated_side == "partner"
