@@ -104,7 +104,7 @@ def check_term(offer: Offer, term: str = "", billing_frequency: str = "") -> tup
     billing_frequency = billing_frequency or allowed[0]
     if billing_frequency not in allowed:
         raise CustomersError(
-            _("A %(term)s term is billed %(allowed)s.")
+            _("With the %(term)s term, the billing frequency is %(allowed)s.")
             % {"term": term_label(term), "allowed": _(" or ").join(frequency_label(f) for f in allowed)},
             field="billing_frequency",
             code="billing_frequency_not_allowed",
@@ -585,7 +585,7 @@ def subscription_upgrade(
             )
         if old.term not in target.terms_sold:
             raise CustomersError(
-                _("%(offer)s isn't sold with a %(term)s term.") % {"offer": offer.name, "term": term_label(old.term)},
+                _("%(offer)s isn't sold with the %(term)s term.") % {"offer": offer.name, "term": term_label(old.term)},
                 field="offer",
                 code="term_not_sold",
             )
