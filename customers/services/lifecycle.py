@@ -337,7 +337,11 @@ def sweep_renewals(*, today: date | None = None) -> dict[str, int]:
             break
         done = 0
         for pk, term_end in due:
-            outcome = subscription_renew_or_expire(pk=pk, term_end=term_end)
+            try:
+                outcome = subscription_renew_or_expire(pk=pk, term_end=term_end)
+            except Exception:  # one subscription's failure must not hold the others' renewals; retried next run
+                logger.exception("renewal of subscription %s failed", pk)
+                continue
             if outcome:
                 counts[outcome] += 1
                 done += 1
