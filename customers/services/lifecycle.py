@@ -104,7 +104,7 @@ def check_term(offer: Offer, term: str = "", billing_frequency: str = "") -> tup
     billing_frequency = billing_frequency or allowed[0]
     if billing_frequency not in allowed:
         raise CustomersError(
-            _("A %(term)s term is billed %(allowed)s.")
+            _("With the %(term)s term, the billing frequency is %(allowed)s.")
             % {"term": term_label(term), "allowed": _(" or ").join(frequency_label(f) for f in allowed)},
             field="billing_frequency",
             code="billing_frequency_not_allowed",
@@ -337,7 +337,11 @@ def sweep_renewals(*, today: date | None = None) -> dict[str, int]:
             break
         done = 0
         for pk, term_end in due:
-            outcome = subscription_renew_or_expire(pk=pk, term_end=term_end)
+            try:
+                outcome = subscription_renew_or_expire(pk=pk, term_end=term_end)
+            except Exception:  # one subscription's failure must not hold the others' renewals; retried next run
+                logger.exception("renewal of subscription %s failed", pk)
+                continue
             if outcome:
                 counts[outcome] += 1
                 done += 1
@@ -585,7 +589,7 @@ def subscription_upgrade(
             )
         if old.term not in target.terms_sold:
             raise CustomersError(
-                _("%(offer)s isn't sold with a %(term)s term.") % {"offer": offer.name, "term": term_label(old.term)},
+                _("%(offer)s isn't sold with the %(term)s term.") % {"offer": offer.name, "term": term_label(old.term)},
                 field="offer",
                 code="term_not_sold",
             )

@@ -98,7 +98,7 @@ def test_an_order_line_chooses_term_and_billing_frequency(seller, woodgrove, fam
         customer = woodgrove()
         annual = _buy(seller, customer, family["standard"], term=P1Y, billing_frequency="monthly")
         monthly = _buy(seller, customer, family["security"])
-        with pytest.raises(CustomersError, match="is billed annual or monthly"):
+        with pytest.raises(CustomersError, match="the billing frequency is annual or monthly"):
             _buy(seller, customer, family["standard"], term=P1Y, billing_frequency="triennial")
         with pytest.raises(CustomersError, match="isn't sold with that term"):
             _buy(seller, customer, family["security"], term=P3Y)
@@ -442,3 +442,38 @@ def test_the_add_subscription_page_aligns_with_another_subscription(seller, cust
     done = client.post(url, {**base, "key": str(uuid.uuid4()), "align_with": existing.term_end.isoformat()})
     assert done.status_code == 302
     assert Subscription.objects.get(offer=family["premium"]).term_end == existing.term_end
+
+
+# --- the data migration -------------------------------------------------------------------------------------
+
+
+def test_the_data_migration_gives_existing_rows_their_offers_term_and_a_purchase_record(seller, customer, offers):
+    """customers/migrations/0006's SQL on a row as 0005 left it: the columns' defaults, no term row."""
+    import importlib
+
+    from django.db import connection
+    from django.utils import timezone
+
+    migration = importlib.import_module("customers.migrations.0006_subscription_lifecycle_data")
+    offer = offers["security"]
+    offer.term, offer.terms = P1Y, []
+    offer.save()
+    bought = timezone.now() - timedelta(days=100)
+    subscription = Subscription.objects.get(customer=customer.organization, offer=offer)
+    SubscriptionTerm.objects.filter(subscription=subscription).delete()
+    Subscription.objects.filter(pk=subscription.pk).update(
+        created_at=bought, term="P1M", billing_frequency="monthly", term_start=timezone.localdate(),
+        term_end=(bought + timedelta(days=365)).date(), term_started_at=timezone.now(),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FORWARDS)
+        cursor.execute(migration.FORWARDS)  # twice: the same
+
+    subscription.refresh_from_db()
+    offer.refresh_from_db()
+    assert offer.terms == [P1Y]
+    assert (subscription.term, subscription.billing_frequency) == (P1Y, "annual")
+    assert (subscription.term_start, subscription.term_started_at) == (bought.date(), bought)
+    assert subscription.term_end == (bought + timedelta(days=365)).date()  # what the customer was told
+    (purchase,) = SubscriptionTerm.objects.filter(subscription=subscription)
+    assert (purchase.kind, purchase.start, purchase.end) == ("purchase", bought.date(), subscription.term_end)
