@@ -38,7 +38,7 @@ class LegalProfileFields(forms.Form):
     contact_phone = PhoneNumberField(label=_("Phone"))
     support_email = forms.EmailField(label=_("Support email"))
     support_phone = PhoneNumberField(label=_("Support phone"))
-    support_website = forms.URLField(label=_("Support website"), required=False, assume_scheme="https")
+    support_website = forms.URLField(label=_("Support website"), max_length=200, required=False, assume_scheme="https")
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ class ProviderListingForm(forms.ModelForm):
         choices=ProviderService.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("website"), max_length=200, required=False, assume_scheme="https")
 
     class Meta:
         model = ProviderListing

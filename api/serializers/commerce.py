@@ -195,9 +195,9 @@ class OfferSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     billing_type = serializers.ChoiceField(choices=Offer.BillingType.values)
-    term = serializers.ChoiceField(choices=Offer.Term.values, help_text=_("The default term."))
+    term = serializers.ChoiceField(choices=Offer.Term.choices, help_text=_("The default term."))
     terms = serializers.ListField(
-        source="terms_sold", child=serializers.ChoiceField(choices=Offer.Term.values), help_text=_("The terms sold.")
+        source="terms_sold", child=serializers.ChoiceField(choices=Offer.Term.choices), help_text=_("The terms sold.")
     )
     family = serializers.CharField(help_text=_("Upgrades go to a higher `family_rank` of the same family."))
     family_rank = serializers.IntegerField()
@@ -227,8 +227,8 @@ class OrderLineSerializer(serializers.Serializer):
     offer = serializers.IntegerField(source="offer_id")
     offer_name = serializers.CharField(source="offer.name")
     quantity = serializers.IntegerField()
-    term = serializers.ChoiceField(choices=Offer.Term.values)
-    billing_frequency = serializers.ChoiceField(choices=BillingFrequency.values)
+    term = serializers.ChoiceField(choices=Offer.Term.choices)
+    billing_frequency = serializers.ChoiceField(choices=BillingFrequency.choices)
     custom_term_end = serializers.DateField(allow_null=True, help_text=_("The aligned end of the first term, if any."))
     friendly_name = serializers.CharField(allow_blank=True)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -256,11 +256,11 @@ class OrderLineInputSerializer(serializers.Serializer):
     offer = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     term = serializers.ChoiceField(
-        choices=Offer.Term.values, required=False, allow_blank=True, default="",
+        choices=Offer.Term.choices, required=False, allow_blank=True, default="",
         help_text=_("P1M, P1Y or P3Y, among the offer's `terms`; left out: the offer's default `term`."),
     )  # fmt: skip
     billing_frequency = serializers.ChoiceField(
-        choices=BillingFrequency.values, required=False, allow_blank=True, default="",
+        choices=BillingFrequency.choices, required=False, allow_blank=True, default="",
         help_text=_(
             "P1M: monthly; P1Y: annual or monthly; P3Y: triennial (upfront) or annual. Left out: the first of these."
         ),
@@ -319,8 +319,8 @@ class SubscriptionSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Subscription.Status.values)
     auto_renew = serializers.BooleanField()
-    term = serializers.ChoiceField(choices=Offer.Term.values)
-    billing_frequency = serializers.ChoiceField(choices=BillingFrequency.values)
+    term = serializers.ChoiceField(choices=Offer.Term.choices)
+    billing_frequency = serializers.ChoiceField(choices=BillingFrequency.choices)
     term_start = serializers.DateField(help_text=_("The first day of the current term."))
     term_end = serializers.DateField(
         help_text=_("The last day of the current term; it renews or expires the day after.")
@@ -377,11 +377,11 @@ class ScheduledChangesPatchSerializer(serializers.Serializer):
         help_text=_("The quantity from the next term; null: unchanged."),
     )  # fmt: skip
     term = serializers.ChoiceField(
-        choices=Offer.Term.values, required=False, allow_blank=True, allow_null=True,
+        choices=Offer.Term.choices, required=False, allow_blank=True, allow_null=True,
         help_text=_("The next term; null or empty: unchanged."),
     )  # fmt: skip
     billing_frequency = serializers.ChoiceField(
-        choices=BillingFrequency.values, required=False, allow_blank=True, allow_null=True,
+        choices=BillingFrequency.choices, required=False, allow_blank=True, allow_null=True,
         help_text=_("The next term's billing frequency; null or empty: unchanged."),
     )  # fmt: skip
     auto_renew = serializers.BooleanField(required=False, help_text=_("False: it expires at its term end."))

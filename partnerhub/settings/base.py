@@ -500,7 +500,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # "status" names several choice sets: the partnership invitations' gets a name of its own.
-    "ENUM_NAME_OVERRIDES": {"PartnershipInvitationStatusEnum": "relationships.models.PartnershipInvitation.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "PartnershipInvitationStatusEnum": "relationships.models.PartnershipInvitation.Status",
+        "AdminRoleEnum": "access.roles.AdminRole",  # an admin relationship's roles, not a partner user's
+        "OfferTermEnum": "customers.models.Offer.Term",  # an offer's, a line's and a subscription's term
+    },
     # The document and its pages are public, as most APIs' are: they describe the API, never a tenant's data.
     "SERVE_PUBLIC": True,
     "SERVE_AUTHENTICATION": [],

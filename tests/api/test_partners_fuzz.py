@@ -46,7 +46,7 @@ def partner_schema(partner_api, _test_connection):
 def test_the_partner_routes_answer_as_documented(partner_schema, partner_api):
     headers = {"Authorization": f"Bearer {partner_api.token}"}
     operations = [result.ok() for result in partner_schema.get_all_operations()]
-    assert len(operations) == 13  # every partner operation and the organization
+    assert len(operations) == 14  # every partner operation (provider access: issue 18) and the organization
 
     for operation in operations:
 

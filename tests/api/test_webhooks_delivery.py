@@ -119,6 +119,9 @@ def test_a_day_of_activity_arrives_once_each_in_commit_order_per_resource(
         ("order-completed", "order"),
         ("subscription-created", "subscription"),
         ("subscription-created", "subscription"),
+        # the new customer's default admin relationship (access/), active at once
+        ("admin-relationship-created", "admin-relationship"),
+        ("admin-relationship-approved", "admin-relationship"),
         ("customer-created", "customer"),
         ("subscription-updated", "subscription"),
         ("subscription-updated", "subscription"),

@@ -14,7 +14,9 @@ def test_the_seed_records_one_use_of_the_providers_admin_access(capsys):
     call_command("seed_demo")
     call_command("seed_demo")
 
-    relationship = PartnerRelationship.objects.get(reseller__legal_name="Fabrikam Solutions LLC", status="active")
+    relationship = PartnerRelationship.objects.get(
+        provider__legal_name="Contoso Distribution Inc.", reseller__legal_name="Fabrikam Solutions LLC", status="active"
+    )
     resets = AuditEvent.objects.filter(code="partnerhub.reseller_account.password_reset")
     assert sorted(e.organization_id for e in resets) == sorted([relationship.provider_id, relationship.reseller_id])
     reseller = Client()

@@ -19,12 +19,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from email import message_from_bytes
+from pathlib import Path
 from typing import Any
 
 import pytest
 from allauth.account.fields import EmailField as AllauthEmailField
 from allauth.account.fields import PasswordField, SetPasswordField
 from django import forms
+from django.apps import apps
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.cache import cache
 from django.db import transaction
@@ -34,10 +36,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import from_form, register_field_strategy
 from phonenumber_field.formfields import PhoneNumberField
 
+from access import forms as access_forms
 from agreements import forms as agreement_forms
 from customers import forms as customer_forms
 from customers.admin import OfferForm
-from customers.models import Subscription
+from customers.models import Offer, Subscription
 from enrollment import forms as enrollment_forms
 from enrollment.admin import ReviewForm as CaseReviewForm
 from enrollment.admin import SuspendForm
@@ -50,6 +53,7 @@ from relationships import forms as relationship_forms
 from relationships.admin import ProviderListingForm
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from transfers import forms as transfer_forms
 
 # Examples per form (form level) and per form view (view level). The view level costs one request each.
 FORM_EXAMPLES = 200
@@ -171,6 +175,8 @@ def _offer_choice(ctx):
     return {"offer": st.sampled_from([o.pk for o in ctx["offers"]] + [0, -1])}
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
 FORMS = {
     "accounts.SignupForm": FormCase(account_forms.SignupForm),
     "accounts.OrganizationForm": FormCase(account_forms.OrganizationForm, lambda c: {"user": c["user"]}),
@@ -225,6 +231,18 @@ FORMS = {
     "customers.AcceptInvitationForm": FormCase(customer_forms.AcceptInvitationForm),
     "customers.CustomerSignupForm": FormCase(customer_forms.CustomerSignupForm),
     "customers.admin.OfferForm": FormCase(OfferForm),
+    "customers.ScheduleForm": FormCase(customer_forms.ScheduleForm, lambda c: {"terms": list(Offer.Term.values)}),
+    "customers.UpgradeForm": FormCase(customer_forms.UpgradeForm, lambda c: {"targets": c["offers"]}, _offer_choice),
+    "access.RequestForm": FormCase(access_forms.RequestForm),
+    "access.CustomerUserForm": FormCase(access_forms.CustomerUserForm),
+    "transfers.TransferForm": FormCase(
+        transfer_forms.TransferForm, overrides=lambda c: {"subscriptions": st.lists(st.text(max_size=40), max_size=3)}
+    ),
+    "transfers.TransitionForm": FormCase(
+        transfer_forms.TransitionForm,
+        lambda c: {"providers": c["reseller_list"]},
+        lambda c: {"provider": st.sampled_from([r.pk for r in c["reseller_list"]] + [0, -1])},
+    ),
 }
 
 
@@ -232,13 +250,17 @@ def _project_forms() -> set[type]:
     """Every form class defined in the project's forms and admin modules."""
     import importlib
 
-    modules = [
-        "partnerhub.accounts.forms", "enrollment.forms", "enrollment.admin", "agreements.forms", "agreements.admin",
-        "relationships.forms", "relationships.admin", "customers.forms", "customers.admin",
-    ]  # fmt: skip
     found = set()
-    for name in modules:
-        module = importlib.import_module(name)
+    for app in apps.get_app_configs():  # every first-party app's forms and admin modules, found, not listed
+        if not Path(app.path).is_relative_to(ROOT) or ".venv" in Path(app.path).parts:
+            continue
+        for name in (f"{app.name}.forms", f"{app.name}.admin"):
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                continue
         for value in vars(module).values():
             if (
                 isinstance(value, type)
@@ -491,8 +513,13 @@ def _subscription_action(action):
         provider, user, fabrikam, _ = _seller(request)
         subscription = Subscription.objects.filter(customer=created.organization).order_by("pk").first()
         url = f"/customers/{created.organization.tenant_id}/subscriptions/{subscription.public_id}/"
-        kwargs = {"choices": [provider, fabrikam]} if action == "support_contact" else {}
-        return Target(_client(user), url, kwargs, {"action": action})
+        kwargs = {
+            "support_contact": {"choices": [provider, fabrikam]},
+            "schedule": {"terms": list(Offer.Term.values)},
+            "upgrade": {"targets": []},  # the view offers the family's higher offers; the fuzz posts anything
+        }.get(action, {})
+        overrides = {"offer": st.sampled_from([0, -1, 2**31])} if action == "upgrade" else {}
+        return Target(_client(user), url, kwargs, {"action": action}, overrides)
 
     return setup
 
@@ -563,6 +590,8 @@ VIEWS = {
     "subscription-add": (customer_forms.SubscriptionAddForm, t_subscription_add, "post"),
     "subscription-quantity": (customer_forms.QuantityForm, _subscription_action("quantity"), "post"),
     "subscription-settings": (customer_forms.SubscriptionSettingsForm, _subscription_action("settings"), "post"),
+    "subscription-schedule": (customer_forms.ScheduleForm, _subscription_action("schedule"), "post"),
+    "subscription-upgrade": (customer_forms.UpgradeForm, _subscription_action("upgrade"), "post"),
     "subscription-partner-of-record": (
         customer_forms.PartnerOfRecordForm,
         _subscription_action("partner_of_record"),
