@@ -19,6 +19,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from access.models import AdminRelationship
+from access.roles import DEFAULT_DURATION_DAYS, DEFAULT_ROLES
+from access.services import admin_relationship_request
 from agreements.selectors import agreement_standing
 from customers.models import CustomerRelationship, Subscription
 from customers.services.orders import partner_of_record_check
@@ -466,28 +469,22 @@ def transfers_expire_due(*, now: datetime | None = None) -> list[int]:
 
 # --- the admin-relationship request (issue 18 §1, the "access" app) ------------------------------------------
 
-DEFAULT_ADMIN_ROLES = ("global_reader", "user_administrator", "license_administrator")
-DEFAULT_ADMIN_DURATION_DAYS = 730
-
 
 def _request_admin_access(transfer: Transfer, actor: User) -> None:
-    """Ask the customer for admin access for the receiving partner, as a new seller gets it.
-
-    WIRE AT MERGE: the access app (another branch) provides the service; replace the body with
-        from access.services import admin_relationship_request
-        admin_relationship_request(
-            partner=transfer.target, customer=transfer.customer, actor=actor,
-            name=f"Transfer {transfer.public_id}"[:50], roles=list(DEFAULT_ADMIN_ROLES),
-            duration_days=DEFAULT_ADMIN_DURATION_DAYS, auto_extend=False,
-        )
-    and un-skip tests/transfers/test_services.py::test_acceptance_requests_admin_access. Until then the
-    acceptance records that the request is owed (the audit row below) and moves nothing else."""
-    audit_record(
-        code="partnerhub.transfer.admin_access_requested",
+    """Ask the customer for admin access for the receiving partner, as a new seller gets it: a pending admin
+    relationship with the default roles for 730 days, which the customer's Global admins approve from the emailed
+    link (access.services, audited on both sides). None is asked for when the partner already holds a live one."""
+    if AdminRelationship.objects.filter(
+        partner=transfer.target, customer=transfer.customer, status__in=AdminRelationship.LIVE
+    ).exists():
+        return
+    admin_relationship_request(
+        partner=transfer.target,
+        customer=transfer.customer,
         actor=actor,
-        organization=transfer.target,
-        target=transfer,
-        data={"roles": list(DEFAULT_ADMIN_ROLES), "duration_days": DEFAULT_ADMIN_DURATION_DAYS},
+        name=f"Transfer {transfer.public_id}"[:50],
+        roles=list(DEFAULT_ROLES),
+        duration_days=DEFAULT_DURATION_DAYS,
     )
 
 

@@ -72,25 +72,28 @@ def test_request_then_accept_moves_the_subscriptions_with_their_terms(world):
     assert {world.source_user.pk, world.target_user.pk, world.customer_user.pk} <= told
 
 
-def test_acceptance_records_the_admin_access_request_owed_to_the_target(world):
-    transfer = _request(world)
-    services.transfer_accept(transfer=transfer, actor=world.target_user)
-
-    event = AuditEvent.objects.get(code="partnerhub.transfer.admin_access_requested")
-    assert event.organization == world.target
-    assert event.data["roles"]
-
-
-@pytest.mark.skip(reason="WIRE AT MERGE: access.services.admin_relationship_request (the access branch)")
-def test_acceptance_requests_admin_access(world):
-    """Once wired: accepting creates a pending admin relationship of the target with the customer."""
-    from access.models import AdminRelationship  # type: ignore[import-not-found]
+def test_acceptance_requests_admin_access_which_the_customer_approves(world):
+    from access.models import AdminRelationship
 
     transfer = _request(world)
     services.transfer_accept(transfer=transfer, actor=world.target_user)
 
     relationship = AdminRelationship.objects.get(partner=world.target, customer=world.customer)
-    assert relationship.status == "pending_approval"
+    assert (relationship.status, relationship.name) == ("approval_pending", f"Transfer {transfer.public_id}")
+    assert set(relationship.roles) == {"global_reader", "user_administrator", "helpdesk_administrator",
+                                       "license_administrator"}  # fmt: skip
+    assert OutboundEmail.objects.filter(template="admin_relationship_requested").exists()  # the customer is asked
+
+
+def test_no_second_request_when_the_target_already_holds_admin_access(world):
+    from access.models import AdminRelationship
+    from access.services.relationships import admin_relationship_default_create
+
+    held = admin_relationship_default_create(partner=world.target, customer=world.customer, approved_by=None)
+
+    services.transfer_accept(transfer=_request(world), actor=world.target_user)
+
+    assert list(AdminRelationship.objects.filter(partner=world.target, customer=world.customer)) == [held]
 
 
 def test_a_customer_global_admin_can_request_a_transfer_of_its_subscriptions(world):
