@@ -76,6 +76,8 @@ def _admin_relationship(target: Any, event: AuditEvent) -> Iterable[Resource]:
     tenant_id = Organization.objects.filter(pk=target.customer_id).values_list("tenant_id", flat=True).get()
     url = f"/api/v1/customers/{tenant_id}/admin-relationships/{target.public_id}"
     yield Resource("admin-relationship", str(target.public_id), url)
+
+
 def _transfer(target: Any, event: AuditEvent) -> Iterable[Resource]:
     yield Resource("transfer", str(target.public_id), f"/api/v1/transfers/{target.public_id}")
 

@@ -431,6 +431,7 @@ def build_world() -> World:
             customer=customer, subscription_id=tenant.objects["subscription"].pk, user=tenant.users["customer"],
         )  # fmt: skip
         tenant.objects["admin_relationship_token"] = pending.approval_token
+
     def transfers(t, tenant):  # a pending transfer of the customer's subscription (the row; the rules are tested apart)
         from transfers.models import Transfer, TransferItem
 

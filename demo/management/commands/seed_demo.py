@@ -16,8 +16,8 @@ from demo.admin_relationships import seed_admin_relationships
 from demo.api_clients import seed_api_client
 from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
-from demo.reseller_access import seed_reseller_access
 from demo.lifecycle import seed_subscription_lifecycle
+from demo.reseller_access import seed_reseller_access
 from demo.transfers import seed_transfers
 from demo.webhooks import seed_webhook_endpoint
 from demo.world import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, OPERATOR, ORGANIZATIONS, demo_totp_secret
