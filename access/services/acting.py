@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Subscription
 from customers.services.common import temporary_password
-from partnerhub.accounts.models import Membership, Organization, User
+from partnerhub.accounts.models import CUSTOMER_USER, Membership, Organization, User
 from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
 from partnerhub.core.outbox import outbound_email_queue
@@ -25,8 +25,6 @@ from partnerhub.core.outbox import outbound_email_queue
 from ..models import AccessError, AdminRelationship, LicenseAssignment
 from ..roles import AdminRole
 from ..selectors import admin_role_check
-
-CUSTOMER_USER = "user"  # a customer's user who is not an admin (customers hold no partner role)
 
 
 @dataclass

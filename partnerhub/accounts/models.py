@@ -127,6 +127,12 @@ class Role(models.TextChoices):
     BILLING_ADMIN = "billing_admin", _("Billing admin")
 
 
+# The seat of a customer's user who is not an admin (created by a partner's User administrator, access/): a
+# customer organization holds no partner role but Global admin, and a seat needs one role.
+CUSTOMER_USER = "user"
+ROLE_LABELS = {**dict(Role.choices), CUSTOMER_USER: _("User")}
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def global_admins(self) -> MembershipQuerySet:
         return self.filter(roles__contains=[Role.GLOBAL_ADMIN])
@@ -176,8 +182,7 @@ class Membership(models.Model):
         return Role.GLOBAL_ADMIN in self.roles
 
     def get_roles_display(self) -> list[str]:
-        labels = dict(Role.choices)
-        return [str(labels.get(role, role)) for role in self.roles]
+        return [str(ROLE_LABELS.get(role, role)) for role in self.roles]
 
 
 class UserInvitation(TokenInvitation):
