@@ -79,4 +79,7 @@ def test_a_held_delivery_is_kept_and_in_flight_until_answered(receiver):
     assert receiver.snapshot()[0] == {"evt_1": 1}  # kept before the answer: a kill now makes a redelivery a duplicate
     sender.join(timeout=10)
     assert answers[0].status == 200
+    deadline = time.monotonic() + 5  # the handler's thread clears it just after writing the answer the sender read
+    while receiver.in_flight() and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert receiver.in_flight() == set()
