@@ -30,7 +30,7 @@ class TransferForm(forms.Form):
     def __init__(self, *args, subscriptions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.subscription_rows = {str(subscription.public_id): subscription for subscription in subscriptions}
-        self.fields["subscriptions"].choices = [
+        self.fields["subscriptions"].choices = [  # type: ignore[attr-defined]
             (key, f"{subscription.display_name} · {subscription.quantity} · {subscription.partner.legal_name}")
             for key, subscription in self.subscription_rows.items()
         ]
@@ -45,4 +45,6 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, providers=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.providers = {provider.pk: provider for provider in providers}
-        self.fields["provider"].choices = [(provider.pk, provider.legal_name) for provider in providers]
+        self.fields["provider"].choices = [  # type: ignore[attr-defined]
+            (provider.pk, provider.legal_name) for provider in providers
+        ]

@@ -33,6 +33,7 @@ from ..models import (
     Subscription,
     SubscriptionTerm,
 )
+from ..signals import order_checking
 from . import lifecycle
 from .common import CustomersError, require_agreement_in_force, require_seller
 from .lifecycle import audit_both_sides, notify_customer_admins, require_manager
@@ -175,6 +176,7 @@ def order_create_locked(
             "offer", "unit_price"
         )
     )
+    order_checking.send(sender=Order, partner=partner, customer=customer, lines=lines, prices=prices)
     order = Order.objects.create(
         partner=partner,
         number=order_number_next(partner=partner),

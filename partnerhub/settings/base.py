@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "customers",
     "access",  # admin relationships (GDAP): the roles a partner's users hold in a customer's account
     "transfers",  # partner-to-partner transfers of subscriptions, and the direct-bill move riding on them
+    "billing",  # price lists, rated charges, invoices, credit notes, payments and credit limits between the tiers
     "partnerhub.portal",  # the pages around the apps; may use every app
     "api",  # the REST API and webhooks: thin views over every app's services and selectors
     "demo",  # the demo seed may use every app (the benchmark's seeder is installed only by bench.settings)
@@ -540,4 +541,23 @@ CELERY_BEAT_SCHEDULE["expire-transfers"] = {
     # UPDATE (transfers/services.py transfers_expire_due).
     "task": "transfers.tasks.transfers_expire_task",
     "schedule": 300.0,
+}
+
+# SECTION: billing
+
+# The vendor's name and address as its invoices print them (the platform's staff bill providers and
+# direct-bill partners in Django admin).
+BILLING_VENDOR_NAME = env("BILLING_VENDOR_NAME", default="PartnerHub Cloud Ltd")
+BILLING_VENDOR_ADDRESS = env("BILLING_VENDOR_ADDRESS", default="1 Cloud Street\nDublin D02\nIreland")
+
+CELERY_BEAT_SCHEDULE["billing-cycles"] = {
+    # Cycle charges of subscriptions billed in several cycles a term: `next_cycle_start` is the column.
+    "task": "billing.tasks.billing_cycles_sweep_task",
+    "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["billing-run"] = {
+    # Each pair's billing day closes its period: `BillingProfile.next_run_on` is the column, the profile's
+    # row lock the claim (billing/services/runs.py).
+    "task": "billing.tasks.billing_run_task",
+    "schedule": 900.0,
 }

@@ -29,6 +29,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("customers",),
     ("access",),  # admin relationships: the roles a partner's users hold in a customer's account
     ("transfers",),  # partner-to-partner transfers; the direct-bill move's customers
+    ("billing",),  # price lists, rated charges, invoices, payments and credit between the tiers
     ("partnerhub.portal",),
     ("api",),  # the REST API and webhooks: thin views over every app's services and selectors
     ("partnerhub",),  # the wiring: settings, the URL map, the Celery app, the embedded services
