@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("access.urls")),
     path("", include("transfers.urls")),
+    path("", include("billing.urls")),
     path("", include("partnerhub.portal.urls")),
     path("", include("api.urls")),
 ]

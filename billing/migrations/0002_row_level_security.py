@@ -13,7 +13,7 @@ reminders move."""
 
 from django.db import migrations
 
-from partnerhub.core.rls_migrations import A, PLATFORM, TenantPolicies
+from partnerhub.core.rls_migrations import A, PLATFORM, PlatformOnly, TenantPolicies
 
 PARTIES = f"{A} IN (issuer_id, recipient_id)"
 ISSUER = f"issuer_id = {A}"
@@ -69,9 +69,9 @@ class Migration(migrations.Migration):
         TenantPolicies("billing_taxrate", read=ISSUER, write=ISSUER),
         TenantPolicies("billing_pricerule", read=ISSUER, write=ISSUER),
         TenantPolicies("billing_invoice", read=PARTIES, write=PLATFORM),
-        TenantPolicies("billing_invoicesequence", read=PLATFORM, write=PLATFORM),
+        PlatformOnly("billing_invoicesequence"),
         TenantPolicies("billing_chargeline", read=PARTIES, write=PLATFORM),
-        TenantPolicies("billing_cycleschedule", read=PLATFORM, write=PLATFORM),
+        PlatformOnly("billing_cycleschedule"),
         TenantPolicies("billing_payment", read=PARTIES, write=PLATFORM),
         migrations.RunSQL(IMMUTABLE_SQL, IMMUTABLE_REVERSE_SQL),
     ]

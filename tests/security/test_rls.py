@@ -45,6 +45,12 @@ TABLE_CLASSES: dict[str, tuple[str, str]] = {
     "relationships_listingchangerequest": _T, "relationships_partnerrelationship": _T,
     "relationships_partnershipinvitation": _T, "relationships_providerlisting": _T,
     "transfers_transfer": _T, "transfers_transferitem": _T,  # transfers: the three parties read and write
+    # billing: the issuer and the recipient of a pair read its rows; only the platform writes charges,
+    # invoices and payments; price rules and tax rates are the issuer's alone
+    "billing_billingprofile": _T, "billing_taxrate": _T, "billing_pricerule": _T, "billing_invoice": _T,
+    "billing_chargeline": _T, "billing_payment": _T,
+    "billing_invoicesequence": (PLATFORM, "invoice number series: taken by the billing run and credit notes only"),
+    "billing_cycleschedule": (PLATFORM, "when each subscription's next billing cycle starts: the cycle sweep's"),
     "accounts_organization": (USER, "the tenant itself: its people read it, related organizations its name"),
     "accounts_user": (USER, "password hashes: a user's own row and their colleagues'"),
     "accounts_user_groups": (USER, "a user's Django groups (unused by the app's roles)"),

@@ -41,6 +41,9 @@ PLATFORM_ONLY = {
     ("core_auditevent", "INSERT"), ("core_auditevent", "UPDATE"), ("core_auditevent", "DELETE"),
     ("core_notification", "INSERT"), ("core_notification", "DELETE"),
     ("api_apilimit", "INSERT"), ("api_apilimit", "UPDATE"), ("api_apilimit", "DELETE"),  # staff set the budget
+    # billing: charges, invoices and payments are written by billing's services (elevated) alone
+    *((table, command) for table in ("billing_chargeline", "billing_invoice", "billing_payment")
+      for command in ("INSERT", "UPDATE", "DELETE")),
 }  # fmt: skip
 # Commands a user may perform on their own rows whatever the organization: marking their notification read.
 USER_OWN = {("core_notification", "UPDATE")}

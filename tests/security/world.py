@@ -19,6 +19,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.test import Client
@@ -449,11 +450,28 @@ def build_world() -> World:
         )  # fmt: skip
         tenant.objects["transfer"] = transfer
 
+    def billing(t, tenant):  # the orders above were rated; a price list, a tax rate, the run, a payment
+        from billing.models import BillingProfile, Invoice, PriceRule, TaxRate
+        from billing.services import payments as billing_payments
+        from billing.services import runs as billing_runs
+
+        PriceRule.objects.create(issuer=tenant.provider, name=canary(t, "price_list"), percent="12.50",
+                                 effective_from=date(2020, 1, 1))  # fmt: skip
+        TaxRate.objects.create(issuer=tenant.provider, country=str(tenant.reseller.country), rate="20.00",
+                               wording=canary(t, "tax_wording"))  # fmt: skip
+        for profile in BillingProfile.objects.filter(recipient__in=[tenant.provider, tenant.reseller]):
+            billing_runs.billing_run_profile(pk=profile.pk, today=profile.next_run_on)
+        invoice = Invoice.objects.filter(issuer=tenant.provider, recipient=tenant.reseller).first()
+        billing_payments.payment_record(invoice=invoice, amount=Decimal("1.00"), received_on=date(2020, 1, 1),
+                                        reference=canary(t, "bank_reference"))  # fmt: skip
+        tenant.objects["invoice"] = invoice
+        tenant.objects["vendor_invoice"] = Invoice.objects.filter(issuer=None, recipient=tenant.provider).first()
+
     for step in (
         people, qualify_provider, qualify_reseller, partnership, pending_partnership, customers,
         customer_invitations, user_invitations, notifications, documents, exports, api_clients, webhooks,
         admin_relationships,
-        transfers,
+        transfers, billing,
     ):  # fmt: skip
         _each(tenants, step)
 
