@@ -70,6 +70,7 @@ def rate(
 ) -> list[ChargeLine]:
     """One line per tier for `quantity` licences over `day`..the end of its cycle (or the term end), charged,
     or credited when `credit` (never more than was charged for the cycle)."""
+    day = min(max(day, subscription.term_start), subscription.term_end)  # a late sweep bills the term's days
     cycle_start, cycle_end = cycle_of(subscription, day)
     last = min(cycle_end, subscription.term_end)
     first = min(max(day, cycle_start), last)
@@ -140,9 +141,10 @@ def rate_event(
     lines: list[ChargeLine] = []
     if kind in ("purchased", "renewed", "created_by_upgrade"):
         charge_type = {"purchased": CT.NEW, "renewed": CT.RENEW, "created_by_upgrade": CT.CONVERT}[kind]
-        lines = rate(subscription, source=source, charge_type=charge_type, day=max(day, subscription.term_start),
-                     quantity=subscription.quantity)  # fmt: skip
-        schedule(subscription, max(day, subscription.term_start))
+        # A term is billed from its start, whenever the sweep that renewed it ran.
+        start = subscription.term_start if kind != "created_by_upgrade" else max(day, subscription.term_start)
+        lines = rate(subscription, source=source, charge_type=charge_type, day=start, quantity=subscription.quantity)
+        schedule(subscription, start)
     elif kind == "quantity_changed":
         before, after = int(data.get("from", 0)), int(data.get("to", 0))
         if after > before:
