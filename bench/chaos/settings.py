@@ -23,7 +23,10 @@ _SWEEP = float(env.int("CHAOS_SWEEP_SECONDS", default=15))
 # The business sweeps of subscriptions, admin relationships and transfers are left out: run every few seconds
 # over the seeded world they would email renewal and expiry reminders by the thousand, and the run's ledgers
 # count the emails and webhooks of its scenarios only. Their own tests run them twice and concurrently.
-_NOT_UNDER_TEST = {"sweep-subscription-renewals", "sweep-admin-relationships", "expire-transfers"}
+_NOT_UNDER_TEST = {
+    "sweep-subscription-renewals", "sweep-admin-relationships", "expire-transfers",
+    "billing-cycles", "billing-run", "billing-overdue",  # billing: its own tests and `make bench-billing`
+}  # fmt: skip
 CELERY_BEAT_SCHEDULE = {
     name: {**entry, "schedule": _SWEEP} for name, entry in CELERY_BEAT_SCHEDULE.items() if name not in _NOT_UNDER_TEST
 }
