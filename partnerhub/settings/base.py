@@ -548,7 +548,9 @@ CELERY_BEAT_SCHEDULE["expire-transfers"] = {
 # The vendor's name and address as its invoices print them (the platform's staff bill providers and
 # direct-bill partners in Django admin).
 BILLING_VENDOR_NAME = env("BILLING_VENDOR_NAME", default="PartnerHub Cloud Ltd")
-BILLING_VENDOR_ADDRESS = env("BILLING_VENDOR_ADDRESS", default="1 Cloud Street\nDublin D02\nIreland")
+BILLING_VENDOR_ADDRESS = env("BILLING_VENDOR_ADDRESS", default="1 Cloud Street\\nDublin D02\\nIreland").replace(
+    "\\n", "\n"
+)
 
 CELERY_BEAT_SCHEDULE["billing-cycles"] = {
     # Cycle charges of subscriptions billed in several cycles a term: `next_cycle_start` is the column.
