@@ -90,3 +90,98 @@ def test_an_annual_term_billed_monthly_gets_a_cycle_charge_each_month(seller, ma
         assert rating.sweep_cycles() == 0
     cycle = ChargeLine.objects.get(subscription=subscription, issuer=None, charge_type="cycleCharge")
     assert (cycle.charge_start, cycle.charge_end) == (date(2026, 2, 15), date(2026, 3, 14))
+
+
+def test_a_cancellation_within_the_window_credits_the_remaining_days_never_more(seller, make_customer, offers):
+    provider, user, _, _ = seller
+    with _at(2026, 3, 1):
+        customer = make_customer("woodgrove").organization
+        subscription = _buy(seller, customer, offers["standard"], 10)
+    with _at(2026, 3, 4):
+        services.subscription_cancel(subscription=subscription, actor=user)
+    lines = ChargeLine.objects.filter(subscription=subscription, recipient=provider)
+    charged = lines.get(charge_type="new").subtotal
+    credit = lines.get(charge_type="cancel").subtotal
+    assert credit < 0
+    # 28 of 31 days are returned: the cumulative rounding makes charged + credit the 3 days used, to the cent.
+    assert charged + credit == (charged * 3 / 31).quantize(Decimal("0.01"))
+
+
+def test_a_suspension_is_a_zero_line_and_billing_goes_on(seller, make_customer, offers):
+    provider, user, _, _ = seller
+    with _at(2026, 3, 1):
+        subscription = _buy(seller, make_customer("woodgrove").organization, offers["standard"], 3)
+    with _at(2026, 3, 10):
+        services.subscription_suspend(subscription=subscription, actor=user)
+    line = ChargeLine.objects.get(subscription=subscription, recipient=provider, charge_type="suspend")
+    assert line.subtotal == 0
+    assert line.description == "Billing continues while suspended"
+
+
+def test_an_upgrade_credits_the_old_offer_and_charges_the_new_one(seller, make_customer, offers):
+    from customers.services import lifecycle
+    from tests.scenarios import make_offer
+
+    provider, user, _, _ = seller
+    standard = offers["standard"]
+    standard.family, standard.family_rank = "business", 1
+    standard.save()
+    premium = make_offer("PH-BIZ-PREM", "Business Premium", price="22.00", maximum=20)
+    premium.family, premium.family_rank = "business", 2
+    premium.save()
+    with _at(2026, 3, 1):
+        old = _buy(seller, make_customer("woodgrove").organization, standard, 2)
+    with _at(2026, 3, 16):
+        new = lifecycle.subscription_upgrade(subscription=old, actor=user, offer=premium)
+    credit = ChargeLine.objects.get(subscription=old, recipient=provider, charge_type="convert")
+    charge = ChargeLine.objects.get(subscription=new, recipient=provider, charge_type="convert")
+    assert credit.subtotal < 0 < charge.subtotal
+    assert (charge.charge_start, charge.charge_end) == (date(2026, 3, 16), date(2026, 3, 31))
+    assert charge.subtotal == (Decimal("22.00") * 2 * 16 / 31).quantize(Decimal("0.01"))
+
+
+def test_tax_is_per_line_reverse_charge_prints_its_wording_and_issued_invoices_never_change(
+    seller, make_customer, offers
+):
+    from django.db import IntegrityError, transaction
+
+    from billing.models import TaxRate
+
+    provider, _, reseller, _ = seller
+    TaxRate.objects.create(issuer=provider, country=str(reseller.country), rate="0", reverse_charge=True,
+                           wording="Autoliquidation — article 196 de la directive 2006/112/CE")  # fmt: skip
+    with _at(2026, 3, 1):
+        customer = make_customer("woodgrove").organization
+        _buy(seller, customer, offers["standard"], 10, partner_of_record=services.location_partner_id(reseller))
+    with _at(2026, 4, 1):
+        runs.billing_run()
+    invoice = Invoice.objects.get(issuer=provider, recipient=reseller)
+    assert invoice.reverse_charge
+    assert invoice.tax == 0
+    assert invoice.tax_wording.startswith("Autoliquidation")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk).update(total=invoice.total + 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invoice.objects.filter(pk=invoice.pk).delete()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChargeLine.objects.filter(invoice=invoice).update(subtotal=0)
+    # What may move: its payment standing.
+    Invoice.objects.filter(pk=invoice.pk).update(reminders_sent=1)
+
+
+def test_a_charge_after_its_period_closed_goes_on_the_next_invoice_as_an_adjustment(seller, make_customer, offers):
+    provider, _, reseller, _ = seller
+    with _at(2026, 3, 1):
+        customer = make_customer("woodgrove").organization
+        subscription = _buy(seller, customer, offers["standard"], 10,
+                            partner_of_record=services.location_partner_id(reseller))  # fmt: skip
+    with _at(2026, 4, 1):
+        runs.billing_run()
+        # A charge of 31 March rated after the run (a late event): it is March's, but March is closed.
+        late = rating.rate(subscription, source="late:1", charge_type="addQuantity", day=date(2026, 3, 31), quantity=1)
+    assert {line.invoice_id for line in late} == {None}
+    with _at(2026, 5, 1):
+        runs.billing_run()
+    late_line = ChargeLine.objects.get(source="late:1", recipient=reseller)
+    assert late_line.is_adjustment
+    assert late_line.invoice.period_start == date(2026, 4, 1)
