@@ -65,11 +65,13 @@ def cycle_of(subscription: Subscription, day: date) -> tuple[date, date]:
     term's last cycle may end earlier (a co-terminous term): charges stop at the term end, priced on the
     full cycle's days."""
     months = cycle_months(subscription)
-    start = subscription.term_start
+    start, cycles = subscription.term_start, 1
     end = add_months(start, months)
     while end < day:
-        start = end + timedelta(days=1)
-        end = add_months(start, months)
+        # Each cycle ends on the term start's anniversary (as term_end_for): chained from the previous cycle,
+        # a term starting on the 31st would drift to the 1st and its last cycle would be cut short.
+        start, cycles = end + timedelta(days=1), cycles + 1
+        end = add_months(subscription.term_start, months * cycles)
     return start, end
 
 

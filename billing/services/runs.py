@@ -9,7 +9,6 @@ after its period closed has no invoice yet: the next run takes it, flagged as an
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,7 +24,7 @@ from partnerhub.core import rls
 from partnerhub.core.audit import audit_record
 
 from ..models import ZERO, BillingError, BillingProfile, ChargeLine, Invoice, InvoiceSequence, TaxRate
-from ..money import round_money
+from ..money import minor_unit, round_money
 
 HUNDRED = Decimal(100)
 VENDOR_PREFIX = "PH"
@@ -114,18 +113,6 @@ def _document(
     )
 
 
-def _price_lines(lines: list[ChargeLine], rate: Decimal, currency: str, period_start: date) -> tuple[Decimal, Decimal]:
-    """Tax per line, rounded per line; the totals are the sums of the rounded lines."""
-    subtotal = tax_total = ZERO
-    for line in lines:
-        line.tax = round_money(line.subtotal * rate / HUNDRED, currency)
-        line.total = line.subtotal + line.tax
-        line.is_adjustment = line.event_on < period_start
-        subtotal += line.subtotal
-        tax_total += line.tax
-    return subtotal, tax_total
-
-
 # --- the run ------------------------------------------------------------------------------------------------------
 
 
@@ -147,23 +134,71 @@ def billing_run_profile(*, pk: int, today: date | None = None) -> list[Invoice]:
             issued.extend(_close_period(profile))
 
 
+LINE_BATCH = 5000  # lines attached to an invoice per UPDATE: the run's memory does not grow with a pair's lines
+
+
+def _attach_lines(
+    profile: BillingProfile, currency: str, period: tuple[date, date], rate: Decimal, invoice_id: int
+) -> tuple[int, Decimal, Decimal]:
+    """Attach the pair's uninvoiced lines of `currency` up to the period's end to invoice `invoice_id` (not
+    inserted yet: the foreign key is checked at commit), in batches keyed by id, each one UPDATE that taxes
+    every line, rounded per line (PostgreSQL's ROUND of a numeric rounds half away from zero, as
+    round_money): (lines, subtotal, tax), the sums of exactly the lines attached."""
+    table = ChargeLine._meta.db_table
+    places = minor_unit(currency)
+    count, subtotal, tax_total, last_id = 0, ZERO, ZERO, 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"""WITH batch AS (
+                        SELECT id FROM {table}
+                        WHERE issuer_id IS NOT DISTINCT FROM %(issuer)s AND recipient_id = %(recipient)s
+                          AND currency = %(currency)s AND invoice_id IS NULL AND event_on <= %(end)s
+                          AND id > %(after)s
+                        ORDER BY id LIMIT %(batch)s FOR UPDATE
+                    ), attached AS (
+                        UPDATE {table} AS line
+                        SET invoice_id = %(invoice)s,
+                            tax = ROUND(line.subtotal * %(rate)s / 100, %(places)s),
+                            total = line.subtotal + ROUND(line.subtotal * %(rate)s / 100, %(places)s),
+                            is_adjustment = line.event_on < %(start)s
+                        FROM batch WHERE line.id = batch.id
+                        RETURNING line.id, line.subtotal, line.tax
+                    )
+                    SELECT count(*), max(id), COALESCE(sum(subtotal), 0), COALESCE(sum(tax), 0) FROM attached""",  # noqa: S608
+                {
+                    "issuer": profile.issuer_id, "recipient": profile.recipient_id, "currency": currency,
+                    "end": period[1], "start": period[0], "after": last_id, "batch": LINE_BATCH,
+                    "invoice": invoice_id, "rate": rate, "places": places,
+                },
+            )  # fmt: skip
+            attached, batch_last, batch_subtotal, batch_tax = cursor.fetchone()
+            if not attached:
+                return count, subtotal, tax_total
+            count, last_id = count + attached, batch_last
+            subtotal, tax_total = subtotal + batch_subtotal, tax_total + batch_tax
+
+
 def _close_period(profile: BillingProfile) -> list[Invoice]:
+    """Issue the period's invoices, one per currency, streaming the lines: each invoice's id is taken first,
+    its lines attached batch by batch (their sums accumulated), then the invoice is inserted once with its
+    final totals (issued invoices never change: a trigger says so)."""
     period = (profile.period_start, profile.next_run_on - timedelta(days=1))
     now = timezone.now()
-    lines = list(
-        ChargeLine.objects.select_for_update()
-        .filter(issuer=profile.issuer, recipient=profile.recipient, invoice=None, event_on__lte=period[1])
-        .order_by("event_on", "id")
+    pending = ChargeLine.objects.filter(
+        issuer=profile.issuer, recipient=profile.recipient, invoice=None, event_on__lte=period[1]
     )
-    by_currency: dict[str, list[ChargeLine]] = defaultdict(list)
-    for line in lines:
-        by_currency[line.currency].append(line)
+    currencies = sorted(set(pending.order_by().values_list("currency", flat=True).distinct()))
     tax = _tax(profile.issuer_id, profile.recipient)
     rate = ZERO if tax is None or tax.reverse_charge else tax.rate
     invoices = []
-    for currency in sorted(by_currency):
-        batch = by_currency[currency]
-        subtotal, tax_total = _price_lines(batch, rate, currency, period[0])
+    for currency in currencies:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Invoice._meta.db_table])
+            invoice_id = int(cursor.fetchone()[0])
+        count, subtotal, tax_total = _attach_lines(profile, currency, period, rate, invoice_id)
+        if not count:
+            continue
         invoice = _document(
             issuer=profile.issuer,
             recipient=profile.recipient,
@@ -176,13 +211,11 @@ def _close_period(profile: BillingProfile) -> list[Invoice]:
             tax=tax_total,
             total=subtotal + tax_total,
         )
+        invoice.pk = invoice_id
         invoice.next_reminder_on = invoice.due_on
         if invoice.total <= ZERO:
             invoice.status, invoice.paid_at, invoice.next_reminder_on = Invoice.Status.PAID, now, None
-        invoice.save()
-        for line in batch:
-            line.invoice = invoice
-        ChargeLine.objects.bulk_update(batch, ["invoice", "tax", "total", "is_adjustment"], batch_size=1000)
+        invoice.save(force_insert=True)
         data = {"number": invoice.number, "total": str(invoice.total), "currency": currency}
         for organization in filter(None, (profile.recipient, profile.issuer)):
             audit_record(code="partnerhub.invoice.issued", organization=organization, target=invoice, data=data)

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from demo.admin_relationships import seed_admin_relationships
 from demo.api_clients import seed_api_client
+from demo.billing import seed_billing_history, seed_price_lists
 from demo.customers import seed_customers, seed_offers
 from demo.enrollments import seed_agreements, seed_enrollments
 from demo.lifecycle import seed_subscription_lifecycle
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             seed_agreements()
             seed_enrollments(password)
             seed_offers()
+            seed_price_lists()
             customer_admin = seed_customers(password)
             seed_reseller_access(password)
             seed_subscription_lifecycle()
@@ -74,6 +76,7 @@ class Command(BaseCommand):
                     "Proseware Cloud Inc.",
                 )
             )  # noqa: E501
+            billing_notes = seed_billing_history()
             _give_demo_authenticators([email for _, email, _ in rows])
             api_client, api_secret = seed_api_client()
             webhook_endpoint = seed_webhook_endpoint()
@@ -85,6 +88,8 @@ class Command(BaseCommand):
             f"Two-step verification code: `python manage.py demo_totp` (or add the secret {demo_totp_secret()} "
             "to an authenticator app)"
         )
+        for note in billing_notes:
+            self.stdout.write(note)
         self.stdout.write(f"Emails are in the admin outbox: {settings.SITE_URL}/admin/core/outboundemail/")
         if webhook_endpoint is not None:
             self.stdout.write(
