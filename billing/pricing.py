@@ -23,7 +23,7 @@ from customers.models import TERM_MONTHS, BillingFrequency, Offer, Subscription
 from enrollment.selectors import selling_program
 
 from .models import BillingProfile, PriceRule
-from .money import round_unit
+from .money import round_money, round_unit
 
 HUNDRED = Decimal(100)
 CYCLE_MONTHS: dict[str, int] = {
@@ -101,10 +101,12 @@ def rule_in_force(
     return max(rules, key=lambda rule: (rule.specificity, rule.effective_from, rule.pk), default=None)
 
 
-def _apply(rule: PriceRule | None, cost: Decimal, list_price: Decimal) -> Decimal:
+def _apply(rule: PriceRule | None, cost: Decimal, list_price: Decimal, currency: str) -> Decimal:
+    """The price a rule gives, in whole minor units (a price book's prices are): a cycle then costs exactly
+    the monthly price times its months, and a whole term exactly the cycles' sum."""
     if rule is None:
         return list_price
-    return round_unit(cost * (HUNDRED + rule.percent) / HUNDRED)
+    return round_money(cost * (HUNDRED + rule.percent) / HUNDRED, currency)
 
 
 def _label(rule: PriceRule | None) -> str:
@@ -122,7 +124,7 @@ def chain(subscription: Subscription, on: date) -> list[Tier]:
     vendor_rule = rule_in_force(
         issuer_id=None, recipient_id=seller_id, tier="", program=program, offer_id=offer_id, on=on
     )
-    cost = _apply(vendor_rule, list_price, list_price)
+    cost = _apply(vendor_rule, list_price, list_price, subscription.currency)
     tiers = [Tier(None, seller_id, cost, _label(vendor_rule), vendor_rule)]
     billing_party = seller_id
     if subscription.reseller_id and subscription.reseller_id != seller_id:
@@ -130,7 +132,7 @@ def chain(subscription: Subscription, on: date) -> list[Tier]:
         rule = rule_in_force(
             issuer_id=seller_id, recipient_id=subscription.reseller_id, tier=tier, program="", offer_id=offer_id, on=on
         )
-        price = _apply(rule, cost, list_price)
+        price = _apply(rule, cost, list_price, subscription.currency)
         tiers.append(Tier(seller_id, subscription.reseller_id, price, _label(rule), rule))
         cost, billing_party = price, subscription.reseller_id
     profile = BillingProfile.objects.filter(issuer_id=billing_party, recipient_id=subscription.customer_id).first()
@@ -143,7 +145,15 @@ def chain(subscription: Subscription, on: date) -> list[Tier]:
             offer_id=offer_id,
             on=on,
         )
-        tiers.append(Tier(billing_party, subscription.customer_id, _apply(rule, cost, list_price), _label(rule), rule))
+        tiers.append(
+            Tier(
+                billing_party,
+                subscription.customer_id,
+                _apply(rule, cost, list_price, subscription.currency),
+                _label(rule),
+                rule,
+            )
+        )
     return tiers
 
 

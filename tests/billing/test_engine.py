@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
@@ -47,9 +47,11 @@ def test_an_order_is_rated_for_the_vendor_and_the_provider_tier(seller, make_cus
     vendor, provider_line = lines[provider.pk], lines[reseller.pk]
     assert vendor.issuer_id is None
     assert vendor.charge_type == "new"
-    assert vendor.subtotal == (price * Decimal("0.85") * 10).quantize(Decimal("0.01"))
+    cent = Decimal("0.01")
+    cost = (price * Decimal("0.85")).quantize(cent, ROUND_HALF_UP)  # tier prices are whole cents
+    assert vendor.subtotal == cost * 10
     assert provider_line.issuer_id == provider.pk
-    assert provider_line.subtotal == (price * Decimal("0.85") * Decimal("1.1") * 10).quantize(Decimal("0.01"))
+    assert provider_line.subtotal == (cost * Decimal("1.1")).quantize(cent, ROUND_HALF_UP) * 10
     assert (vendor.charge_start, vendor.charge_end) == (date(2026, 3, 1), date(2026, 3, 31))
 
     # Two seats added on 17 March: 15 of the cycle's 31 days.
