@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import insights
+from .forms_prices import TaxRateForm
 from .models import BillingError, BillingProfile, ChargeLine, Invoice, Payment, PriceRule, TaxRate
 from .services.payments import payment_record
 from .views.insights import chart_csv, insights_context
@@ -68,9 +69,9 @@ class BillingProfileAdmin(admin.ModelAdmin):
 @admin.register(TaxRate)
 class TaxRateAdmin(admin.ModelAdmin):
     list_display = ("country", "rate", "reverse_charge", "wording", "issuer")
-    list_filter = (VendorFilter, "reverse_charge")
+    list_filter = ("reverse_charge",)
     search_fields = ("country", "wording")
-    fields = ("country", "rate", "wording", "reverse_charge")
+    form = TaxRateForm  # the vendor's (issuer empty): one per country, reverse charge at 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(issuer=None)  # the vendor's; partners keep theirs
