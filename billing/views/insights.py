@@ -44,14 +44,14 @@ def chart_csv(chart: insights.Chart) -> HttpResponse:
     return response
 
 
-@permission_required("billing.view_billing")
+@permission_required("billing.view_billing", partners_only=True)
 def index(request):
     scope = insights.Scope.organization(request.organization.pk)
     context = insights_context(request, scope, request.organization.currency)
     return render(request, "billing/insights.html", {"tab": "insights", **context})
 
 
-@permission_required("billing.view_billing")
+@permission_required("billing.view_billing", partners_only=True)
 def csv_download(request, chart):
     scope = insights.Scope.organization(request.organization.pk)
     currency, _available = _currency(request, scope, request.organization.currency)

@@ -74,12 +74,12 @@ def _page(request, *, rule_form=None, tier_form=None, tax_form=None, customer_fo
     return render(request, "billing/prices.html", context, status=status)
 
 
-@permission_required(PERM)
+@permission_required(PERM, partners_only=True)
 def index(request):
     return _page(request)
 
 
-@permission_required(PERM)
+@permission_required(PERM, partners_only=True)
 def rule_add(request):
     recipients = price_lists.recipients(organization=request.organization)
     form = PriceRuleForm(posted(request), recipients=recipients, prefix="rule")
@@ -95,7 +95,7 @@ def rule_add(request):
 
 
 @require_POST
-@permission_required(PERM)
+@permission_required(PERM, partners_only=True)
 def rule_delete(request, pk: int):
     try:
         rule = price_lists.rule_delete(organization=request.organization, rule_id=pk)
@@ -109,7 +109,7 @@ def rule_delete(request, pk: int):
 
 
 @require_POST
-@permission_required(PERM)
+@permission_required(PERM, partners_only=True)
 def tier_set(request):
     recipients = price_lists.recipients(organization=request.organization)
     form = TierForm(request.POST, recipients=recipients, prefix="tier")
@@ -127,7 +127,7 @@ def tier_set(request):
     return _page(request, tier_form=form, status=400)
 
 
-@permission_required(PERM)
+@permission_required(PERM, partners_only=True)
 def tax_edit(request, pk: int | None = None):
     instance = None
     if pk is not None:
@@ -146,7 +146,7 @@ def tax_edit(request, pk: int | None = None):
 
 
 @require_POST
-@permission_required(PERM)
+@permission_required(PERM, partners_only=True)
 def tax_delete(request, pk: int):
     rate = price_lists.tax_rates(organization=request.organization).filter(pk=pk).first()
     if rate is None:
@@ -157,7 +157,7 @@ def tax_delete(request, pk: int):
 
 
 @require_POST
-@permission_required(PERM)
+@permission_required(PERM, partners_only=True)
 def customer_billing(request):
     customers = price_lists.billable_customers(organization=request.organization)
     form = CustomerBillingForm(request.POST, customers=customers, prefix="customer")
