@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
@@ -95,7 +96,7 @@ def revenue_and_cost(scope: Scope, *, currency: str, today: date) -> Chart:
         .annotate(revenue=Sum("subtotal", filter=scope.revenue), cost=Sum("subtotal", filter=scope.cost))
         .order_by("month")
     )
-    by_month = {row["month"]: row for row in rows}
+    by_month: dict[date, Any] = {row["month"]: row for row in rows}
     revenue = [by_month.get(month, {}).get("revenue") or ZERO for month in months]
     cost = [by_month.get(month, {}).get("cost") or ZERO for month in months]
     names = (_("Vendor revenue"), _("Partner tiers")) if scope.program else (_("Revenue"), _("Cost"))
@@ -166,7 +167,7 @@ def renewals(scope: Scope, *, today: date) -> Chart:
         .annotate(renewing=Count("pk", filter=Q(auto_renew=True)), expiring=Count("pk", filter=Q(auto_renew=False)))
         .order_by("week")
     )
-    by_week = {row["week"]: row for row in rows}
+    by_week: dict[date, Any] = {row["week"]: row for row in rows}
     first = today - timedelta(days=today.weekday())
     weeks = [first + timedelta(weeks=i) for i in range(HORIZON_DAYS // 7 + 1)]
     renewing = [Decimal(by_week.get(week, {}).get("renewing") or 0) for week in weeks]
