@@ -164,7 +164,7 @@ class ChargeLineAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "title": _("Program insights"),
             "csv_url": request.path,
-            **insights_context(request, scope, request.GET.get("currency") or "USD"),
+            **insights_context(request, scope, _main_currency(scope)),
         }
         return TemplateResponse(request, "admin/billing/program_insights.html", context)
 
@@ -176,6 +176,11 @@ class ChargeLineAdmin(ReadOnlyAdmin):
         if found is None:
             raise Http404
         return chart_csv(found)
+
+
+def _main_currency(scope: insights.Scope) -> str:
+    available = insights.currencies(scope)
+    return "USD" if "USD" in available or not available else available[0]
 
 
 class PaymentForm(forms.ModelForm):

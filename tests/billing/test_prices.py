@@ -230,3 +230,31 @@ def test_someone_else_s_rule_or_tax_rate_is_not_found(client, seller, make_resel
     assert client.post(reverse("billing:prices-tax-delete", args=[rate.pk])).status_code == 404
     assert PriceRule.objects.filter(pk=rule.pk).exists()
     assert TaxRate.objects.filter(pk=rate.pk).exists()
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_page_runs_the_same_queries_for_one_rule_and_many(client, seller, make_reseller, offers):
+    from tests import scenarios
+
+    provider, user, reseller, _ = seller
+    _login(client, user)
+    _rule(provider, "10")
+    TaxRate.objects.create(issuer=provider, country="FR", rate="20", wording="TVA 20 %")
+    with _at(2026, 3, 1):
+        before = _queries(client, PRICES)
+        for n in range(4):
+            other, other_user = make_reseller(f"Reseller {n}")
+            scenarios.partner(provider, user, other, other_user)
+            _rule(provider, str(n), name=f"Deal {n}", recipient=other)
+            _rule(provider, str(n), name=f"Tier {n}", tier=f"t{n}", offer=offers["security"])
+            TaxRate.objects.create(issuer=provider, country=f"Z{n}", rate="10", wording=f"Tax {n}")
+        after = _queries(client, PRICES)
+    assert after == before
