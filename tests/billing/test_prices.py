@@ -258,3 +258,27 @@ def test_the_page_runs_the_same_queries_for_one_rule_and_many(client, seller, ma
             TaxRate.objects.create(issuer=provider, country=f"Z{n}", rate="10", wording=f"Tax {n}")
         after = _queries(client, PRICES)
     assert after == before
+
+
+HOSTILE = ["<script>alert(1)</script>", "\x00", "x" * 5000, "-1", "1e309", "NaN", "2026-02-30", "'; --"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_input_is_refused_or_escaped_never_a_500(client, seller, value):
+    provider, user, reseller, _ = seller
+    _login(client, user)
+    posts = {
+        "billing:prices-rule-add": ["rule-name", "rule-scope", "rule-tier", "rule-recipient", "rule-offer",
+                                    "rule-percent", "rule-effective_from"],
+        "billing:prices-tier": ["tier-recipient", "tier-tier"],
+        "billing:prices-tax": ["tax-country", "tax-rate", "tax-wording", "tax-reverse_charge"],
+        "billing:prices-customer": ["customer-customer"],
+    }  # fmt: skip
+    with _at(2026, 3, 1):
+        for name, fields in posts.items():
+            response = client.post(reverse(name), dict.fromkeys(fields, value))
+            assert response.status_code in (302, 400), (name, response.status_code)
+            assert "<script>alert(1)</script>" not in response.content.decode()
+        response = client.get(PRICES, {"for": value, "page": value, "rules": value})
+        assert response.status_code == 200
+    assert not TaxRate.objects.filter(issuer=provider).exclude(country__regex=r"^[A-Z]{2}$").exists()
