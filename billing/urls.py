@@ -11,6 +11,14 @@ urlpatterns = [
     path("billing/accounts/", accounts.index, name="accounts"),
     # price lists and tax rates (billing/views/prices.py)
     path("billing/prices/", prices.index, name="prices"),
+    path("billing/prices/rules/add/", prices.rule_add, name="prices-rule-add"),
+    path("billing/prices/rules/<int:pk>/delete/", prices.rule_delete, name="prices-rule-delete"),
+    path("billing/prices/tiers/", prices.tier_set, name="prices-tier"),
+    path("billing/prices/tax/", prices.tax_edit, name="prices-tax"),
+    path("billing/prices/tax/<int:pk>/", prices.tax_edit, name="prices-tax-edit"),
+    path("billing/prices/tax/<int:pk>/delete/", prices.tax_delete, name="prices-tax-delete"),
+    path("billing/prices/customers/", prices.customer_billing, name="prices-customer"),
     # insights (billing/views/insights.py)
     path("billing/insights/", insights.index, name="insights"),
+    path("billing/insights/<slug:chart>.csv", insights.csv_download, name="insights-csv"),
 ]

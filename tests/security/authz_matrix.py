@@ -177,6 +177,17 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "customers/<uuid:tenant_id>/transfer/": every((302, 404, 403, 404, 302, 302)),
     "customer/transfers/new/": every((302, 302, 403, 302, 200, 302)),
     "settings/legal/transition/move/": post_only((302, 302, 403, 302, 302, 302)),
+    # billing: price lists, tax rates, customer billing (billing/views/prices.py) and Insights
+    "billing/prices/": every((302, 200, 403, 200, 302, 302)),
+    "billing/prices/rules/add/": get_post((302, 200, 403, 200, 302, 302), (302, 400, 403, 400, 302, 302)),
+    "billing/prices/rules/<int:pk>/delete/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/prices/tiers/": post_only((302, 400, 403, 400, 302, 302)),
+    "billing/prices/tax/": get_post((302, 200, 403, 200, 302, 302), (302, 400, 403, 400, 302, 302)),
+    "billing/prices/tax/<int:pk>/": every((302, 404, 403, 404, 302, 302)),
+    "billing/prices/tax/<int:pk>/delete/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/prices/customers/": post_only((302, 400, 403, 400, 302, 302)),
+    "billing/insights/": every((302, 200, 403, 200, 302, 302)),
+    "billing/insights/<slug:chart>.csv": every((302, 200, 403, 200, 302, 302)),
 }
 # fmt: on
 

@@ -130,13 +130,24 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
         "invitation_pk": _pk("user_invitation"),
     },
     "partners/providers/<int:pk>/": {"pk": _pk("partnership")},
+    # billing: B's provider's price rule and tax rate (the world's billing step)
+    "billing/prices/rules/<int:pk>/delete/": {"pk": lambda t: _billing_pk("PriceRule", t)},
+    "billing/prices/tax/<int:pk>/": {"pk": lambda t: _billing_pk("TaxRate", t)},
+    "billing/prices/tax/<int:pk>/delete/": {"pk": lambda t: _billing_pk("TaxRate", t)},
 }
 
 # Patterns whose parameter is not a tenant's object: a choice, or a row every partner may read.
 NON_TENANT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "programs/csp/enroll/<str:program>/": {"program": lambda world: "indirect_reseller"},
     "settings/agreements/versions/<int:pk>/document/": {"pk": lambda world: world.mpa.pk},
+    "billing/insights/<slug:chart>.csv": {"chart": lambda world: "seats"},
 }
+
+
+def _billing_pk(model: str, tenant) -> int:
+    from django.apps import apps
+
+    return apps.get_model("billing", model).objects.filter(issuer=tenant.provider).values_list("pk", flat=True)[0]
 
 
 def fill(route: str, values: dict) -> str:

@@ -38,6 +38,8 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from access import forms as access_forms
 from agreements import forms as agreement_forms
+from billing import admin as billing_admin
+from billing import forms_prices as billing_forms
 from customers import forms as customer_forms
 from customers.admin import OfferForm
 from customers.models import Offer, Subscription
@@ -242,6 +244,26 @@ FORMS = {
         transfer_forms.TransitionForm,
         lambda c: {"providers": c["reseller_list"]},
         lambda c: {"provider": st.sampled_from([r.pk for r in c["reseller_list"]] + [0, -1])},
+    ),
+    "billing.PriceRuleForm": FormCase(
+        billing_forms.PriceRuleForm,
+        lambda c: {"recipients": c["reseller_list"]},
+        lambda c: {"recipient": st.sampled_from([r.pk for r in c["reseller_list"]] + [0, -1]), **_offer_choice(c)},
+    ),
+    "billing.TierForm": FormCase(
+        billing_forms.TierForm,
+        lambda c: {"recipients": c["reseller_list"]},
+        lambda c: {"recipient": st.sampled_from([r.pk for r in c["reseller_list"]] + [0, -1])},
+    ),
+    "billing.TaxRateForm": FormCase(billing_forms.TaxRateForm, lambda c: {"issuer": c["organization"]}),
+    "billing.CustomerBillingForm": FormCase(
+        billing_forms.CustomerBillingForm,
+        lambda c: {"customers": [(r.pk, r.legal_name) for r in c["reseller_list"]]},
+        lambda c: {"customer": st.sampled_from([r.pk for r in c["reseller_list"]] + [0, -1])},
+    ),
+    "billing.admin.PriceRuleForm": FormCase(billing_admin.PriceRuleForm, overrides=_offer_choice),
+    "billing.admin.PaymentForm": FormCase(
+        billing_admin.PaymentForm, overrides=lambda c: {"invoice": st.sampled_from([0, -1])}
     ),
 }
 
