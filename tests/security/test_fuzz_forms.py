@@ -38,6 +38,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from access import forms as access_forms
 from agreements import forms as agreement_forms
+from api.forms import ApiClientForm
 from billing import admin as billing_admin
 from billing import forms_prices as billing_forms
 from customers import forms as customer_forms
@@ -181,6 +182,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FORMS = {
     "accounts.SignupForm": FormCase(account_forms.SignupForm),
+    "api.ApiClientForm": FormCase(ApiClientForm, lambda c: {"roles_held": [Role.GLOBAL_ADMIN, Role.BILLING_ADMIN]}),
     "accounts.OrganizationForm": FormCase(account_forms.OrganizationForm, lambda c: {"user": c["user"]}),
     "accounts.UserInvitationForm": FormCase(account_forms.UserInvitationForm),
     "accounts.MemberRolesForm": FormCase(account_forms.MemberRolesForm),
@@ -276,21 +278,22 @@ def _project_forms() -> set[type]:
     for app in apps.get_app_configs():  # every first-party app's forms and admin modules, found, not listed
         if not Path(app.path).is_relative_to(ROOT) or ".venv" in Path(app.path).parts:
             continue
-        for name in (f"{app.name}.forms", f"{app.name}.admin"):
+        extra = sorted(f"{app.name}.{path.stem}" for path in Path(app.path).glob("forms_*.py"))
+        for name in (f"{app.name}.forms", f"{app.name}.admin", *extra):
             try:
                 module = importlib.import_module(name)
             except ModuleNotFoundError as exc:
                 if exc.name != name:
                     raise
                 continue
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, forms.BaseForm)
-                and value.__module__ == name
-                and value.__name__ != "LegalProfileFields"  # an abstract base: fuzzed through its two subclasses
-            ):
-                found.add(value)
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, forms.BaseForm)
+                    and value.__module__ == name
+                    and value.__name__ != "LegalProfileFields"  # an abstract base: fuzzed through its two subclasses
+                ):
+                    found.add(value)
     return found
 
 
