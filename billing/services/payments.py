@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,29 +101,25 @@ def balances(*, issuer_id: int | None, recipient_id: int, today: date | None = N
         )  # fmt: skip
         .values("currency")
         .annotate(
-            total=Sum("total"),
-            paid=Sum("paid_amount"),
+            sum_total=Sum("total"),
+            sum_paid=Sum("paid_amount"),
             overdue_total=Sum("total", filter=Q(due_on__lt=today)),
             overdue_paid=Sum("paid_amount", filter=Q(due_on__lt=today)),
+            open_count=Count("pk"),
+            overdue_count=Count("pk", filter=Q(due_on__lt=today)),
         )
         .order_by("currency")
     )
-    result = []
-    for row in rows:
-        open_count = Invoice.objects.filter(
-            issuer_id=issuer_id, recipient_id=recipient_id, kind=Invoice.Kind.INVOICE, status=Invoice.Status.OPEN,
+    return [
+        Balance(
             currency=row["currency"],
-        )  # fmt: skip
-        result.append(
-            Balance(
-                currency=row["currency"],
-                open=(row["total"] or ZERO) - (row["paid"] or ZERO),
-                overdue=(row["overdue_total"] or ZERO) - (row["overdue_paid"] or ZERO),
-                open_count=open_count.count(),
-                overdue_count=open_count.filter(due_on__lt=today).count(),
-            )
+            open=(row["sum_total"] or ZERO) - (row["sum_paid"] or ZERO),
+            overdue=(row["overdue_total"] or ZERO) - (row["overdue_paid"] or ZERO),
+            open_count=row["open_count"],
+            overdue_count=row["overdue_count"],
         )
-    return result
+        for row in rows
+    ]
 
 
 # --- bank statements ---------------------------------------------------------------------------------------------
