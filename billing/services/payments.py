@@ -138,6 +138,7 @@ class StatementRow:
     currency: str
     reference: str
     invoice_number: str = ""
+    received_on: date | None = None
     outcome: str = ""  # recorded | skipped
     reason: str = ""
     payment: Payment | None = None
@@ -249,7 +250,7 @@ def bank_statement_import(*, issuer: Organization, content: bytes | str, actor: 
         row.outcome = "skipped"
         amount = _parse_amount(row.amount)
         try:
-            received_on = date.fromisoformat(row.date)
+            received_on = row.received_on = date.fromisoformat(row.date)
         except ValueError:
             received_on = None
         invoice = invoices.get(row.invoice_number)
