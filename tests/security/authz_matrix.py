@@ -177,6 +177,15 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "customers/<uuid:tenant_id>/transfer/": every((302, 404, 403, 404, 302, 302)),
     "customer/transfers/new/": every((302, 302, 403, 302, 200, 302)),
     "settings/legal/transition/move/": post_only((302, 302, 403, 302, 302, 302)),
+    # billing: accounts receivable (the issuer's side) and the recipient's standing
+    "billing/accounts/": every((302, 200, 403, 200, 302, 302)),
+    "billing/accounts/import/": every((302, 200, 403, 200, 302, 302)),
+    "billing/accounts/<int:pk>/": every((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/terms/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/payments/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/block/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/unblock/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/standing/": every((302, 200, 403, 200, 302, 302)),
 }
 # fmt: on
 

@@ -38,6 +38,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from access import forms as access_forms
 from agreements import forms as agreement_forms
+from billing import forms_accounts as billing_forms
 from customers import forms as customer_forms
 from customers.admin import OfferForm
 from customers.models import Offer, Subscription
@@ -238,6 +239,10 @@ FORMS = {
     "transfers.TransferForm": FormCase(
         transfer_forms.TransferForm, overrides=lambda c: {"subscriptions": st.lists(st.text(max_size=40), max_size=3)}
     ),
+    "billing.ProfileForm": FormCase(billing_forms.ProfileForm),
+    "billing.PaymentForm": FormCase(billing_forms.PaymentForm, overrides=lambda c: {"invoice": st.text(max_size=12)}),
+    "billing.BlockForm": FormCase(billing_forms.BlockForm),
+    "billing.StatementForm": FormCase(billing_forms.StatementForm),
     "transfers.TransitionForm": FormCase(
         transfer_forms.TransitionForm,
         lambda c: {"providers": c["reseller_list"]},
