@@ -115,7 +115,11 @@ def profile_update(*, profile: BillingProfile, actor: Any, **changes: Any) -> Bi
 
 def _set_block(profile: BillingProfile, *, reason: str, automatically: bool, actor: Any) -> BillingProfile:
     with rls.elevated("billing:block"), transaction.atomic():
-        locked = BillingProfile.objects.select_for_update(of=("self",)).select_related("issuer", "recipient").get(pk=profile.pk)
+        locked = (
+            BillingProfile.objects.select_for_update(of=("self",))
+            .select_related("issuer", "recipient")
+            .get(pk=profile.pk)
+        )
         if locked.is_blocked:
             return locked
         locked.blocked_at = timezone.now()
@@ -148,7 +152,11 @@ def orders_block(*, profile: BillingProfile, reason: str, actor: Any) -> Billing
 
 def _lift(profile: BillingProfile, *, actor: Any) -> BillingProfile:
     with rls.elevated("billing:block"), transaction.atomic():
-        locked = BillingProfile.objects.select_for_update(of=("self",)).select_related("issuer", "recipient").get(pk=profile.pk)
+        locked = (
+            BillingProfile.objects.select_for_update(of=("self",))
+            .select_related("issuer", "recipient")
+            .get(pk=profile.pk)
+        )
         if not locked.is_blocked:
             return locked
         reason = locked.block_reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ class StatementRow:
     currency: str
     reference: str
     invoice_number: str = ""
-    received_on: date | None = None
+    received_on: dt.date | None = None
     outcome: str = ""  # recorded | skipped
     reason: str = ""
     payment: Payment | None = None
