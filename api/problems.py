@@ -37,7 +37,7 @@ _CODES = {
 }
 
 # A service's refusal is a 400 unless its code says the caller may not do this at all.
-APPLICATION_ERROR_STATUS = {"not_seller": 403}
+APPLICATION_ERROR_STATUS = {"not_seller": 403, "credit_limit": 409, "orders_blocked": 409}
 
 
 def problem(status: int, *, code: str, detail: str, field: str | None = None, request=None, **extra: Any) -> Response:

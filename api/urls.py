@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("api.routes.access")),
     path("", include("api.routes.transfers")),
     path("", include("api.routes.reseller_account")),
+    path("", include("api.routes.billing_accounts")),
 ]
 
 # Last, after every route above: any other path under /api/ answers a problem document (404), not HTML.

@@ -18,3 +18,11 @@ def billing_cycles_sweep_task() -> int:
 def billing_run_task() -> int:
     """Close the periods whose billing day has come and issue their invoices."""
     return runs.billing_run()
+
+
+@shared_task(acks_late=True, max_retries=0)
+def billing_overdue_sweep_task() -> int:
+    """Overdue reminders (due date, +7, +14 days) and automatic order blocks past a pair's threshold."""
+    from .services import credit
+
+    return credit.sweep_overdue()

@@ -9,6 +9,13 @@ urlpatterns = [
     path("billing/", invoices.index, name="invoices"),
     # what recipients owe (billing/views/accounts.py)
     path("billing/accounts/", accounts.index, name="accounts"),
+    path("billing/accounts/import/", accounts.bank_import, name="bank-import"),
+    path("billing/accounts/<int:pk>/", accounts.account_detail, name="account-detail"),
+    path("billing/accounts/<int:pk>/terms/", accounts.account_profile, name="account-profile"),
+    path("billing/accounts/<int:pk>/payments/", accounts.account_payment, name="account-payment"),
+    path("billing/accounts/<int:pk>/block/", accounts.account_block, name="account-block"),
+    path("billing/accounts/<int:pk>/unblock/", accounts.account_unblock, name="account-unblock"),
+    path("billing/standing/", accounts.standing, name="standing"),
     # price lists and tax rates (billing/views/prices.py)
     path("billing/prices/", prices.index, name="prices"),
     path("billing/prices/rules/add/", prices.rule_add, name="prices-rule-add"),

@@ -563,3 +563,9 @@ CELERY_BEAT_SCHEDULE["billing-run"] = {
     "task": "billing.tasks.billing_run_task",
     "schedule": 900.0,
 }
+CELERY_BEAT_SCHEDULE["billing-overdue"] = {
+    # Overdue reminders on the due date, +7 and +14 days (`Invoice.next_reminder_on` is the column, claimed by a
+    # conditional UPDATE) and automatic order blocks past a profile's `auto_block_after_days`.
+    "task": "billing.tasks.billing_overdue_sweep_task",
+    "schedule": 3600.0,
+}

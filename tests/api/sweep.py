@@ -46,6 +46,8 @@ OBJECTS: dict[str, str] = {
     "admin-relationships": "admin_relationship",  # access/
     "transfers": "transfer",
     "transfer": "transfer",
+    "accounts": "billing_profile",  # billing: accounts receivable
+    "invoice": "invoice",
 }
 # Routes whose purpose is to answer about another organization's object: only "no 5xx, no private field" holds.
 CROSS_TENANT_BY_DESIGN = {
@@ -64,6 +66,11 @@ def complete(tenant: Tenant) -> Tenant:
     tenant.objects.setdefault("partner_id", PartnerId.objects.filter(organization=tenant.provider).first())
     tenant.objects.setdefault("reseller", tenant.reseller)
     tenant.objects.setdefault("provider", tenant.provider)
+    from billing.models import BillingProfile
+
+    tenant.objects.setdefault(
+        "billing_profile", BillingProfile.objects.filter(issuer=tenant.provider, recipient=tenant.reseller).first()
+    )
     return tenant
 
 

@@ -209,6 +209,14 @@ def _trigger_every_kind(world, settings) -> None:
     from transfers.services import transfer_decline
 
     transfer_decline(transfer=a.objects["transfer"], actor=a.users["reseller"])
+    # billing (accounts receivable): new orders blocked and unblocked; an overdue reminder
+    from billing.models import BillingProfile
+    from billing.services import credit as billing_credit
+
+    profile = BillingProfile.objects.get(issuer=a.provider, recipient=a.reseller)
+    profile = billing_credit.orders_block(profile=profile, reason="Overdue", actor=a.users["global_admin"])
+    billing_credit.orders_unblock(profile=profile, actor=a.users["global_admin"])
+    billing_credit._remind(a.objects["invoice"], a.objects["invoice"].due_on)
 
 
 def test_no_live_token_of_any_email_kind_is_readable_in_the_database_or_the_admin(smtp_server, settings):

@@ -188,6 +188,15 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "billing/prices/customers/": post_only((302, 400, 403, 400, 302, 302)),
     "billing/insights/": every((302, 200, 403, 200, 302, 302)),
     "billing/insights/<slug:chart>.csv": every((302, 200, 403, 200, 302, 302)),
+    # billing: accounts receivable (the issuer's side) and the recipient's standing
+    "billing/accounts/": every((302, 200, 403, 200, 302, 302)),
+    "billing/accounts/import/": every((302, 200, 403, 200, 302, 302)),
+    "billing/accounts/<int:pk>/": every((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/terms/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/payments/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/block/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/accounts/<int:pk>/unblock/": post_only((302, 404, 403, 404, 302, 302)),
+    "billing/standing/": every((302, 200, 403, 200, 302, 302)),
 }
 # fmt: on
 

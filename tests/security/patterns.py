@@ -34,6 +34,12 @@ def _hash(what: str) -> Callable:
     return lambda tenant: hash_token(tenant.objects[what]) if what in tenant.objects else "0" * 64
 
 
+def _billing_profile(tenant) -> int:
+    from billing.models import BillingProfile
+
+    return BillingProfile.objects.get(issuer=tenant.provider, recipient=tenant.reseller).pk
+
+
 # route -> how to fill its parameters from a tenant's objects. Every project pattern with a parameter is here
 # (test_authz_matrix checks it), so a new id-taking URL cannot be left out of the sweep.
 OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
@@ -109,6 +115,12 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "settings/api/webhooks/<int:pk>/toggle/": {"pk": _pk("webhook_endpoint")},
     "settings/api/webhooks/<int:pk>/rotate/": {"pk": _pk("webhook_endpoint")},
     "settings/api/webhooks/<int:pk>/test/": {"pk": _pk("webhook_endpoint")},
+    # billing: B's provider's account of its reseller (accounts receivable)
+    "billing/accounts/<int:pk>/": {"pk": _billing_profile},
+    "billing/accounts/<int:pk>/terms/": {"pk": _billing_profile},
+    "billing/accounts/<int:pk>/payments/": {"pk": _billing_profile},
+    "billing/accounts/<int:pk>/block/": {"pk": _billing_profile},
+    "billing/accounts/<int:pk>/unblock/": {"pk": _billing_profile},
     # transfers
     "transfers/<uuid:public_id>/": {"public_id": lambda t: t.objects["transfer"].public_id},
     "transfers/<uuid:public_id>/accept/": {"public_id": lambda t: t.objects["transfer"].public_id},

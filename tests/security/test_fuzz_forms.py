@@ -40,6 +40,7 @@ from access import forms as access_forms
 from agreements import forms as agreement_forms
 from api.forms import ApiClientForm
 from billing import admin as billing_admin
+from billing import forms_accounts as billing_accounts_forms
 from billing import forms_prices as billing_forms
 from customers import forms as customer_forms
 from customers.admin import OfferForm
@@ -242,6 +243,12 @@ FORMS = {
     "transfers.TransferForm": FormCase(
         transfer_forms.TransferForm, overrides=lambda c: {"subscriptions": st.lists(st.text(max_size=40), max_size=3)}
     ),
+    "billing.ProfileForm": FormCase(billing_accounts_forms.ProfileForm),
+    "billing.PaymentForm": FormCase(
+        billing_accounts_forms.PaymentForm, overrides=lambda c: {"invoice": st.text(max_size=12)}
+    ),
+    "billing.BlockForm": FormCase(billing_accounts_forms.BlockForm),
+    "billing.StatementForm": FormCase(billing_accounts_forms.StatementForm),
     "transfers.TransitionForm": FormCase(
         transfer_forms.TransitionForm,
         lambda c: {"providers": c["reseller_list"]},
