@@ -7,6 +7,8 @@ model instances."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -16,7 +18,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.csv_export import csv_response
+from customers.csv_export import BOM, neutralise
 from enrollment.models import PartnerId
 
 from .models import ChargeLine, Invoice
@@ -137,8 +139,17 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     lines = (
         invoice.lines.select_related("customer", "offer")
         .order_by("event_on", "id")
-        .only("customer__legal_name", "offer__name", "charge_type", "charge_start", "charge_end", "quantity",
-              "unit_price", "subtotal", "is_adjustment")  # fmt: skip
+        .only(
+            "customer__legal_name",
+            "offer__name",
+            "charge_type",
+            "charge_start",
+            "charge_end",
+            "quantity",
+            "unit_price",
+            "subtotal",
+            "is_adjustment",
+        )  # fmt: skip
     )
     labels = dict(ChargeLine.ChargeType.choices)
     if not is_credit:
@@ -240,6 +251,31 @@ RECONCILIATION_COLUMNS = [
 ]
 
 
+class Amount(str):
+    """A number the file writes itself (a credit is negative): written as is, where any other cell starting
+    with a formula character is quoted (customers.csv_export.neutralise)."""
+
+    __slots__ = ()
+
+
+def csv_chunks(header: list[str], rows: Iterable[list[str]], *, chunk_rows: int = 2000) -> Iterator[str]:
+    """The file in chunks of `chunk_rows` rows, the BOM and the header first; text cells neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write(BOM)
+    writer.writerow(header)
+    pending = 0
+    for row in rows:
+        writer.writerow([cell if isinstance(cell, Amount) else neutralise(cell) for cell in row])
+        pending += 1
+        if pending >= chunk_rows:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()
+
+
 def reconciliation_lines(invoice: Invoice) -> QuerySet[ChargeLine]:
     return invoice.lines.order_by("event_on", "id")
 
@@ -286,12 +322,12 @@ def reconciliation_rows(lines_qs: QuerySet[ChargeLine]) -> Iterator[list[str]]:
             line.charge_end.isoformat(),
             line.term,
             line.billing_frequency,
-            f"{line.unit_price:f}",
-            f"{line.effective_unit_price:f}",
-            str(line.quantity),
-            amount_text(line.subtotal, currency, grouped=False),
-            amount_text(line.tax, currency, grouped=False),
-            amount_text(line.total, currency, grouped=False),
+            Amount(f"{line.unit_price:f}"),
+            Amount(f"{line.effective_unit_price:f}"),
+            Amount(line.quantity),
+            Amount(amount_text(line.subtotal, currency, grouped=False)),
+            Amount(amount_text(line.tax, currency, grouped=False)),
+            Amount(amount_text(line.total, currency, grouped=False)),
             currency,
             line.price_list,
             "true" if line.is_adjustment else "false",
@@ -306,7 +342,10 @@ def reconciliation_response(invoice: Invoice, rows: Iterable[list[str]] | None =
     """The invoice's reconciliation file, streamed (CSV-injection safe: customers.csv_export)."""
     if rows is None:
         rows = reconciliation_rows(reconciliation_lines(invoice))
-    return csv_response(reconciliation_filename(invoice), RECONCILIATION_COLUMNS, rows)
+    response = StreamingHttpResponse(csv_chunks(RECONCILIATION_COLUMNS, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{reconciliation_filename(invoice)}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def pdf_filename(invoice: Invoice) -> str:
