@@ -138,4 +138,4 @@ def credit_note_create(request, public_id):
                 % {"number": note.number, "invoice": invoice.number},
             )  # fmt: skip
             return redirect("billing:invoice-detail", invoice.public_id)
-    return render(request, "billing/invoice_detail.html", _detail_context(request, invoice, form), status=400)
+    return render(request, "billing/invoice_detail.html", _detail_context(request, invoice, form))

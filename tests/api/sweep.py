@@ -46,6 +46,8 @@ OBJECTS: dict[str, str] = {
     "admin-relationships": "admin_relationship",  # access/
     "transfers": "transfer",
     "transfer": "transfer",
+    "invoices": "invoice",  # billing
+    "invoice": "invoice",
 }
 # Routes whose purpose is to answer about another organization's object: only "no 5xx, no private field" holds.
 CROSS_TENANT_BY_DESIGN = {

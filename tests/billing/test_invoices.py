@@ -273,9 +273,10 @@ def test_the_issuer_credits_an_invoice_and_bad_input_changes_nothing(month, clie
         too_much = provider_client.post(url, {"amount": "500.00", "reason": "Too much"})
         no_reason = provider_client.post(url, {"amount": "5", "reason": ""})
         assert Invoice.objects.filter(kind="credit_note").count() == 0
-        assert too_much.status_code == 400
+        assert too_much.status_code == 200
         assert "184.42 EUR of invoice 2026-00001 is left to credit" in too_much.content.decode()
-        assert no_reason.status_code == 400
+        assert no_reason.status_code == 200
+        assert "This field is required" in no_reason.content.decode()
         done = provider_client.post(url, {"amount": "20.00", "reason": "Goodwill"}, follow=True)
     note = Invoice.objects.get(kind="credit_note")
     assert (note.total, note.credits_id) == (Decimal("-20.00"), invoice.pk)

@@ -53,6 +53,7 @@ from relationships import forms as relationship_forms
 from relationships.admin import ProviderListingForm
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from billing import forms as billing_forms
 from transfers import forms as transfer_forms
 
 # Examples per form (form level) and per form view (view level). The view level costs one request each.
@@ -243,6 +244,7 @@ FORMS = {
         lambda c: {"providers": c["reseller_list"]},
         lambda c: {"provider": st.sampled_from([r.pk for r in c["reseller_list"]] + [0, -1])},
     ),
+    "billing.CreditNoteForm": FormCase(billing_forms.CreditNoteForm),
 }
 
 
@@ -500,6 +502,18 @@ def t_customer_agreement(request):
     return Target(_client(_seller(request)[1]), f"/customers/{created.organization.tenant_id}/agreement/")
 
 
+def t_credit_note(request):
+    from billing.models import BillingProfile, Invoice
+    from billing.services import runs
+
+    provider, user, *_ = _seller(request)
+    request.getfixturevalue("customer")  # its orders are rated for the provider's reseller
+    for profile in BillingProfile.objects.filter(issuer=provider):
+        runs.billing_run_profile(pk=profile.pk, today=profile.next_run_on)
+    invoice = Invoice.objects.filter(issuer=provider).first()
+    return Target(_client(user), f"/billing/invoices/{invoice.public_id}/credit-notes/")
+
+
 def t_subscription_add(request):
     created = request.getfixturevalue("customer")
     offers, overrides = _us_offers()
@@ -612,6 +626,7 @@ VIEWS = {
     "customer-invitation-send": (customer_forms.SendInvitationForm, _draft("/customers/invitations/new/"), "post"),
     "customer-invitation-accept": (customer_forms.AcceptInvitationForm, t_customer_accept_signed_in, "post"),
     "customer-signup": (customer_forms.CustomerSignupForm, t_customer_signup, "post"),
+    "credit-note-create": (billing_forms.CreditNoteForm, t_credit_note, "post"),
 }
 
 LINK = re.compile(r'href="(https?://[^"]*)"')
