@@ -90,7 +90,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 9, _latin1(f"{title} {invoice.number}"), new_x="LMARGIN", new_y="NEXT")
-    if is_credit and invoice.credits_id:
+    if is_credit and invoice.credits is not None:
         pdf.set_font("Helvetica", "", 10)
         pdf.cell(0, 6, _latin1(_("Corrects invoice %(number)s") % {"number": invoice.credits.number}),
                  new_x="LMARGIN", new_y="NEXT")  # fmt: skip
@@ -185,14 +185,15 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     tax_label = _("Tax (%(rate)s%%)") % {"rate": rate}
     if invoice.tax_wording:
         tax_label = f"{tax_label} - {invoice.tax_wording}"
-    for label, value, bold in (
+    totals: tuple[tuple[str, Decimal, bool], ...] = (
         (_("Subtotal"), invoice.subtotal, False),
         (tax_label, invoice.tax, False),
         (_("Total"), invoice.total, True),
-    ):
+    )
+    for label, amount, bold in totals:
         pdf.set_font("Helvetica", "B" if bold else "", 10)
         pdf.cell(150, 6, _fit(pdf, label, 150), align="R")
-        pdf.cell(40, 6, _latin1(f"{amount_text(value, currency)} {currency}"), align="R", new_x="LMARGIN",
+        pdf.cell(40, 6, _latin1(f"{amount_text(amount, currency)} {currency}"), align="R", new_x="LMARGIN",
                  new_y="NEXT")  # fmt: skip
     pdf.ln(4)
 
@@ -302,17 +303,18 @@ def reconciliation_rows(lines_qs: QuerySet[ChargeLine]) -> Iterator[list[str]]:
     for line in lines.iterator(chunk_size=2000):
         currency = line.currency
         subscription = line.subscription
-        reseller_mpn = subscription.partner_of_record.number if subscription.partner_of_record_id else ""
+        partner_of_record = subscription.partner_of_record
+        reseller_mpn = partner_of_record.number if partner_of_record is not None else ""
         yield [
             str(line.recipient.tenant_id),
             str(line.customer.tenant_id),
             line.customer.legal_name,
             line.customer.primary_domain,
             str(line.customer.country),
-            line.invoice.number if line.invoice_id else "",
+            line.invoice.number if line.invoice is not None else "",
             mpn_id(line.partner_id),
             str(reseller_mpn),
-            str(line.order.number) if line.order_id else "",
+            str(line.order.number) if line.order is not None else "",
             str(subscription.public_id),
             subscription.friendly_name or line.offer.name,
             line.offer.sku,

@@ -38,6 +38,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from access import forms as access_forms
 from agreements import forms as agreement_forms
+from billing import forms as billing_forms
 from customers import forms as customer_forms
 from customers.admin import OfferForm
 from customers.models import Offer, Subscription
@@ -53,7 +54,6 @@ from relationships import forms as relationship_forms
 from relationships.admin import ProviderListingForm
 from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from billing import forms as billing_forms
 from transfers import forms as transfer_forms
 
 # Examples per form (form level) and per form view (view level). The view level costs one request each.
