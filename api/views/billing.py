@@ -35,7 +35,9 @@ class _PassThrough(BaseRenderer):
     charset = None
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        return data if isinstance(data, bytes) else b""
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data, "application/json", renderer_context)  # a problem document
 
 
 class PdfRenderer(_PassThrough):

@@ -103,6 +103,10 @@ def test_another_partys_invoice_is_a_404(month, make_reseller):
             base = f"/api/v1/invoices/{invoice.public_id}"
             for path in (base, f"{base}/pdf", f"{base}/reconciliation"):
                 assert api.get(path).status_code == 404, path
+            refused = api.get(f"{base}/pdf", headers={"Accept": "application/pdf"})
+            assert refused.status_code == 404
+            assert refused["Content-Type"] == "application/problem+json"
+            assert refused.json()["status"] == 404
             assert api.post(f"{base}/credit-notes", {"amount": "1.00", "reason": "x"}).status_code == 404
     assert stranger.get("/api/v1/invoices").json()["items"] == []
     assert stranger.get("/api/v1/invoices/not-a-uuid").status_code == 404
