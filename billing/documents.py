@@ -35,6 +35,14 @@ def amount_text(amount: Decimal | None, currency: str, *, grouped: bool = True) 
     return f"{amount:,.{places}f}" if grouped else f"{amount:.{places}f}"
 
 
+def money_text(amount: Decimal | None, currency: str) -> str:
+    """An amount for a page or an email, in the active language's number format with the currency's minor unit
+    (English 10,747 JPY and 1,234.50 EUR; French 10 747 and 1 234,50)."""
+    if amount is None:
+        return ""
+    return formats.number_format(amount, decimal_pos=minor_unit(currency), use_l10n=True, force_grouping=True)
+
+
 # --- the PDF --------------------------------------------------------------------------------------------------
 
 # Characters a core font (latin-1) lacks, spelled with ones it has; anything else becomes "?".

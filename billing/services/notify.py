@@ -11,7 +11,7 @@ from partnerhub.accounts.models import Membership, Organization, Role
 from partnerhub.core import rls
 from partnerhub.core.outbox import outbound_email_queue
 
-from ..documents import amount_text
+from ..documents import money_text
 from ..models import Invoice
 
 INVOICE_READERS = [Role.GLOBAL_ADMIN, Role.BILLING_ADMIN]
@@ -38,6 +38,7 @@ def invoice_ready_notify(invoice: Invoice) -> int:
             language = user.language or customer_language or settings.LANGUAGE_CODE
             with translation.override(language):
                 due = formats.date_format(invoice.due_on, "DATE_FORMAT")
+                total = money_text(invoice.total, invoice.currency)
             outbound_email_queue(
                 to=user.mailbox,
                 template="invoice_ready",
@@ -47,7 +48,7 @@ def invoice_ready_notify(invoice: Invoice) -> int:
                     "name": user.first_name,
                     "issuer": invoice.issuer_name,
                     "number": invoice.number,
-                    "total": amount_text(invoice.total, invoice.currency),
+                    "total": total,
                     "currency": invoice.currency,
                     "due": due,
                     "url": url,

@@ -50,6 +50,8 @@ def index(request):
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     for invoice in page.object_list:
         invoice.overdue = selectors.is_overdue(invoice)
+        invoice.total_text = documents.money_text(invoice.total, invoice.currency)
+        invoice.balance_text = documents.money_text(invoice.balance, invoice.currency)
     return render(
         request,
         "billing/invoice_list.html",
@@ -77,18 +79,40 @@ def _detail_context(request, invoice: Invoice, form: CreditNoteForm | None = Non
         and request.user.has_perm("billing.manage_billing", request.membership)
     )
     left = invoice.total - runs.credited_so_far(invoice) if invoice.kind == Invoice.Kind.INVOICE else None
+    credit_notes = list(invoice.credit_notes.order_by("issued_at", "id"))
+    payments = list(invoice.payments.order_by("received_on", "id"))
+    currency = invoice.currency
+    # Amounts as the page shows them: the currency's minor unit, the reader's number format.
+    rows = [
+        {"line": line, "unit_price": documents.money_text(line.unit_price, currency),
+         "subtotal": documents.money_text(line.subtotal, currency)}
+        for line in shown[:LINES_SHOWN]
+    ]  # fmt: skip
+    notes = [{"note": note, "total": documents.money_text(note.total, currency)} for note in credit_notes]
+    paid = [{"payment": payment, "amount": documents.money_text(payment.amount, currency)} for payment in payments]
+    money = {
+        name: documents.money_text(value, currency)
+        for name, value in (
+            ("subtotal", invoice.subtotal),
+            ("tax", invoice.tax),
+            ("total", invoice.total),
+            ("balance", invoice.balance),
+            ("left", left),
+        )  # fmt: skip
+    }
     return {
         "tab": "invoices",
         "invoice": invoice,
         "side": side,
         "overdue": selectors.is_overdue(invoice),
-        "lines": shown[:LINES_SHOWN],
+        "lines": rows,
         "line_count": lines.count() if len(shown) > LINES_SHOWN else len(shown),
         "more_lines": len(shown) > LINES_SHOWN,
-        "credit_notes": list(invoice.credit_notes.order_by("issued_at", "id")),
-        "payments": list(invoice.payments.order_by("received_on", "id")),
+        "credit_notes": notes,
+        "payments": paid,
+        "money": money,
         "may_credit": may_credit and left is not None and left > 0,
-        "left_to_credit": left,
+        "left_to_credit": money["left"],
         "form": form or CreditNoteForm(),
     }
 
