@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("api.routes.commerce")),
     path("", include("api.routes.access")),
     path("", include("api.routes.transfers")),
+    path("", include("api.routes.billing")),
     path("", include("api.routes.reseller_account")),
     path("", include("api.routes.billing_accounts")),
 ]

@@ -82,6 +82,13 @@ def _transfer(target: Any, event: AuditEvent) -> Iterable[Resource]:
     yield Resource("transfer", str(target.public_id), f"/api/v1/transfers/{target.public_id}")
 
 
+def _invoice(target: Any, event: AuditEvent) -> Iterable[Resource]:
+    # Invoices and credit notes (billing/): the recipient's side only; the issuer issued it.
+    if event.organization_id != target.recipient_id:
+        return
+    yield Resource("invoice", str(target.public_id), f"/api/v1/invoices/{target.public_id}")
+
+
 Resources = Callable[[Any, AuditEvent], Iterable[Resource]]
 
 # audit code → [(event type, the resources it names)]
@@ -137,6 +144,9 @@ EVENTS: dict[str, list[tuple[str, Resources]]] = {
     "partnerhub.transfer.cancelled": [("transfer-cancelled", _transfer)],
     "partnerhub.transfer.expired": [("transfer-expired", _transfer)],
     "partnerhub.subscription.transferred": [("subscription-updated", _subscription)],
+    # billing (issue 19): an invoice or a credit note issued, to its recipient
+    "partnerhub.invoice.issued": [("invoice-ready", _invoice)],
+    "partnerhub.invoice.credited": [("credit-note-issued", _invoice)],
 }
 
 # Every type an endpoint may subscribe to, in the order the pages list them.

@@ -25,6 +25,7 @@ from partnerhub.core.audit import audit_record
 
 from ..models import ZERO, BillingError, BillingProfile, ChargeLine, Invoice, InvoiceSequence, TaxRate
 from ..money import minor_unit, round_money
+from .notify import invoice_ready_notify
 
 HUNDRED = Decimal(100)
 VENDOR_PREFIX = "PH"
@@ -219,6 +220,7 @@ def _close_period(profile: BillingProfile) -> list[Invoice]:
         data = {"number": invoice.number, "total": str(invoice.total), "currency": currency}
         for organization in filter(None, (profile.recipient, profile.issuer)):
             audit_record(code="partnerhub.invoice.issued", organization=organization, target=invoice, data=data)
+        invoice_ready_notify(invoice)
         invoices.append(invoice)
     profile.period_start = profile.next_run_on
     profile.next_run_on = next_billing_day(profile.next_run_on, profile.billing_day)

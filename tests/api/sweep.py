@@ -47,6 +47,7 @@ OBJECTS: dict[str, str] = {
     "transfers": "transfer",
     "transfer": "transfer",
     "accounts": "billing_profile",  # billing: accounts receivable
+    "invoices": "invoice",  # billing
     "invoice": "invoice",
 }
 # Routes whose purpose is to answer about another organization's object: only "no 5xx, no private field" holds.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
@@ -58,7 +58,8 @@ def test_the_most_specific_rule_prices_the_reseller_and_a_future_rule_waits_for_
     vendor_line = ChargeLine.objects.get(subscription=first, recipient=provider)
     assert line.price_rule.name == "Gold tier"
     assert line.price_list.startswith("Gold tier (+5.00%")
-    assert line.unit_price == (vendor_line.unit_price * Decimal("1.05")).quantize(Decimal("0.000001"))
+    # Tier prices are whole cents (half up): 12.50 × 1.05 = 13.125 → 13.13.
+    assert line.unit_price == (vendor_line.unit_price * Decimal("1.05")).quantize(Decimal("0.01"), ROUND_HALF_UP)
     with _at(2026, 3, 2):
         second = _buy(seller, customer, offers["security"], 1,
                       partner_of_record=services.location_partner_id(reseller))  # fmt: skip

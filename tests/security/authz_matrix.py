@@ -197,6 +197,12 @@ AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "billing/accounts/<int:pk>/block/": post_only((302, 404, 403, 404, 302, 302)),
     "billing/accounts/<int:pk>/unblock/": post_only((302, 404, 403, 404, 302, 302)),
     "billing/standing/": every((302, 200, 403, 200, 302, 302)),
+    # billing: invoices (a customer's Global admin reads the invoices its partner sends it)
+    "billing/": every((302, 200, 403, 200, 200, 302)),
+    "billing/invoices/<uuid:public_id>/": every((302, 404, 403, 404, 404, 302)),
+    "billing/invoices/<uuid:public_id>/pdf/": every((302, 404, 403, 404, 404, 302)),
+    "billing/invoices/<uuid:public_id>/reconciliation/": every((302, 404, 403, 404, 404, 302)),
+    "billing/invoices/<uuid:public_id>/credit-notes/": post_only((302, 404, 403, 404, 404, 302)),
 }
 # fmt: on
 

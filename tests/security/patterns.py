@@ -127,6 +127,11 @@ OBJECT_PARAMETERS: dict[str, dict[str, Callable]] = {
     "transfers/<uuid:public_id>/decline/": {"public_id": lambda t: t.objects["transfer"].public_id},
     "transfers/<uuid:public_id>/cancel/": {"public_id": lambda t: t.objects["transfer"].public_id},
     "customers/<uuid:tenant_id>/transfer/": {"tenant_id": lambda t: t.objects["customer"].tenant_id},
+    # billing: invoices
+    "billing/invoices/<uuid:public_id>/": {"public_id": lambda t: t.objects["invoice"].public_id},
+    "billing/invoices/<uuid:public_id>/pdf/": {"public_id": lambda t: t.objects["invoice"].public_id},
+    "billing/invoices/<uuid:public_id>/reconciliation/": {"public_id": lambda t: t.objects["invoice"].public_id},
+    "billing/invoices/<uuid:public_id>/credit-notes/": {"public_id": lambda t: t.objects["invoice"].public_id},
     "settings/api/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": {
         "pk": _pk("webhook_endpoint"),
         "delivery_pk": _pk("webhook_delivery"),

@@ -40,6 +40,7 @@ from access import forms as access_forms
 from agreements import forms as agreement_forms
 from api.forms import ApiClientForm
 from billing import admin as billing_admin
+from billing import forms as billing_invoice_forms
 from billing import forms_accounts as billing_accounts_forms
 from billing import forms_prices as billing_forms
 from customers import forms as customer_forms
@@ -274,6 +275,7 @@ FORMS = {
     "billing.admin.PaymentForm": FormCase(
         billing_admin.PaymentForm, overrides=lambda c: {"invoice": st.sampled_from([0, -1])}
     ),
+    "billing.CreditNoteForm": FormCase(billing_invoice_forms.CreditNoteForm),
 }
 
 
@@ -532,6 +534,18 @@ def t_customer_agreement(request):
     return Target(_client(_seller(request)[1]), f"/customers/{created.organization.tenant_id}/agreement/")
 
 
+def t_credit_note(request):
+    from billing.models import BillingProfile, Invoice
+    from billing.services import runs
+
+    provider, user, *_ = _seller(request)
+    request.getfixturevalue("customer")  # its orders are rated for the provider's reseller
+    for profile in BillingProfile.objects.filter(issuer=provider):
+        runs.billing_run_profile(pk=profile.pk, today=profile.next_run_on)
+    invoice = Invoice.objects.filter(issuer=provider).first()
+    return Target(_client(user), f"/billing/invoices/{invoice.public_id}/credit-notes/")
+
+
 def t_subscription_add(request):
     created = request.getfixturevalue("customer")
     offers, overrides = _us_offers()
@@ -644,6 +658,7 @@ VIEWS = {
     "customer-invitation-send": (customer_forms.SendInvitationForm, _draft("/customers/invitations/new/"), "post"),
     "customer-invitation-accept": (customer_forms.AcceptInvitationForm, t_customer_accept_signed_in, "post"),
     "customer-signup": (customer_forms.CustomerSignupForm, t_customer_signup, "post"),
+    "credit-note-create": (billing_invoice_forms.CreditNoteForm, t_credit_note, "post"),
 }
 
 LINK = re.compile(r'href="(https?://[^"]*)"')
