@@ -96,15 +96,15 @@ def test_the_golden_month_gives_the_expected_invoices_and_reconciliation_files(m
     )
     _compare("invoices.txt", summary.encode())
     # Checked by hand (tests/billing/golden/README.md): Fabrikam's EUR invoice, Business Standard 12.50 less
-    # the vendor's 15% plus Contoso's 10% = 11.6875 a seat: 10 seats for the whole cycle 116.88, 2 added on
-    # 10 March for 23 of 31 days 17.35, 4 Endpoint Security 19.45; VAT 20% per line.
+    # the vendor's 15% (10.63, tier prices are whole cents) plus Contoso's 10% = 11.69 a seat: 10 seats for the
+    # whole cycle 116.90, 2 added on 10 March for 23 of 31 days 17.35, 4 Endpoint Security 19.44; VAT 20% per line.
     fabrikam_eur = Invoice.objects.get(recipient=month.fabrikam, currency="EUR")
     assert (fabrikam_eur.subtotal, fabrikam_eur.tax, fabrikam_eur.total) == (
-        Decimal("153.68"), Decimal("30.74"), Decimal("184.42"))  # fmt: skip
+        Decimal("153.69"), Decimal("30.74"), Decimal("184.43"))  # fmt: skip
     fabrikam_jpy = Invoice.objects.get(recipient=month.fabrikam, currency="JPY")
-    assert fabrikam_jpy.total == Decimal("10747") and fabrikam_jpy.lines.count() == 3  # noqa: PT018
+    assert fabrikam_jpy.total == Decimal("10752") and fabrikam_jpy.lines.count() == 3  # noqa: PT018
     northwind = Invoice.objects.get(recipient=month.northwind)
-    assert (northwind.tax, northwind.reverse_charge, northwind.total) == (Decimal("0"), True, Decimal("74.50"))
+    assert (northwind.tax, northwind.reverse_charge, northwind.total) == (Decimal("0"), True, Decimal("74.47"))
     for invoice in invoices:
         assert invoice.total == sum(line.total for line in invoice.lines.all())
 
@@ -180,7 +180,7 @@ def test_invoice_ready_goes_once_to_each_billing_reader_in_their_language(seller
     english = emails.get(to=fabrikam_user.email, subject__contains=Invoice.objects.get(
         recipient=fabrikam, currency="EUR").number)  # fmt: skip
     assert "May 1, 2026" in english.body_text
-    assert "184.42 EUR" in english.body_text
+    assert "184.43 EUR" in english.body_text
     invoice = Invoice.objects.get(recipient=fabrikam, currency="EUR")
     assert f"/billing/invoices/{invoice.public_id}/" in english.body_text
     # The issuer is not told of its own invoices; the provider hears of the vendor's.
@@ -261,7 +261,7 @@ def test_the_detail_page_lists_the_lines_and_offers_the_documents(month, client)
         page = _client(client, month.fabrikam_user).get(f"/billing/invoices/{invoice.public_id}/")
     text = page.content.decode()
     assert page.status_code == 200
-    assert "Alpine Ski House" in text and "184.42 EUR" in text  # noqa: PT018
+    assert "Alpine Ski House" in text and "184.43 EUR" in text  # noqa: PT018
     assert f"/billing/invoices/{invoice.public_id}/pdf/" in text
     assert f"/billing/invoices/{invoice.public_id}/reconciliation/" in text
     assert "Issue a credit note" not in text  # the recipient can't credit
@@ -279,7 +279,7 @@ def test_the_issuer_credits_an_invoice_and_bad_input_changes_nothing(month, clie
         no_reason = provider_client.post(url, {"amount": "5", "reason": ""})
         assert Invoice.objects.filter(kind="credit_note").count() == 0
         assert too_much.status_code == 200
-        assert "184.42 EUR of invoice 2026-00001 is left to credit" in too_much.content.decode()
+        assert "184.43 EUR of invoice 2026-00001 is left to credit" in too_much.content.decode()
         assert no_reason.status_code == 200
         assert "This field is required" in no_reason.content.decode()
         done = provider_client.post(url, {"amount": "20.00", "reason": "Goodwill"}, follow=True)
