@@ -40,7 +40,7 @@ def test_list_received_and_issued_and_read_one(month):
     one = next(i for i in issued if i["number"] == "2026-00002")
     detail = contoso.get(f"/api/v1/invoices/{one['id']}").json()
     assert detail["currency"] == "JPY"
-    assert detail["total"] == "10747.00"
+    assert detail["total"] == "10752.00"
     assert detail["recipient"] == {"tenant_id": str(month.fabrikam.tenant_id), "name": "Fabrikam Solutions LLC"}
     vendor = next(i for i in received if i["number"] == "PH2026-00001")
     assert vendor["issuer"]["tenant_id"] is None
