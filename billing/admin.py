@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import insights
-from .forms_prices import TaxRateForm
+from .forms import TaxRateForm
 from .models import BillingError, BillingProfile, ChargeLine, Invoice, Payment, PriceRule, TaxRate
 from .services.payments import payment_record
 from .views.insights import chart_csv, insights_context

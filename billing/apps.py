@@ -7,4 +7,4 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from . import credit, receivers, rules  # noqa: F401
+        from . import receivers, rules  # noqa: F401

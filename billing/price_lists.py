@@ -11,7 +11,6 @@ elevation, and only the organization's resulting price leaves this module)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,35 +28,10 @@ from relationships.models import PartnerRelationship
 
 from .models import BillingError, BillingProfile, ChargeLine, PriceRule, TaxRate
 from .money import round_unit
+from .pricing import apply_rule, best_rule
 
 HUNDRED = Decimal(100)
 PREVIEW_PAGE = 20
-
-
-# --- choosing a rule, in memory ---------------------------------------------------------------------------------
-
-
-def best_rule(
-    rules: Iterable[PriceRule], *, recipient_id: int | None, tier: str, program: str, offer_id: int, on: date
-) -> PriceRule | None:
-    """pricing.rule_in_force over rules already read: the most specific in force on `on` (latest date breaks
-    ties). `recipient_id` None previews the price for anyone of `tier`."""
-    fitting = [
-        rule
-        for rule in rules
-        if rule.effective_from <= on
-        and (rule.recipient_id is None or (recipient_id is not None and rule.recipient_id == recipient_id))
-        and (not rule.tier or rule.tier == tier)
-        and (not rule.program or rule.program == program)
-        and (rule.offer_id is None or rule.offer_id == offer_id)
-    ]
-    return max(fitting, key=lambda rule: (rule.specificity, rule.effective_from, rule.pk), default=None)
-
-
-def apply(rule: PriceRule | None, cost: Decimal, list_price: Decimal) -> Decimal:
-    if rule is None:
-        return list_price
-    return round_unit(cost * (HUNDRED + rule.percent) / HUNDRED)
 
 
 # --- what the issuer has ----------------------------------------------------------------------------------------
@@ -245,6 +219,7 @@ def preview(
     )
     vendor, program, provider_rules, provider_id, own_tier = _own_cost_rules(organization)
     rules = list(PriceRule.objects.filter(issuer=organization))
+    currency = organization.currency
     rows = []
     for offer in offers:
         if offer.pk not in prices:
@@ -252,14 +227,14 @@ def preview(
         list_price = round_unit(prices[offer.pk])
         holder = organization.pk if provider_id is None else provider_id
         vendor_rule = best_rule(vendor, recipient_id=holder, tier="", program=program, offer_id=offer.pk, on=on)
-        cost = apply(vendor_rule, list_price, list_price)
+        cost = apply_rule(vendor_rule, list_price, list_price, currency)
         if provider_id is not None:
             mine = best_rule(
                 provider_rules, recipient_id=organization.pk, tier=own_tier, program="", offer_id=offer.pk, on=on
             )
-            cost = apply(mine, cost, list_price)
+            cost = apply_rule(mine, cost, list_price, currency)
         rule = best_rule(rules, recipient_id=recipient_id, tier=tier, program="", offer_id=offer.pk, on=on)
-        rows.append(PreviewRow(offer, list_price, cost, apply(rule, cost, list_price), rule))
+        rows.append(PreviewRow(offer, list_price, cost, apply_rule(rule, cost, list_price, currency), rule))
     return rows
 
 

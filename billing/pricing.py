@@ -12,6 +12,7 @@ price rules apply from their date, and each charge records the rule it used."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -85,11 +86,27 @@ def next_cycle_start(subscription: Subscription, day: date) -> date | None:
 # --- rules ----------------------------------------------------------------------------------------------------
 
 
+def best_rule(
+    rules: Iterable[PriceRule], *, recipient_id: int | None, tier: str, program: str, offer_id: int, on: date
+) -> PriceRule | None:
+    """The most specific of `rules` (one issuer's) in force on `on` for this recipient and offer; the latest date
+    breaks ties. `recipient_id` None stands for anyone of `tier` (the price lists page's preview)."""
+    fitting = [
+        rule
+        for rule in rules
+        if rule.effective_from <= on
+        and (rule.recipient_id is None or (recipient_id is not None and rule.recipient_id == recipient_id))
+        and (not rule.tier or rule.tier == tier)
+        and (not rule.program or rule.program == program)
+        and (rule.offer_id is None or rule.offer_id == offer_id)
+    ]
+    return max(fitting, key=lambda rule: (rule.specificity, rule.effective_from, rule.pk), default=None)
+
+
 def rule_in_force(
     *, issuer_id: int | None, recipient_id: int | None, tier: str, program: str, offer_id: int, on: date
 ) -> PriceRule | None:
-    """The most specific of the issuer's rules in force on `on` for this recipient and offer (the latest date
-    breaks ties)."""
+    """best_rule over the issuer's rules that may apply, read in one query."""
     rules = PriceRule.objects.filter(
         Q(recipient_id=recipient_id) | Q(recipient=None),
         Q(tier=tier) | Q(tier="") if tier else Q(tier=""),
@@ -98,12 +115,12 @@ def rule_in_force(
         effective_from__lte=on,
     )
     rules = rules.filter(issuer=None) if issuer_id is None else rules.filter(issuer_id=issuer_id)
-    return max(rules, key=lambda rule: (rule.specificity, rule.effective_from, rule.pk), default=None)
+    return best_rule(rules, recipient_id=recipient_id, tier=tier, program=program, offer_id=offer_id, on=on)
 
 
-def _apply(rule: PriceRule | None, cost: Decimal, list_price: Decimal, currency: str) -> Decimal:
+def apply_rule(rule: PriceRule | None, cost: Decimal, list_price: Decimal, currency: str) -> Decimal:
     """The price a rule gives, in whole minor units (a price book's prices are): a cycle then costs exactly
-    the monthly price times its months, and a whole term exactly the cycles' sum."""
+    the monthly price times its months, and a whole term exactly the cycles' sum. No rule: the list price."""
     if rule is None:
         return list_price
     return round_money(cost * (HUNDRED + rule.percent) / HUNDRED, currency)
@@ -124,7 +141,7 @@ def chain(subscription: Subscription, on: date) -> list[Tier]:
     vendor_rule = rule_in_force(
         issuer_id=None, recipient_id=seller_id, tier="", program=program, offer_id=offer_id, on=on
     )
-    cost = _apply(vendor_rule, list_price, list_price, subscription.currency)
+    cost = apply_rule(vendor_rule, list_price, list_price, subscription.currency)
     tiers = [Tier(None, seller_id, cost, _label(vendor_rule), vendor_rule)]
     billing_party = seller_id
     if subscription.reseller_id and subscription.reseller_id != seller_id:
@@ -132,7 +149,7 @@ def chain(subscription: Subscription, on: date) -> list[Tier]:
         rule = rule_in_force(
             issuer_id=seller_id, recipient_id=subscription.reseller_id, tier=tier, program="", offer_id=offer_id, on=on
         )
-        price = _apply(rule, cost, list_price, subscription.currency)
+        price = apply_rule(rule, cost, list_price, subscription.currency)
         tiers.append(Tier(seller_id, subscription.reseller_id, price, _label(rule), rule))
         cost, billing_party = price, subscription.reseller_id
     profile = BillingProfile.objects.filter(issuer_id=billing_party, recipient_id=subscription.customer_id).first()
@@ -149,7 +166,7 @@ def chain(subscription: Subscription, on: date) -> list[Tier]:
             Tier(
                 billing_party,
                 subscription.customer_id,
-                _apply(rule, cost, list_price, subscription.currency),
+                apply_rule(rule, cost, list_price, subscription.currency),
                 _label(rule),
                 rule,
             )

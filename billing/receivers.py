@@ -1,5 +1,7 @@
-"""Rating follows the customers app's audit rows: each subscription change, audited in its transaction on the
-seller's side, becomes its charge lines there (customers can't import billing, which sits above it)."""
+"""Billing's receivers of the customers app's signals (customers can't import billing, which sits above it):
+rating follows its audit rows — each subscription change, audited in its transaction on the seller's side,
+becomes its charge lines there — and the credit check answers `order_checking` before an order is written,
+refusing one billed to a blocked recipient or past its credit limit (billing.services.credit.order_check)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from typing import Any
 from django.dispatch import receiver
 
 from customers.models import Order, Subscription
+from customers.signals import order_checking
 from partnerhub.core import rls
 from partnerhub.core.audit import audit_recorded
 
+from .services.credit import order_check
 from .services.rating import rate_event
 
 RATED = {
@@ -39,3 +43,8 @@ def rate_subscription_events(sender, event, target: Any = None, **kwargs) -> Non
             return
         with rls.elevated("billing:rate"):
             rate_event(target, code=event.code, event_id=event.pk, data=event.data, at=event.created_at)
+
+
+@receiver(order_checking, dispatch_uid="billing.receivers.check_order")
+def check_order(sender: Any, *, partner: Any, customer: Any, lines: Any, prices: Any, **kwargs: Any) -> None:
+    order_check(partner=partner, customer=customer, lines=lines, prices=prices)

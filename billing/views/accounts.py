@@ -16,7 +16,7 @@ from partnerhub.core import rls
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
-from ..forms_accounts import BlockForm, PaymentForm, ProfileForm, StatementForm
+from ..forms import BlockForm, PaymentForm, ProfileForm, StatementForm
 from ..models import BillingProfile, Invoice, Payment
 from ..services import credit, payments
 

@@ -17,7 +17,7 @@ from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 
 from .. import price_lists
-from ..forms_prices import CustomerBillingForm, PriceRuleForm, TaxRateForm, TierForm
+from ..forms import CustomerBillingForm, PriceRuleForm, TaxRateForm, TierForm
 from ..models import TaxRate
 
 PERM = "billing.manage_billing"

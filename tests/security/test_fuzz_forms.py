@@ -40,9 +40,7 @@ from access import forms as access_forms
 from agreements import forms as agreement_forms
 from api.forms import ApiClientForm
 from billing import admin as billing_admin
-from billing import forms as billing_invoice_forms
-from billing import forms_accounts as billing_accounts_forms
-from billing import forms_prices as billing_forms
+from billing import forms as billing_forms
 from customers import forms as customer_forms
 from customers.admin import OfferForm
 from customers.models import Offer, Subscription
@@ -244,12 +242,10 @@ FORMS = {
     "transfers.TransferForm": FormCase(
         transfer_forms.TransferForm, overrides=lambda c: {"subscriptions": st.lists(st.text(max_size=40), max_size=3)}
     ),
-    "billing.ProfileForm": FormCase(billing_accounts_forms.ProfileForm),
-    "billing.PaymentForm": FormCase(
-        billing_accounts_forms.PaymentForm, overrides=lambda c: {"invoice": st.text(max_size=12)}
-    ),
-    "billing.BlockForm": FormCase(billing_accounts_forms.BlockForm),
-    "billing.StatementForm": FormCase(billing_accounts_forms.StatementForm),
+    "billing.ProfileForm": FormCase(billing_forms.ProfileForm),
+    "billing.PaymentForm": FormCase(billing_forms.PaymentForm, overrides=lambda c: {"invoice": st.text(max_size=12)}),
+    "billing.BlockForm": FormCase(billing_forms.BlockForm),
+    "billing.StatementForm": FormCase(billing_forms.StatementForm),
     "transfers.TransitionForm": FormCase(
         transfer_forms.TransitionForm,
         lambda c: {"providers": c["reseller_list"]},
@@ -275,7 +271,7 @@ FORMS = {
     "billing.admin.PaymentForm": FormCase(
         billing_admin.PaymentForm, overrides=lambda c: {"invoice": st.sampled_from([0, -1])}
     ),
-    "billing.CreditNoteForm": FormCase(billing_invoice_forms.CreditNoteForm),
+    "billing.CreditNoteForm": FormCase(billing_forms.CreditNoteForm),
 }
 
 
@@ -658,7 +654,7 @@ VIEWS = {
     "customer-invitation-send": (customer_forms.SendInvitationForm, _draft("/customers/invitations/new/"), "post"),
     "customer-invitation-accept": (customer_forms.AcceptInvitationForm, t_customer_accept_signed_in, "post"),
     "customer-signup": (customer_forms.CustomerSignupForm, t_customer_signup, "post"),
-    "credit-note-create": (billing_invoice_forms.CreditNoteForm, t_credit_note, "post"),
+    "credit-note-create": (billing_forms.CreditNoteForm, t_credit_note, "post"),
 }
 
 LINK = re.compile(r'href="(https?://[^"]*)"')
