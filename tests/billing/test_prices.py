@@ -183,9 +183,10 @@ def test_a_reseller_sees_its_own_price_never_its_providers_cost_nor_another_rese
     _rule(None, "-13", name="Vendor discount", program="indirect_provider")
     _rule(provider, "7", name="Default")
     _rule(provider, "-3.5", name="Northwind special", recipient=other)
-    provider_cost = (list_price * Decimal("0.87")).quantize(Decimal("0.01"))
-    my_price = (list_price * Decimal("0.87") * Decimal("1.07")).quantize(Decimal("0.01"))
-    other_price = (list_price * Decimal("0.87") * Decimal("0.965")).quantize(Decimal("0.01"))
+    cent = Decimal("0.01")
+    provider_cost = (list_price * Decimal("0.87")).quantize(cent, ROUND_HALF_UP)  # each tier's price: whole cents
+    my_price = (provider_cost * Decimal("1.07")).quantize(cent, ROUND_HALF_UP)
+    other_price = (provider_cost * Decimal("0.965")).quantize(cent, ROUND_HALF_UP)
     with _at(2026, 3, 1):
         # The provider sees its cost and both prices.
         page = _login(client, provider_user).get(PRICES, {"for": f"org:{other.pk}"})
