@@ -12,7 +12,7 @@ from billing.services import runs
 from partnerhub.accounts.models import Role
 from tests import scenarios
 from tests.browser import steps
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import shot, sign_in
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,6 +60,8 @@ def test_a_billing_admin_reads_an_invoice_and_credits_it(live_server, settings, 
     expect(page.get_by_role("heading", name=f"Invoice {invoice.number}")).to_be_visible()
     expect(page.get_by_test_id("invoice-lines")).to_contain_text("Woodgrove Foods Inc.")
     _fits(page, width)
+    if width > 1000:
+        shot(page, "invoice-detail")
 
     with page.expect_download() as pdf_download:
         page.get_by_test_id("download-pdf").click()

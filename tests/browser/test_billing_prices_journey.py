@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from customers.models import OfferPrice
 from tests import scenarios
 from tests.browser import steps
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,6 +73,8 @@ def test_a_provider_prices_its_reseller_and_reads_its_insights(live_server, sett
     page.get_by_role("button", name="Show").click()
     assert _price(page, standard) == (list_price * Decimal("0.95")).quantize(Decimal("0.01"))
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if width > 1000:
+        shot(page, "billing-price-list")
 
     # Insights: six charts, their numbers behind "The numbers", nothing wider than the screen.
     page.get_by_role("link", name="Insights").click()
@@ -80,3 +82,5 @@ def test_a_provider_prices_its_reseller_and_reads_its_insights(live_server, sett
     page.get_by_test_id("chart-revenue-cost").locator("summary").click()
     expect(page.get_by_test_id("table-revenue-cost")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if width > 1000:
+        shot(page, "billing-insights")
