@@ -12,6 +12,7 @@ import uuid
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from hypothesis import HealthCheck, settings
 
 from partnerhub.accounts.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -19,6 +20,20 @@ from tests.scenarios import PASSWORD  # noqa: F401 — tests.conftest.PASSWORD, 
 
 # The scenario fixtures every app shares (an active provider, its resellers, a customer, an enrolment...).
 pytest_plugins = ["tests.fixtures"]
+
+# Hypothesis is deterministic in the whole suite: the same examples on every run (no test depends on the planner's
+# mood), no example database, no per-example deadline (a request's time depends on the shared machine). The
+# function-scoped fixtures (a world built once per test) are shared by all examples on purpose: each example runs
+# in a savepoint that is rolled back. Loaded here, before any test module applies its own @settings.
+settings.register_profile(
+    "partnerhub",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("partnerhub")
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

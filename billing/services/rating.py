@@ -147,18 +147,21 @@ def rate_event(
         schedule(subscription, start)
     elif kind == "quantity_changed":
         before, after = int(data.get("from", 0)), int(data.get("to", 0))
+        catch_up(subscription, day, quantity=before)
         if after > before:
             lines = rate(subscription, source=source, charge_type=CT.ADD_QUANTITY, day=day, quantity=after - before)
         elif after < before:
             lines = rate(subscription, source=source, charge_type=CT.REMOVE_QUANTITY, day=day,
                          quantity=before - after, credit=True)  # fmt: skip
     elif kind in ("cancelled", "upgraded"):
+        catch_up(subscription, day, quantity=subscription.quantity)
         charge_type = CT.CANCEL if kind == "cancelled" else CT.CONVERT
         description = _("Credit of the remaining days") if kind == "cancelled" else _("Credit of the replaced offer")
         lines = rate(subscription, source=source, charge_type=charge_type, day=day, quantity=subscription.quantity,
                      credit=True, description=description)  # fmt: skip
         schedule(subscription, day)
     elif kind == "suspended":
+        catch_up(subscription, day, quantity=subscription.quantity)
         lines = rate(subscription, source=source, charge_type=CT.SUSPEND, day=day, quantity=subscription.quantity,
                      description=_("Billing continues while suspended"))  # fmt: skip
     elif kind == "expired":
@@ -166,10 +169,30 @@ def rate_event(
     return lines
 
 
-def rate_cycle(subscription: Subscription, start: date) -> list[ChargeLine]:
+def rate_cycle(subscription: Subscription, start: date, *, quantity: int | None = None) -> list[ChargeLine]:
     """The charge of a cycle that starts within the term (`cycle:<subscription>:<start>`)."""
     return rate(subscription, source=f"cycle:{subscription.pk}:{start.isoformat()}", charge_type=CT.CYCLE,
-                day=start, quantity=subscription.quantity)  # fmt: skip
+                day=start, quantity=subscription.quantity if quantity is None else quantity)  # fmt: skip
+
+
+def catch_up(subscription: Subscription, day: date, *, quantity: int) -> None:
+    """Bill the cycles that started by `day` and the sweep hasn't reached yet, at the quantity they had before
+    the change being rated: a change is then rated after its cycle's charge, so its credit is measured against
+    what the cycle really cost. The schedule row is claimed as the sweep claims it (billed once)."""
+    while True:
+        start = (
+            CycleSchedule.objects.filter(subscription=subscription, next_cycle_start__lte=day)
+            .values_list("next_cycle_start", flat=True)
+            .first()
+        )
+        if start is None or start > subscription.term_end:
+            return
+        if not CycleSchedule.objects.filter(subscription=subscription, next_cycle_start=start).update(
+            next_cycle_start=None
+        ):
+            return
+        rate_cycle(subscription, start, quantity=quantity)
+        schedule(subscription, start)
 
 
 def sweep_cycles(*, today: date | None = None, batch: int = 500) -> int:

@@ -187,3 +187,27 @@ def test_a_charge_after_its_period_closed_goes_on_the_next_invoice_as_an_adjustm
     late_line = ChargeLine.objects.get(source="late:1", recipient=reseller)
     assert late_line.is_adjustment
     assert late_line.invoice.period_start == date(2026, 4, 1)
+
+
+def test_a_change_before_the_sweep_reaches_its_cycle_is_rated_after_the_cycle_charge(seller, make_customer, offers):
+    """The cycle sweep runs every 15 minutes: a change made in between bills the cycle first, at the quantity
+    it had, so the change's credit is measured against what the cycle cost (not capped at nothing)."""
+    provider, user, _, _ = seller
+    offer = offers["standard"]
+    offer.terms = ["P1M", "P1Y"]
+    offer.save()
+    with _at(2026, 1, 15):
+        subscription = _buy(seller, make_customer("woodgrove").organization, offer, 4, term="P1Y",
+                            billing_frequency="monthly")  # fmt: skip
+    with _at(2026, 2, 16):  # cycle 2 began on 15 February; no sweep has run
+        services.subscription_change_quantity(subscription=subscription, actor=user, quantity=7)
+    with _at(2026, 2, 17):
+        services.subscription_change_quantity(subscription=subscription, actor=user, quantity=4)
+        assert rating.sweep_cycles() == 0  # nothing left to bill: the change billed it
+    lines = ChargeLine.objects.filter(subscription=subscription, recipient=provider)
+    cycle = lines.get(charge_type="cycleCharge")
+    assert (cycle.charge_start, cycle.quantity) == (date(2026, 2, 15), 4)
+    added, removed = lines.get(charge_type="addQuantity"), lines.get(charge_type="removeQuantity")
+    # 3 licences for 16 February–14 March (27 of 28 days), then credited for 17 February on (26 days).
+    assert added.subtotal == (added.unit_price * 3 * 27 / 28).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert -removed.subtotal == (added.unit_price * 3 * 26 / 28).quantize(Decimal("0.01"), ROUND_HALF_UP)
