@@ -352,7 +352,11 @@ def order_check(*, partner: Organization, customer: Organization, lines: list[An
 
     with rls.elevated("billing:credit-check"):
         estimate = order_estimate(partner=partner, customer=customer, lines=lines, prices=prices)
-        for (issuer_id, recipient_id), amount in estimate.items():
+        # One lock order for every order (the vendor's pair first, then by recipient): two orders naming the
+        # same pairs in another order wait for each other instead of deadlocking.
+        for (issuer_id, recipient_id), amount in sorted(
+            estimate.items(), key=lambda item: (item[0][0] or 0, item[0][1])
+        ):
             profile = (
                 BillingProfile.objects.select_for_update(of=("self",))
                 .select_related("issuer", "recipient")
