@@ -4,6 +4,8 @@ payment service; and the program's Insights (the same charts as a partner's, for
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,7 @@ from . import insights
 from .forms import TaxRateForm
 from .models import BillingError, BillingProfile, ChargeLine, Invoice, Payment, PriceRule, TaxRate
 from .services.payments import payment_record
+from .services.runs import next_billing_day
 from .views.insights import chart_csv, insights_context
 
 
@@ -64,6 +67,13 @@ class BillingProfileAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None or obj.issuer_id is None  # staff edit the vendor's terms; partners edit theirs
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A new billing day moves the open period's end, as the partner's page does (profile_update)."""
+        if "billing_day" in form.changed_data:
+            obj.next_run_on = max(next_billing_day(obj.period_start, obj.billing_day),
+                                  obj.period_start + timedelta(days=1))  # fmt: skip
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(TaxRate)

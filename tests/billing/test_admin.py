@@ -5,7 +5,7 @@ Insights; a partner's user gets none of it."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -100,3 +100,17 @@ def test_a_partner_user_gets_no_billing_admin(client, billed):
         response = client.get(url)
         assert response.status_code == 302, url
         assert "/admin/login/" in response["Location"]
+
+
+def test_staff_changing_the_vendors_billing_day_moves_the_open_periods_end(staff_client, billed):
+    profile = BillingProfile.objects.get(issuer=None)
+    assert (profile.period_start, profile.next_run_on) == (date(2026, 4, 1), date(2026, 5, 1))
+    with _at(2026, 4, 2):
+        page = staff_client.get(f"/admin/billing/billingprofile/{profile.pk}/change/")
+        form = page.context["adminform"].form
+        data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+        data.update({"billing_day": 15, "blocked_at_0": "", "blocked_at_1": "", "_save": "Save"})
+        response = staff_client.post(f"/admin/billing/billingprofile/{profile.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    profile.refresh_from_db()
+    assert (profile.billing_day, profile.next_run_on) == (15, date(2026, 4, 15))
