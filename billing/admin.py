@@ -60,7 +60,8 @@ class BillingProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ("issuer", "recipient")
     fields = ("issuer", "recipient", "currency", "billing_day", "payment_terms_days", "credit_limit", "price_tier",
               "auto_block_after_days", "blocked_at", "block_reason", "period_start", "next_run_on")  # fmt: skip
-    readonly_fields = ("issuer", "recipient", "currency", "period_start", "next_run_on")
+    # A block goes through orders_block / orders_unblock (the partner's page, the API): audited, emailed.
+    readonly_fields = ("issuer", "recipient", "currency", "blocked_at", "block_reason", "period_start", "next_run_on")
 
     def has_add_permission(self, request) -> bool:
         return False  # a pair's profile is created when it is first billed
