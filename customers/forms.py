@@ -318,10 +318,24 @@ class SupportContactForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     reseller = forms.TypedChoiceField(label=_("Indirect reseller"), coerce=int, required=False, empty_value=None)
+    # A provider with more resellers than the filter lists (selectors.RESELLER_CHOICES) narrows them by name.
+    reseller_name = forms.CharField(label=_("Reseller name starts with"), max_length=100, required=False)
 
-    def __init__(self, *args, resellers=(), **kwargs):
+    def __init__(self, *args, resellers=(), more_resellers=0, **kwargs):
         super().__init__(*args, **kwargs)
+        self.more_resellers = more_resellers  # how many the list shows when there are more; 0: all of them
         self.fields["reseller"].choices = [("", _("All resellers")), *((org.pk, org.legal_name) for org in resellers)]
+
+
+def reseller_filter_params(data) -> tuple[str, int | None]:
+    """The reseller filter's name prefix and chosen reseller as typed, before the form (whose choices they
+    decide) is built; anything unreadable is no filter."""
+    name = (data.get("reseller_name") or "").replace("\x00", "").strip()[:100]
+    try:
+        selected = int(data.get("reseller") or "")
+    except ValueError:
+        selected = None
+    return name, selected if selected is not None and 0 < selected < 2**63 else None
 
 
 class InvitationCreateForm(forms.Form):

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -81,11 +82,28 @@ def customer_list(
     if reseller_pk:
         relationships = relationships.filter(reseller=reseller_pk)
     if query := query.strip():
-        match = Q(customer_name__icontains=query) | Q(customer__primary_domain__icontains=query)
         if _looks_like_uuid(query):
-            match |= Q(customer__tenant_id=query)
-        relationships = relationships.filter(match)
+            relationships = relationships.filter(customer__tenant_id=query)
+        else:
+            relationships = relationships.filter(search_matches(partner=partner, query=query))
     return relationships.order_by("customer_name", "id")
+
+
+# The relationships whose name or domain has a word starting with each typed word (migration customers 0007):
+# one range of the words table's primary key (partner, word) per typed word, for this tenant only.
+SEARCH_SQL = """
+SELECT s.relationship_id
+FROM unnest(customers_search_words(%s)) AS typed (w)
+JOIN customers_customersearchword s ON s.partner_id = %s AND s.word >= typed.w AND s.word < typed.w || chr(1114111)
+GROUP BY s.relationship_id
+HAVING count(DISTINCT typed.w) = cardinality(customers_search_words(%s))
+"""
+
+
+def search_matches(*, partner: Organization, query: str) -> Q:
+    """Every typed word starts a word of the customer's name or domain, in any order. Text with no word in it
+    (punctuation only) matches nothing."""
+    return Q(pk__in=RawSQL(SEARCH_SQL, [query, partner.pk, query]))  # noqa: S611 - constant SQL, values bound
 
 
 def _looks_like_uuid(text: str) -> bool:
@@ -96,15 +114,31 @@ def _looks_like_uuid(text: str) -> bool:
     return True
 
 
-def partnered_resellers(*, provider: Organization) -> list[Organization]:
-    """The resellers a provider can filter its customers by: those it is in partnership with."""
-    relationships = (
-        PartnerRelationship.objects.filter(provider=provider, status=PartnerRelationship.Status.ACTIVE)
-        .select_related("reseller")
+# The reseller filter lists at most this many resellers by name; a provider with more narrows them by name.
+RESELLER_CHOICES = 50
+
+
+def partnered_resellers(
+    *, provider: Organization, name: str = "", selected: int | None = None
+) -> tuple[list[Organization], bool]:
+    """The resellers a provider can filter its customers by (those it is in partnership with): the first
+    RESELLER_CHOICES by name, starting with `name` if given, and whether there are more. The `selected` one is
+    always among them when it is a partner (one more query, only when it isn't on that first page): a whale's
+    filter costs the same as a small provider's, not one option per reseller (performance.md)."""
+    relationships = PartnerRelationship.objects.filter(provider=provider, status=PartnerRelationship.Status.ACTIVE)
+    named = relationships.filter(reseller__legal_name__istartswith=name) if name else relationships
+    first = [
+        relationship.reseller
+        for relationship in named.select_related("reseller")
         .only("reseller__legal_name")
-        .order_by("reseller__legal_name")
-    )
-    return [relationship.reseller for relationship in relationships]
+        .order_by("reseller__legal_name", "reseller_id")[: RESELLER_CHOICES + 1]
+    ]
+    more = len(first) > RESELLER_CHOICES
+    resellers = first[:RESELLER_CHOICES]
+    if selected is not None and all(reseller.pk != selected for reseller in resellers):
+        chosen = relationships.filter(reseller=selected).select_related("reseller").only("reseller__legal_name")
+        resellers += [relationship.reseller for relationship in chosen]
+    return resellers, more
 
 
 def shared_customer_list(*, reseller: Organization, provider_pk: int) -> QuerySet[CustomerRelationship]:

@@ -134,6 +134,7 @@ class CustomersStep:
         relationship = {
             "customer": "c.org_id",
             "customer_name": "c.name",
+            "customer_domain": f"c.prefix || '.{settings.CUSTOMER_DOMAIN_SUFFIX}'",
             "delegated_admin": "true",
             "status": "'active'",
             "created_at": "c.created_at",

@@ -83,9 +83,32 @@ class WorldSeeder(PartnersStep, PartnershipsStep, CustomersStep, InvitationsStep
             )
             return str(cursor.fetchone()[0])
 
-    def search_term(self) -> str:
-        """A word of the bench provider's customer names that the list's search matches a few (~5) times."""
-        provider = self.principals["provider"].organization.pk
+    def whale_facts(self) -> dict:
+        """What the whale's own pages are asked with: one of its resellers with customers (the reseller filter),
+        and the customer with the most subscriptions (the whale's subscription list)."""
+        whale = self.principals["whale"].organization.pk
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT r.reseller_id FROM {table(CustomerRelationship)} r
+                    WHERE r.partner_id = %s AND r.status = 'active' AND r.reseller_id IS NOT NULL
+                    GROUP BY r.reseller_id ORDER BY count(*) DESC, r.reseller_id LIMIT 1""",
+                [whale],
+            )
+            reseller = cursor.fetchone()
+            cursor.execute(
+                f"""SELECT o.tenant_id FROM {table(Subscription)} s JOIN {table(Organization)} o ON o.id = s.customer_id
+                    WHERE s.partner_id = %s GROUP BY o.tenant_id ORDER BY count(*) DESC, o.tenant_id LIMIT 1""",
+                [whale],
+            )
+            customer = cursor.fetchone()
+        return {
+            "reseller_id": reseller[0] if reseller else None,
+            "customer_tenant_id": str(customer[0]) if customer else None,
+        }
+
+    def search_term(self, principal: str = "provider") -> str:
+        """A word of the principal's customer names that the list's search matches a few (~5) times."""
+        provider = self.principals[principal].organization.pk
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""

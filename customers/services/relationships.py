@@ -38,6 +38,7 @@ def _relate(
             kind=kind,
             reseller=reseller,
             customer_name=customer.legal_name,
+            customer_domain=customer.primary_domain,
             delegated_admin=delegated_admin,
         )
     relationship.delegated_admin = relationship.delegated_admin or delegated_admin

@@ -25,6 +25,7 @@ from ..forms import (
     SubscriptionSettingsForm,
     SupportContactForm,
     UpgradeForm,
+    reseller_filter_params,
 )
 from ..models import CustomerRelationship, ExportJob, Offer, Subscription
 from . import exports
@@ -38,8 +39,14 @@ def customer_list(request):
     Keyset-paged by (company name, id) with a capped count: the same few queries for ten customers or a
     million, on the first page or the four-hundredth."""
     program = selling_program(request.organization)
-    resellers = selectors.partnered_resellers(provider=request.organization) if program == "indirect_provider" else []
-    search = SearchForm(request.GET or None, resellers=resellers)
+    resellers: list = []
+    more = False
+    if program == "indirect_provider":
+        name, selected = reseller_filter_params(request.GET)
+        resellers, more = selectors.partnered_resellers(provider=request.organization, name=name, selected=selected)
+    search = SearchForm(
+        request.GET or None, resellers=resellers, more_resellers=selectors.RESELLER_CHOICES if more else 0
+    )
     search.is_valid()  # an unknown reseller is ignored; the search text still applies
     filters = search.cleaned_data if search.is_bound else {}
     relationships = selectors.customer_list(

@@ -55,13 +55,18 @@ def bulk_customers(provider, count, *, reseller=None, name="Bulk Customer {n:04d
             kind="indirect_provider",
             reseller=reseller,
             customer_name=organization.legal_name,
+            customer_domain=organization.primary_domain,
         )
         for organization in organizations
     ]
     if reseller is not None:
         rows += [
             CustomerRelationship(
-                partner=reseller, customer=organization, kind="indirect_reseller", customer_name=organization.legal_name
+                partner=reseller,
+                customer=organization,
+                kind="indirect_reseller",
+                customer_name=organization.legal_name,
+                customer_domain=organization.primary_domain,
             )
             for organization in organizations
         ]

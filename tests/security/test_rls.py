@@ -37,6 +37,7 @@ TABLE_CLASSES: dict[str, tuple[str, str]] = {
     "agreements_signaturerequest": _T,
     "core_auditevent": _T, "core_notification": _T, "core_outboundemail": _T,
     "customers_customer": _T, "customers_customerinvitation": _T, "customers_customerrelationship": _T,
+    "customers_customersearchword": _T,  # the search words of a partner's own relationships (customers 0007)
     "customers_exportjob": _T, "customers_order": _T, "customers_orderline": _T,
     "customers_ordernumbersequence": _T, "customers_subscription": _T,
     "customers_subscriptionterm": _T,  # a subscription's terms, for billing: its seller, reseller and customer

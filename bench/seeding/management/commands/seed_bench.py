@@ -26,6 +26,7 @@ from partnerhub.core import rls
 
 DEFAULT_MANIFEST = settings.BASE_DIR / ".data" / "bench" / "manifest.json"
 DEEP_PAGE_FOLLOWS = 39  # page 40 of the whale's customer list
+NO_MATCH = "Zyzzyva"  # a word no seeded name or domain has: the search that reads nothing, not everything
 
 
 class Command(BaseCommand):
@@ -138,7 +139,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.SUCCESS(f"Seeded in {seconds} s; manifest: {manifest.resolve()}"))
 
-    def endpoints(self, seeder: WorldSeeder, manifest: Path) -> list[dict]:
+    def endpoints(self, seeder: WorldSeeder, manifest: Path) -> list[dict]:  # noqa: C901 - one list
         """The pages the load test requests, with concrete paths into the seeded world."""
         paths_file = manifest.resolve().with_name(f"{manifest.stem}-accept-paths.txt")
         paths_file.parent.mkdir(parents=True, exist_ok=True)
@@ -146,6 +147,7 @@ class Command(BaseCommand):
             "".join(reverse("relationships:invitation-accept", args=[token]) + "\n" for token in seeder.accept_tokens())
         )
         customers = reverse("customers:customer-list")
+        whale = seeder.whale_facts()
 
         def get(name: str, principal: str | None, path: str, **extra) -> dict:
             return {"name": name, "principal": principal, "method": "GET", "path": path, **extra}
@@ -156,12 +158,32 @@ class Command(BaseCommand):
             get("customer_list_whale", "whale", customers),
             get("customer_list_whale_deep", "whale", customers, follow_next=DEEP_PAGE_FOLLOWS),
             get("customer_search", "provider", customers + "?" + urlencode({"q": seeder.search_term()})),
+            # The whale's search, filter and pages: none may cost more than a normal tenant's (issue 20).
+            get("customer_search_whale", "whale", customers + "?" + urlencode({"q": seeder.search_term("whale")})),
+            get("customer_search_whale_none", "whale", customers + "?" + urlencode({"q": NO_MATCH})),
+            *(
+                [get("customer_list_whale_by_reseller", "whale", customers + f"?reseller={whale['reseller_id']}")]
+                if whale["reseller_id"]
+                else []
+            ),
             get(
                 "subscription_list",
                 "provider",
                 reverse("customers:customer-detail", args=[seeder.subscription_list_tenant()]),
             ),
+            *(
+                [
+                    get(
+                        "subscription_list_whale",
+                        "whale",
+                        reverse("customers:customer-detail", args=[whale["customer_tenant_id"]]),
+                    )
+                ]
+                if whale["customer_tenant_id"]
+                else []
+            ),
             get("reseller_list", "provider", reverse("relationships:reseller-list")),
+            get("reseller_list_whale", "whale", reverse("relationships:reseller-list")),
             get("invitation_landing", None, reverse("relationships:invitation-accept", args=[seeder.landing_token()])),
             {
                 "name": "invitation_accept",

@@ -1,0 +1,182 @@
+"""Customer search and the reseller filter, at any size of the platform.
+
+Search reads the GIN index under the partner's own prefix (migration customers 0007): what it reads is this
+tenant's matches, however many other tenants have customers with the same words. The list's counts are
+index-only scans as the app role, as they are for a superuser. The reseller filter lists at most
+RESELLER_CHOICES resellers, and the page's query count does not grow with the provider's partnerships."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from customers import selectors
+from customers.models import CustomerRelationship
+from partnerhub.accounts.models import Organization
+from partnerhub.core import rls
+from relationships.models import PartnerRelationship
+from tests.budgets import PAGE_QUERY_BUDGET
+from tests.customers.bulk import bulk_customers, gather_statistics
+from tests.customers.test_lists import _count_line, _names
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_each_typed_word_starts_a_word_of_the_name_or_domain_in_any_order(seller):
+    provider, user, _, _ = seller
+    bulk_customers(provider, 1, name="Alpine Ski House", prefix="alpineskihouse")
+    bulk_customers(provider, 1, name="Northwind Alpine Traders", prefix="northwind")
+    bulk_customers(provider, 1, name="Skiing Supplies", prefix="snowgear")
+    client = _client(user)
+
+    assert _names(client.get("/customers/", {"q": "alpine"})) == ["Alpine Ski House", "Northwind Alpine Traders"]
+    assert _names(client.get("/customers/", {"q": "ski ALP"})) == ["Alpine Ski House"]
+    assert _names(client.get("/customers/", {"q": "ski"})) == ["Alpine Ski House", "Skiing Supplies"]
+    assert _names(client.get("/customers/", {"q": "snowgear0"})) == ["Skiing Supplies"]  # a label of the domain
+    domain_start = f"northwind0.{settings.CUSTOMER_DOMAIN_SUFFIX[:4]}"  # the whole first label, the next one begun
+    assert _names(client.get("/customers/", {"q": domain_start})) == ["Northwind Alpine Traders"]
+    assert _names(client.get("/customers/", {"q": "lpine"})) == []  # the start of a word, not any substring
+    for nothing_to_search in ("-- . --", "'", "\\", "&|!():*"):
+        response = client.get("/customers/", {"q": nothing_to_search})
+        assert response.status_code == 200
+        assert _names(response) == []
+
+
+def test_another_tenants_customers_with_the_same_words_are_neither_found_nor_counted(seller):
+    provider, user, _, _ = seller
+    (stranger,) = _organizations(1, name="Stranger Distribution {n}")
+    bulk_customers(provider, 2, name="Alpine Own {n}", prefix="alpineown")
+    bulk_customers(stranger, 30, name="Alpine Theirs {n}", prefix="alpinetheirs")
+
+    response = _client(user).get("/customers/", {"q": "alpine"})
+
+    assert _names(response) == ["Alpine Own 0", "Alpine Own 1"]
+    assert _count_line(response) == "2 customers"
+
+
+def _plan(queryset) -> dict:
+    with connection.cursor() as cursor:
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)
+        explained = cursor.fetchone()[0]
+    return (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_search_reads_the_tenants_matches_only_and_counts_read_no_table_row(seller):
+    """As the app role, with the request's row-level security: the search's index scan returns this
+    tenant's 40 matches, neither its 3,000 other customers nor the other tenant's 2,000 with the same word;
+    the list's capped count reads no heap row."""
+    provider, user, _, _ = seller
+    (stranger,) = _organizations(1, name="Stranger Distribution {n}")
+    bulk_customers(provider, 40, name="Alpine Own {n:04d}", prefix="alpineown")
+    bulk_customers(provider, 3000, name="Other Own {n:04d}", prefix="otherown")
+    bulk_customers(stranger, 2000, name="Alpine Theirs {n:04d}", prefix="alpinetheirs")
+    tables = {"accounts_organization", "customers_customer", "customers_customerrelationship"}
+    gather_statistics(tables | {"customers_customersearchword"})
+
+    with rls.acting_as(user=user, organization=provider):
+        search = selectors.customer_list(partner=provider, query="Alpine")
+        searched = _plan(search[:26])
+        counted = _plan(selectors.customer_list(partner=provider).values("pk")[:1001])
+        role = connection.cursor().execute("SELECT rolbypassrls FROM pg_roles WHERE rolname = current_user")
+
+    assert role.fetchone() == (False,)  # the app role, under row-level security
+    words = [node for node in _nodes(searched) if node.get("Relation Name") == "customers_customersearchword"]
+    # Two words per customer start with "alpine": the name's and the domain's first label (alpineown0007...).
+    assert [n["Actual Rows"] * n["Actual Loops"] for n in words] == [80]
+    assert words[0]["Node Type"] in {"Index Only Scan", "Index Scan", "Bitmap Heap Scan"}
+    seq_scans = {n.get("Relation Name") for n in _nodes(searched) if n["Node Type"] == "Seq Scan"}
+    assert seq_scans <= {None}, json.dumps(searched, indent=1)  # nothing read from end to end
+    only = [node for node in _nodes(counted) if node["Node Type"] == "Index Only Scan"]
+    assert only, json.dumps(counted, indent=1)
+    assert only[0]["Heap Fetches"] == 0
+
+
+def _organizations(count: int, *, name: str) -> list[Organization]:
+    return Organization.objects.bulk_create(
+        Organization(
+            kind=Organization.Kind.PARTNER,
+            legal_name=name.format(n=n),
+            country="US",
+            address_line1="1 Channel Road",
+            city="Portland",
+            state="OR",
+            postal_code="97204",
+            primary_domain=f"org{n}.{name.split()[0].lower()}.example",
+            csp_region="united_states",
+            currency="USD",
+        )
+        for n in range(count)
+    )
+
+
+def _partnerships(provider, count: int, *, name: str = "Reseller {n:03d}") -> list[Organization]:
+    resellers = _organizations(count, name=name)
+    PartnerRelationship.objects.bulk_create(PartnerRelationship(provider=provider, reseller=r) for r in resellers)
+    return resellers
+
+
+def _options(response) -> list[str]:
+    return [label for value, label in response.context["search"].fields["reseller"].choices if value]
+
+
+@pytest.mark.parametrize("extra", [3, 120])
+def test_the_reseller_filter_lists_at_most_fifty_and_costs_the_same_for_a_whale(
+    seller, django_assert_num_queries, extra
+):
+    provider, user, fabrikam, _ = seller
+    resellers = _partnerships(provider, extra)
+    bulk_customers(provider, 2, reseller=resellers[-1], name="Far Customer {n}", prefix="far")
+    client = _client(user)
+
+    with django_assert_num_queries(PAGE_QUERY_BUDGET["customer_list"]):
+        page = client.get("/customers/")
+    shown = _options(page)
+    assert len(shown) == min(extra + 1, selectors.RESELLER_CHOICES)
+    assert shown == sorted(shown)
+    assert ("The list shows the first 50 resellers by name" in page.content.decode()) is (extra > 50)
+
+    # The last reseller by name is beyond the first fifty: typing the start of its name finds it ...
+    last = resellers[-1]
+    narrowed = client.get("/customers/", {"reseller_name": last.legal_name[:11]})
+    assert last.legal_name in _options(narrowed)
+    # ... and once chosen it stays selected and filters, even though it is not among the first fifty.
+    chosen = client.get("/customers/", {"reseller": last.pk})
+    assert f'<option value="{last.pk}" selected>{last.legal_name}</option>' in chosen.content.decode()
+    assert _names(chosen) == ["Far Customer 0", "Far Customer 1"]
+
+
+def test_a_reseller_the_provider_is_not_partnered_with_is_no_choice_whatever_its_number(seller, make_reseller):
+    provider, user, _, _ = seller
+    _partnerships(provider, 60)
+    stranger, _ = make_reseller("Stranger Resellers")
+    bulk_customers(provider, 1, name="Mine", prefix="mine")
+    client = _client(user)
+
+    for value in (stranger.pk, "x", "-1", str(2**70), ""):
+        response = client.get("/customers/", {"reseller": value, "reseller_name": "\x00"})
+        assert response.status_code == 200
+        assert "Stranger Resellers" not in response.content.decode()
+        assert _names(response) == ["Mine"]
+
+
+def test_the_relationships_keep_the_customers_domain(seller, make_customer):
+    provider, _, fabrikam, _ = seller
+    created = make_customer("woodgrovefoods", company_name="Woodgrove Foods Inc.")
+    rows = CustomerRelationship.objects.filter(customer=created.organization).values_list("customer_domain", flat=True)
+    assert set(rows) == {created.organization.primary_domain}
