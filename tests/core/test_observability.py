@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import runpy
+import subprocess
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -209,7 +212,9 @@ def test_a_task_the_request_enqueued_logs_the_requests_id(celery_worker, admin_c
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
 
     with _log_lines("partnerhub.core.outbox") as lines:
-        response = admin_client.post("/settings/users/invite/", {"email": "sam@contoso.example", "roles": ["sales_agent"]})
+        response = admin_client.post(
+            "/settings/users/invite/", {"email": "sam@contoso.example", "roles": ["sales_agent"]}
+        )
         assert response.status_code == 302
         email = OutboundEmail.objects.get(to="sam@contoso.example")
         deadline = time.monotonic() + 15
@@ -255,3 +260,38 @@ def test_sentry_stays_off_without_a_dsn(monkeypatch):
         runpy.run_path(str(BASE_SETTINGS))
 
     init.assert_not_called()
+
+
+def test_sentry_accepts_the_options_for_real(tmp_path):
+    """No mock: the installed SDK takes every option (an unknown one, as 3.x makes `send_default_pii`, stops the
+    process at start-up). In a process of its own, so that the integrations' patches stay out of this one."""
+    script = (
+        "import json, django, sentry_sdk; django.setup(); client = sentry_sdk.get_client(); "
+        "print(json.dumps({**{k: client.options[k] for k in ('dsn', 'send_default_pii', 'traces_sample_rate', "
+        "'environment')}, 'integrations': sorted(client.integrations)}))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "partnerhub.settings.test",
+        "SENTRY_DSN": "https://public@127.0.0.1:9/1",
+    }
+    env.pop("SENTRY_ENVIRONMENT", None)
+
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert options["dsn"] == "https://public@127.0.0.1:9/1"
+    assert (options["send_default_pii"], options["traces_sample_rate"], options["environment"]) == (
+        False,
+        0.0,
+        "production",
+    )
+    assert {"django", "celery"} <= set(options["integrations"])

@@ -4,6 +4,9 @@ Off unless SENTRY_DSN is set: sentry_sdk is not even imported. With it: the Djan
 (a task's exception is reported with the task's name; the worker's retries are not errors), no personal data
 (`send_default_pii=False`: no user emails, IP addresses, cookies or request bodies), and no performance traces
 unless SENTRY_TRACES_SAMPLE_RATE is above 0.
+
+Pinned to sentry-sdk 2.x: 3.0 replaced `send_default_pii` with a `data_collection` dict whose defaults collect
+more (and rejects the old option at start-up), so moving to 3.x means writing that dict, not bumping the pin.
 """
 
 from __future__ import annotations

@@ -170,7 +170,9 @@ class BacklogCollector(Collector):
     that scrape and `partnerhub_metrics_source_up` says which, so the other figures still arrive."""
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        up = GaugeMetricFamily("partnerhub_metrics_source_up", "1 when the source answered this scrape.", labels=["source"])
+        up = GaugeMetricFamily(
+            "partnerhub_metrics_source_up", "1 when the source answered this scrape.", labels=["source"]
+        )
         for source, families in (("redis", self._redis_figures), ("database", self._database_figures)):
             try:
                 collected = list(families())
@@ -230,7 +232,9 @@ def _outbox_backlog() -> Backlog:
     return Backlog(count=figures["count"], oldest=figures["oldest"])
 
 
-register_backlog("outbox_unsent_emails", "Emails queued in the outbox, not sent yet (retries included).", _outbox_backlog)
+register_backlog(
+    "outbox_unsent_emails", "Emails queued in the outbox, not sent yet (retries included).", _outbox_backlog
+)
 
 
 def _registry() -> CollectorRegistry:
