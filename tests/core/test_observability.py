@@ -151,6 +151,32 @@ def test_the_celery_queue_length_and_task_failures_come_from_redis(db, client, m
     assert samples[("partnerhub_metrics_source_up", _labels(source="redis"))] == 1
 
 
+def test_with_a_multiprocess_directory_a_scrape_adds_up_every_worker_process(
+    db, client, metrics_on, tmp_path, monkeypatch
+):
+    """gunicorn's workers each count their own requests: with PROMETHEUS_MULTIPROC_DIR the scrape, whichever
+    worker answers it, reports the sum of all of them."""
+    script = (
+        "import django; django.setup(); from partnerhub.core.observability.metrics import REQUESTS; "
+        "REQUESTS.labels('core:dashboard', 'GET', '2xx').inc()"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "partnerhub.settings.test",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    for _ in range(2):  # two worker processes, one request each
+        subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", script], cwd=django_settings.BASE_DIR, env=env, check=True, timeout=60
+        )
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    samples = _scrape(client)
+
+    assert samples[("partnerhub_http_requests_total", _labels(route="core:dashboard", method="GET", status="2xx"))] == 2
+    assert samples[("partnerhub_outbox_unsent_emails", ())] == 0  # the scrape-time figures are still there
+
+
 def test_with_metrics_off_requests_are_not_counted(db, client, settings):
     settings.METRICS_TOKEN = ""
     labels = {"route": "healthz", "method": "GET", "status": "2xx"}
