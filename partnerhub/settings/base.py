@@ -366,7 +366,7 @@ RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 # LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, organization_id), for a
 # log pipeline; plain (the default) is for people. Either way each record knows its request id
 # (partnerhub/core/observability/logs.py), and the X-Request-Id header of the answer gives it to the user.
-LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
