@@ -8,4 +8,9 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from . import schema  # noqa: F401 - registers the OpenAPI security scheme of the API's authentication
-        from .webhooks import events  # noqa: F401 - connects the audit log to the webhooks' outbox
+        from .webhooks import (
+            events,  # noqa: F401 - connects the audit log to the webhooks' outbox
+            metrics,
+        )
+
+        metrics.register()  # the deliveries' backlog on /metrics

@@ -77,6 +77,7 @@ class ClientCredentialsAuthentication(BaseAuthentication):
             raise exceptions.PermissionDenied(_("This API client's IP allow-list doesn't include your address."))
         seat = client.seat
         rls.set_context(user_id=seat.user_id, organization_id=seat.organization_id)
+        request._request.rls_organization_id = seat.organization_id  # as the pages have it: the logs read it
         request.api_client = client
         request.membership = seat
         request.organization = seat.organization

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from partnerhub.core.observability.metrics import metrics_view
 from partnerhub.portal import views as portal_views
 
 # Staff sign in through allauth: its rate limits and MFA apply to /admin/ too.
@@ -17,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("health/", portal_views.health, name="health"),
     path("healthz/", portal_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; a 404 unless METRICS_TOKEN is set
     path("", include("partnerhub.accounts.urls")),
     path("", include("enrollment.urls")),
     path("", include("agreements.urls")),

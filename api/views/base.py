@@ -23,7 +23,8 @@ class ApiMixin:
     permissions: dict[str, str] = {}
 
     def dispatch(self, request, *args: Any, **kwargs: Any):
-        request.request_id = uuid.uuid4()
+        # RequestIdMiddleware's id, so that the logs, the header and the call log agree (a bare view call has none)
+        request.request_id = getattr(request, "request_id", None) or uuid.uuid4()
         with transaction.atomic():
             response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
             if response.status_code >= 500:  # noqa: PLR2004 - keep none of a failed call's writes

@@ -15,5 +15,9 @@ class CoreConfig(AppConfig):
         )
 
         rls.connect_celery_signals()
+        from .observability import logs, metrics
+
+        logs.connect_celery_signals()  # the request id travels with the tasks a request enqueues
+        metrics.connect_celery_signals()  # task failures counted in Redis, across worker processes
         # The row-level security context keys, written as the owner after every migrate (rls.sync_keys).
         post_migrate.connect(rls._sync_keys_after_migrate, sender=self, dispatch_uid="partnerhub.rls.sync_keys")

@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core.observability.errors import sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "partnerhub.core.observability.logs.RequestIdMiddleware",  # first: every log line of the request has its id
+    "partnerhub.core.observability.metrics.MetricsMiddleware",  # times the rest; idle unless METRICS_TOKEN is set
     "django.middleware.security.SecurityMiddleware",
     "partnerhub.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -359,11 +363,25 @@ RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 
 # SECTION: logging
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, organization_id), for a
+# log pipeline; plain (the default) is for people. Either way each record knows its request id
+# (partnerhub/core/observability/logs.py), and the X-Request-Id header of the answer gives it to the user.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request": {"()": "partnerhub.core.observability.logs.RequestLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "partnerhub.core.observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -569,3 +587,19 @@ CELERY_BEAT_SCHEDULE["billing-overdue"] = {
     "task": "billing.tasks.billing_overdue_sweep_task",
     "schedule": 3600.0,
 }
+
+# SECTION: observability (partnerhub/core/observability/, README "Deploy")
+
+# Prometheus metrics at /metrics: a 404 while empty; set, a scrape must send `Authorization: Bearer <token>`.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Error tracking: Sentry when SENTRY_DSN is set (no personal data sent; traces only if the rate is above 0).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    release=SENTRY_RELEASE,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)
