@@ -240,6 +240,10 @@ class CustomerSearchWord(models.Model):
     word = models.TextField(db_collation="C")
     # A foreign key with ON DELETE CASCADE, declared in the migration (Python never deletes these rows).
     relationship_id = models.BigIntegerField(db_index=True)
+    # The relationship's other parties, copied so that the row-level security policy is the relationship's
+    # own, with no subquery per row: a bulk insert of 100,000 relationships writes 300,000 words.
+    customer_id = models.BigIntegerField()
+    reseller_id = models.BigIntegerField(null=True)
 
     class Meta:
         verbose_name = _("customer search word")

@@ -24,7 +24,7 @@ relationship (the triggers run in the statement's own context).
 
 from django.db import migrations, models
 
-from partnerhub.core.rls_migrations import TenantPolicies
+from partnerhub.core.rls_migrations import A, TenantPolicies
 
 WORDS = r"""
 CREATE OR REPLACE FUNCTION customers_search_words(body text) RETURNS text[]
@@ -37,27 +37,31 @@ $$;
 TRIGGERS = """
 CREATE FUNCTION customers_search_words_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO customers_customersearchword (partner_id, word, relationship_id)
-    SELECT n.partner_id, w, n.id
+  INSERT INTO customers_customersearchword (partner_id, word, relationship_id, customer_id, reseller_id)
+    SELECT n.partner_id, w, n.id, n.customer_id, n.reseller_id
     FROM new_rows n, unnest(customers_search_words(n.customer_name || ' ' || n.customer_domain)) AS w
     ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $$;
 
+-- Only the rows whose parties, name or domain changed (a status change, the usual update, costs one join of
+-- the statement's own rows); their words are found by relationship id, on its index.
 CREATE FUNCTION customers_search_words_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changed bigint[];
 BEGIN
-  -- Only rows whose name, domain or partner changed (a status change, the usual update, costs one join).
-  DELETE FROM customers_customersearchword s
-    USING new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE s.relationship_id = n.id
-      AND (n.partner_id, n.customer_name, n.customer_domain) IS DISTINCT FROM
-          (o.partner_id, o.customer_name, o.customer_domain);
-  INSERT INTO customers_customersearchword (partner_id, word, relationship_id)
-    SELECT n.partner_id, w, n.id
-    FROM new_rows n JOIN old_rows o ON o.id = n.id,
-         unnest(customers_search_words(n.customer_name || ' ' || n.customer_domain)) AS w
-    WHERE (n.partner_id, n.customer_name, n.customer_domain) IS DISTINCT FROM
-          (o.partner_id, o.customer_name, o.customer_domain)
+  SELECT array_agg(n.id) INTO changed
+    FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE (n.partner_id, n.customer_id, n.reseller_id, n.customer_name, n.customer_domain) IS DISTINCT FROM
+          (o.partner_id, o.customer_id, o.reseller_id, o.customer_name, o.customer_domain);
+  IF changed IS NULL THEN
+    RETURN NULL;
+  END IF;
+  DELETE FROM customers_customersearchword WHERE relationship_id = ANY (changed);
+  INSERT INTO customers_customersearchword (partner_id, word, relationship_id, customer_id, reseller_id)
+    SELECT n.partner_id, w, n.id, n.customer_id, n.reseller_id
+    FROM new_rows n, unnest(customers_search_words(n.customer_name || ' ' || n.customer_domain)) AS w
+    WHERE n.id = ANY (changed)
     ON CONFLICT DO NOTHING;
   RETURN NULL;
 END $$;
@@ -102,6 +106,8 @@ class Migration(migrations.Migration):
                 ("partner_id", models.BigIntegerField()),
                 ("word", models.TextField(db_collation="C")),
                 ("relationship_id", models.BigIntegerField(db_index=True)),
+                ("customer_id", models.BigIntegerField()),
+                ("reseller_id", models.BigIntegerField(null=True)),
             ],
             options={
                 "verbose_name": "customer search word",
@@ -117,17 +123,17 @@ class Migration(migrations.Migration):
         # Existing rows: their domains, which the update trigger turns into words.
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
         migrations.RunSQL(
-            """INSERT INTO customers_customersearchword (partner_id, word, relationship_id)
-               SELECT r.partner_id, w, r.id FROM customers_customerrelationship r,
+            """INSERT INTO customers_customersearchword (partner_id, word, relationship_id, customer_id, reseller_id)
+               SELECT r.partner_id, w, r.id, r.customer_id, r.reseller_id FROM customers_customerrelationship r,
                  unnest(customers_search_words(r.customer_name || ' ' || r.customer_domain)) AS w
                ON CONFLICT DO NOTHING;""",
             migrations.RunSQL.noop,
         ),
-        # A word is as visible and as writable as its relationship (whose policy is the tenant's).
+        # A word is as visible and as writable as its relationship: the same policy, on the copied parties.
         TenantPolicies(
             "customers_customersearchword",
-            read="EXISTS (SELECT 1 FROM customers_customerrelationship r WHERE r.id = relationship_id)",
-            write="EXISTS (SELECT 1 FROM customers_customerrelationship r WHERE r.id = relationship_id)",
+            read=f"{A} IN (partner_id, customer_id, reseller_id)",
+            write=f"{A} IN (partner_id, customer_id, reseller_id)",
         ),
         # The list's indexes carry the columns the row-level security policy reads: counts become index-only.
         migrations.RemoveIndex(model_name="customerrelationship", name="customer_rel_partner_idx"),
