@@ -12,8 +12,10 @@ class CoreConfig(AppConfig):
         from . import (
             rls,
             scoping,  # noqa: F401 — registers the check on the test-only scoping switch
+            task_connections,
         )
 
+        task_connections.connect_celery_signals()  # first: a task's context goes on a connection fit to use
         rls.connect_celery_signals()
         # The row-level security context keys, written as the owner after every migrate (rls.sync_keys).
         post_migrate.connect(rls._sync_keys_after_migrate, sender=self, dispatch_uid="partnerhub.rls.sync_keys")
