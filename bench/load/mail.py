@@ -67,6 +67,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         default="bench.settings",
         help="settings module of the worker and the producers (bench.settings: production's)",
     )
+    parser.add_argument(
+        "--db-reuse-max",
+        type=int,
+        help="CELERY_DB_REUSE_MAX of the worker (default: the settings'; 0: a new database connection per task)",
+    )
     parser.add_argument("--warmup", type=int, default=200, help="emails sent before measuring (200)")
     parser.add_argument("--stall-timeout", type=float, default=30.0, help="give up after this long without delivery")
     parser.add_argument("--output", type=Path, default=REPORT_JSON, help="the JSON report; .md goes next to it")
@@ -91,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         server.start_redis()
         database = prepare_database(server, registry)
         env = app_environment(server, database, smtp_port=sink.port, queue_name=queue_name, batch=args.batch_size)
+        if args.db_reuse_max is not None:
+            env["CELERY_DB_REUSE_MAX"] = str(args.db_reuse_max)
         os.environ.clear()  # this process and the producers it spawns: the app's environment, never the owner's URL
         os.environ.update(env)
         report = run(args, registry, database, env, sink, queue_name)
@@ -119,6 +126,8 @@ def run(args, registry, database, env: dict, sink: SmtpSink, queue_name: str) ->
     import django
 
     django.setup()
+    from django.conf import settings
+
     from partnerhub.accounts.models import Organization, User
     from partnerhub.accounts.services import organization_create
     from partnerhub.core import rls
@@ -139,6 +148,7 @@ def run(args, registry, database, env: dict, sink: SmtpSink, queue_name: str) ->
         "worker_concurrency": args.concurrency,
         "batch_size": args.batch_size,
         "settings": args.settings,
+        "db_reuse_max": settings.CELERY_DB_REUSE_MAX,
         "producers": args.producers,
         "database_roles": {},
         "runs": [],

@@ -46,7 +46,8 @@ def markdown(report: dict) -> str:
         f"Python {machine['python']}, Django {machine['django']}, Celery {machine['celery']}, "
         f"PostgreSQL {machine['postgresql']}.",
         f"Worker: `celery worker -P prefork -c {report['worker_concurrency']}` with `{report['settings']}` "
-        f"(acks_late, prefetch 1); batch size {report['batch_size']}; {report['producers']} producer processes. "
+        f"(acks_late, prefetch 1, CELERY_DB_REUSE_MAX={report.get('db_reuse_max')}); "
+        f"batch size {report['batch_size']}; {report['producers']} producer processes. "
         "Sink, worker, producers, PostgreSQL and Redis share the machine with whatever else runs on it "
         f"(1/5/15-minute load average at the start: {_load(report.get('load_average_start'))}, at the end: "
         f"{_load(report.get('load_average_end'))}; *other* below is that other work).",
