@@ -44,9 +44,10 @@ def produce(mode: str, indexes: range, batch: int, ready, go, result) -> None:
     from django.db import transaction
 
     from partnerhub.accounts.models import Organization
-    from partnerhub.core import outbox, tasks
+    from partnerhub.core import outbox, rls, tasks
 
-    provider = Organization.objects.get(legal_name=PROVIDER)
+    with rls.system("bench-mail producer"):  # finding the provider is set-up; the queuing below is a request's
+        provider = Organization.objects.get(legal_name=PROVIDER)
     if mode == "batch":
         committed = 0
 

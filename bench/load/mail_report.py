@@ -46,8 +46,12 @@ def markdown(report: dict) -> str:
         f"Python {machine['python']}, Django {machine['django']}, Celery {machine['celery']}, "
         f"PostgreSQL {machine['postgresql']}.",
         f"Worker: `celery worker -P prefork -c {report['worker_concurrency']}` with `{report['settings']}` "
-        f"(acks_late, prefetch 1); batch size {report['batch_size']}; {report['producers']} producer processes. "
-        "Sink, worker, producers, PostgreSQL and Redis share the machine.",
+        f"(acks_late, prefetch 1, CELERY_DB_REUSE_MAX={report.get('db_reuse_max')}); "
+        f"batch size {report['batch_size']}; {report['producers']} producer processes. "
+        "Sink, worker, producers, PostgreSQL and Redis share the machine with whatever else runs on it "
+        f"(1/5/15-minute load average at the start: {_load(report.get('load_average_start'))}, at the end: "
+        f"{_load(report.get('load_average_end'))}; *other* below is that other work).",
+        f"Database roles seen while the worker sent: {_roles(report.get('database_roles') or {})}.",
         "",
         "Seconds run from the first outbox insert to the sink's N-th delivery; latency is a row's "
         "`created_at` to its first delivery. *Queue/s* is how fast the producers (one transaction and "
@@ -83,5 +87,49 @@ def markdown(report: dict) -> str:
             + " | ".join(f"{value:.2f}" for value in values)
             + f" | {sum(values):.2f} |"
         )
+    missed = [run for run in report["runs"] if not run["meets_target"]]
+    if missed:
+        cores = report["machine"].get("cores") or 1
+        lines += [
+            "",
+            "Where a target was missed, the measured cause: the CPU this benchmark's own processes spent per "
+            f"email (all but *other*), and the rate {cores} idle cores could give at that cost ({cores} × 1,000 ms "
+            "÷ CPU ms per email); the rest of the gap is *other* work on the cores:",
+            "",
+        ]
+        for run in missed:
+            cpu = run.get("cpu_ms_per_email") or {}
+            own = sum(value for key, value in cpu.items() if key != "other")
+            if own:
+                lines.append(
+                    f"- {run['mode']}, N = {run['n']:,}: {own:.2f} ms of CPU per email, at most "
+                    f"{cores * 1000 / own:.0f} emails/s (target ≥{run['target_emails_per_s']}); measured "
+                    f"{run['emails_per_s']:.0f} with *other* at {cpu.get('other', 0):.2f} ms per email."
+                )
+    for run in report["runs"]:
+        statements = run.get("statements")
+        if statements:
+            lines += [
+                "",
+                f"SQL per email ({run['mode']}, N = {run['n']:,}; pg_stat_statements, the app role: producers and "
+                f"worker, connection set-up included): {statements['per_email']} statements, "
+                f"{statements['exec_ms_per_email']} ms of execution. Most called:",
+                "",
+                "| per email | statement |",
+                "|---:|---|",
+                *(f"| {row['calls_per_email']} | `{row['query'][:150]}` |" for row in statements["top"][:10]),
+            ]
     lines += ["", f"Result: {'PASS' if report['ok'] else 'FAIL'} (lost = 0 and duplicates = 0 in every run).", ""]
     return "\n".join(lines)
+
+
+def _load(values) -> str:
+    return " ".join(f"{value:.2f}" for value in values) if values else "unknown"
+
+
+def _roles(roles: dict) -> str:
+    if not roles:
+        return "none sampled"
+    return ", ".join(
+        f"{name}{' (bypasses RLS)' if info.get('bypasses_rls') else ''}" for name, info in sorted(roles.items())
+    )

@@ -12,9 +12,9 @@ import queue
 import statistics
 import time
 
-from bench.load.mail_cpu import CpuMeter
+from bench.load import pg_cluster
 from bench.load.mail_producer import produce
-from bench.load.mail_servers import log
+from bench.load.mail_servers import Database, log
 from bench.load.smtp_sink import SmtpSink
 
 TARGETS = {"single": 300, "batch": 800}  # emails/s, performance.md §4 "Celery goals"
@@ -35,13 +35,15 @@ def measure(
     worker_pid: int,
     first_index: int,
     stall_timeout: float,
+    database: Database,
+    server_pids: tuple[int | None, int | None],
 ) -> dict:
-    from django.db import connection
-
+    from bench.load.webhooks import ServersMeter
     from partnerhub.core.models import OutboundEmail
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {OutboundEmail._meta.db_table}")  # noqa: S608 - a model's table name
+    # The owner empties the outbox between runs: the app role may not TRUNCATE.
+    pg_cluster.query(database.owner_url, f"TRUNCATE {OutboundEmail._meta.db_table}")  # noqa: S608 - a model's table
+    statements = reset_statements(database)
     sink.reset()
     clock_offset = time.time() - time.monotonic()
     context = multiprocessing.get_context("spawn")
@@ -57,13 +59,16 @@ def measure(
     for _ in producer_processes:
         ready.get(timeout=60)  # every producer has Django set up and its broker connection open
     load_before = os.getloadavg()[0]
-    meter = CpuMeter(worker_pid)
+    meter = ServersMeter(worker_pid, *server_pids)
     meter.start()
     go.set()
 
     last_count, last_progress = -1, time.monotonic()
+    roles: dict = {}
     while sink.messages < n:
         time.sleep(0.05)
+        if not roles and sink.messages >= n // 2:  # the worker's and producers' connections while they work
+            roles = pg_cluster.database_roles(database.owner_url, database.name)
         if sink.messages != last_count:
             last_count, last_progress = sink.messages, time.monotonic()
         elif time.monotonic() - last_progress > stall_timeout:
@@ -113,6 +118,38 @@ def measure(
         "target_emails_per_s": TARGETS[mode],
         "load_average_1m": [round(load_before, 2), round(load_after, 2)],  # before, after
         "cpu_ms_per_email": cpu,
+        "statements": read_statements(database, n) if statements else None,
+        "database_roles": roles or pg_cluster.database_roles(database.owner_url, database.name),
     }
     run["meets_target"] = run["emails_per_s"] >= TARGETS[mode]
     return run
+
+
+def reset_statements(database: Database) -> bool:
+    """Zero pg_stat_statements before a run, if the server has it (the bench's own cluster does)."""
+    try:
+        pg_cluster.query(database.maintenance_url, "SELECT pg_stat_statements_reset()")
+    except Exception:  # noqa: BLE001 - not installed (a BENCH_DATABASE_URL server): the figure is left out
+        return False
+    return True
+
+
+def read_statements(database: Database, n: int) -> dict:
+    """What the app role asked of the database per email during the run: the producers' queuing (BEGIN, the
+    outbox's bypass, INSERT, COMMIT) and the worker's sending, connection set-up included."""
+    rows = pg_cluster.query(
+        database.maintenance_url,
+        "SELECT s.query, s.calls, s.total_exec_time FROM pg_stat_statements s "
+        "JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid "
+        "WHERE d.datname = %s AND r.rolname = %s ORDER BY s.calls DESC",
+        [database.name, pg_cluster.APP_ROLE],
+    )
+    calls = sum(row[1] for row in rows)
+    return {
+        "per_email": round(calls / max(n, 1), 2),
+        "exec_ms_per_email": round(sum(row[2] for row in rows) / max(n, 1), 3),
+        "top": [
+            {"calls_per_email": round(count / max(n, 1), 2), "query": " ".join(text.split())[:300]}
+            for text, count, _ in rows[:14]
+        ],
+    }

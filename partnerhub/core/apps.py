@@ -12,8 +12,10 @@ class CoreConfig(AppConfig):
         from . import (
             rls,
             scoping,  # noqa: F401 — registers the check on the test-only scoping switch
+            task_connections,
         )
 
+        task_connections.connect_celery_signals()  # first: a task's context goes on a connection fit to use
         rls.connect_celery_signals()
         from .observability import logs, metrics
 

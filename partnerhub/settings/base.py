@@ -298,6 +298,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="partnerhub")
+# A pool process keeps its database connection for this many tasks (0: Celery's default, a new connection for
+# every task, which costs more CPU than a one-email task's own work: bench/README.md "make bench-mail").
+# core/task_connections.py closes a connection a task left unusable (killed mid-query, ended by the server)
+# before the next task, and honours CONN_MAX_AGE.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
