@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import models, transaction
@@ -95,6 +96,6 @@ def ledgers_write(
         for count in sorted(set(badges.values())):  # one UPDATE when each person gets one notification
             badges_add([pk for pk, n in badges.items() if n == count], count)
     for email in rows:
-        transaction.on_commit(lambda pk=email.pk: outbound_email_enqueue(email_id=pk), robust=True)
+        transaction.on_commit(partial(outbound_email_enqueue, email_id=email.pk), robust=True)
     for event, entry in zip(events, audit, strict=True):
         audit_recorded.send(sender=AuditEvent, event=event, target=entry.target)

@@ -66,7 +66,9 @@ def outbound_email_queue(
     language: str | None = None,
 ) -> OutboundEmail:
     """Render `templates/emails/<template>_*` and queue the email; it leaves after the transaction commits."""
-    email = outbound_email_render(to=to, template=template, context=context, organization=organization, language=language)
+    email = outbound_email_render(
+        to=to, template=template, context=context, organization=organization, language=language
+    )
     return outbound_email_queue_rendered(
         to=email.to,
         template=email.template,

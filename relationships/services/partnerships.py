@@ -107,17 +107,21 @@ def partnership_accept(*, invitation: PartnershipInvitation, reseller: Organizat
             relationship = PartnerRelationship.objects.create(
                 provider=provider, reseller=reseller, invitation=invitation, created_by=user, created_at=now
             )
+            emails, notifications = _both_sides(
+                relationship,
+                template="partnership_created",
+                title=_("%(reseller)s authorized %(provider)s as its indirect provider")
+                % {"reseller": reseller.legal_name, "provider": provider.legal_name},
+            )
             ledgers_write(
                 audit=[
-                    AuditEntry(code="partnerhub.partnership.created", actor=user, organization=side, target=relationship)
+                    AuditEntry(
+                        code="partnerhub.partnership.created", actor=user, organization=side, target=relationship
+                    )
                     for side in (reseller, provider)
                 ],
-                **_both_sides(
-                    relationship,
-                    template="partnership_created",
-                    title=_("%(reseller)s authorized %(provider)s as its indirect provider")
-                    % {"reseller": reseller.legal_name, "provider": provider.legal_name},
-                ),
+                emails=emails,
+                notifications=notifications,
             )
     except IntegrityError as exc:
         # a partnership made by a path that doesn't take these locks; the savepoint above is rolled back
@@ -130,7 +134,10 @@ def partnership_accept(*, invitation: PartnershipInvitation, reseller: Organizat
 def _lock_pair(provider_id: int, reseller_id: int) -> tuple[Organization, Organization]:
     """Lock both organizations in one statement: PostgreSQL locks the rows in the ORDER BY's order (id), as
     every accept does, so two accepts naming the same pair wait for each other instead of deadlocking."""
-    rows = {org.pk: org for org in Organization.objects.select_for_update().filter(pk__in=[provider_id, reseller_id]).order_by("pk")}
+    rows = {
+        org.pk: org
+        for org in Organization.objects.select_for_update().filter(pk__in=[provider_id, reseller_id]).order_by("pk")
+    }
     return rows[provider_id], rows[reseller_id]
 
 
@@ -139,14 +146,15 @@ def _lock_pair(provider_id: int, reseller_id: int) -> tuple[Organization, Organi
 
 def _both_sides(
     relationship: PartnerRelationship, *, template: str, title: str
-) -> dict[str, list[EmailEntry] | list[NotificationEntry]]:
+) -> tuple[list[EmailEntry], list[NotificationEntry]]:
     """The email and the notification of each Global admin of both sides, for `ledgers_write`."""
     admins = (
         Membership.objects.global_admins()
         .filter(organization__in=[relationship.provider_id, relationship.reseller_id])
         .select_related("user", "organization")
     )
-    emails, notifications = [], []
+    emails: list[EmailEntry] = []
+    notifications: list[NotificationEntry] = []
     for membership in admins:
         side_url = reverse(
             "relationships:reseller-list"
@@ -170,7 +178,7 @@ def _both_sides(
         notifications.append(
             NotificationEntry(user=membership.user, organization=membership.organization, title=title, url=side_url)
         )
-    return {"emails": emails, "notifications": notifications}
+    return emails, notifications
 
 
 def _not_global_admin() -> RelationshipsError:
@@ -199,6 +207,12 @@ def partnership_remove(
         relationship.removed_at = timezone.now()
         relationship.removed_by = actor
         relationship.save(update_fields=["status", "removed_at", "removed_by"])
+        emails, notifications = _both_sides(
+            relationship,
+            template="partnership_removed",
+            title=_("The partnership between %(provider)s and %(reseller)s was removed")
+            % {"provider": relationship.provider.legal_name, "reseller": relationship.reseller.legal_name},
+        )
         ledgers_write(
             audit=[
                 AuditEntry(
@@ -210,12 +224,8 @@ def partnership_remove(
                 )
                 for organization in (relationship.provider, relationship.reseller)
             ],
-            **_both_sides(
-                relationship,
-                template="partnership_removed",
-                title=_("The partnership between %(provider)s and %(reseller)s was removed")
-                % {"provider": relationship.provider.legal_name, "reseller": relationship.reseller.legal_name},
-            ),
+            emails=emails,
+            notifications=notifications,
         )
     return relationship
 
@@ -234,6 +244,12 @@ def partnership_remove_admin_access(
         relationship.admin_access = False
         relationship.admin_access_removed_at = timezone.now()
         relationship.save(update_fields=["admin_access", "admin_access_removed_at"])
+        emails, notifications = _both_sides(
+            relationship,
+            template="partnership_admin_access_removed",
+            title=_("%(reseller)s removed the admin access of %(provider)s")
+            % {"reseller": relationship.reseller.legal_name, "provider": relationship.provider.legal_name},
+        )
         ledgers_write(
             audit=[
                 AuditEntry(
@@ -244,11 +260,7 @@ def partnership_remove_admin_access(
                 )
                 for organization in (relationship.provider, relationship.reseller)
             ],
-            **_both_sides(
-                relationship,
-                template="partnership_admin_access_removed",
-                title=_("%(reseller)s removed the admin access of %(provider)s")
-                % {"reseller": relationship.reseller.legal_name, "provider": relationship.provider.legal_name},
-            ),
+            emails=emails,
+            notifications=notifications,
         )
     return relationship

@@ -47,7 +47,12 @@ SECRET = "PARTNERHUBACCEPTTESTSECRET234567"  # noqa: S105 - test data
 # 32  RELEASE SAVEPOINT                                     partnership_accept
 ACCEPT_QUERIES = 32
 BYPASS = re.compile(r"set_config\('partnerhub\.bypass', '([\w-]+):[0-9a-f]{64}'")  # a signed reason being set
-LEDGER_BLOCK = ["INSERT core_auditevent", "INSERT core_outboundemail", "INSERT core_notification", "UPDATE accounts_user"]
+LEDGER_BLOCK = [
+    "INSERT core_auditevent",
+    "INSERT core_outboundemail",
+    "INSERT core_notification",
+    "UPDATE accounts_user",
+]
 
 
 def _totp() -> str:
@@ -118,7 +123,9 @@ def test_the_accept_post_makes_the_partnership_in_32_statements_with_one_ledger_
         [(admin_member.user.email, admin_member.organization.pk), (user.email, reseller.pk)]
     )
     assert "/partners/resellers/" in emails.get(to=admin_member.user.email).body_text
-    notes = Notification.objects.filter(title="Fabrikam LLC authorized Contoso Distribution Inc. as its indirect provider")
+    notes = Notification.objects.filter(
+        title="Fabrikam LLC authorized Contoso Distribution Inc. as its indirect provider"
+    )
     assert sorted(notes.values_list("user", "url")) == sorted(
         [(admin_member.user.pk, "/partners/resellers/"), (user.pk, "/partners/providers/")]
     )
@@ -129,7 +136,9 @@ def test_the_accept_post_makes_the_partnership_in_32_statements_with_one_ledger_
     assert (PartnerRelationship.objects.count(), audit.count(), emails.count(), notes.count()) == (1, 2, 2, 2)
 
 
-def test_each_email_leaves_after_the_commit(client, reseller_admin, invitation_link, django_capture_on_commit_callbacks):
+def test_each_email_leaves_after_the_commit(
+    client, reseller_admin, invitation_link, django_capture_on_commit_callbacks
+):
     _, link = invitation_link()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(link, {"authorize": "on"})
