@@ -13,6 +13,8 @@ from .models import AuditEvent
 
 # Sent right after each audit row is written, in the writing transaction: `event` (the AuditEvent) and
 # `target` (the object it names, or None). The API's webhooks turn some of them into outbox rows there.
+# Rows recorded together (core.ledgers) also carry `batch`, the same dict for each: `batch["events"]` lists
+# them all as (event, target), and a receiver may keep there that it handled them all at the first.
 audit_recorded = Signal()
 
 

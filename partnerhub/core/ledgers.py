@@ -8,7 +8,8 @@ removed: one of each per side) paid that six times. Here the rows are built and 
 outside the block; the block holds only the INSERTs (and the badges' UPDATE), so it is as narrow as the
 three single-row blocks together and no other code runs under the bypass. `audit_recorded` is sent for each
 event after the block, as `audit_record` sends it: its receivers (webhooks, admin relationships) run in the
-request's own context and elevate themselves if they must.
+request's own context and elevate themselves if they must; with `batch`, the webhooks look up every event's
+endpoints at once.
 """
 
 from __future__ import annotations
@@ -97,5 +98,6 @@ def ledgers_write(
             badges_add([pk for pk, n in badges.items() if n == count], count)
     for email in rows:
         transaction.on_commit(partial(outbound_email_enqueue, email_id=email.pk), robust=True)
-    for event, entry in zip(events, audit, strict=True):
-        audit_recorded.send(sender=AuditEvent, event=event, target=entry.target)
+    batch: dict[str, Any] = {"events": [(event, entry.target) for event, entry in zip(events, audit, strict=True)]}
+    for event, target in batch["events"]:
+        audit_recorded.send(sender=AuditEvent, event=event, target=target, batch=batch)

@@ -42,10 +42,10 @@ SECRET = "PARTNERHUBACCEPTTESTSECRET234567"  # noqa: S105 - test data
 # 19  UPDATE the 2 badges                                   unread_notifications + 1
 # 20  set_config: the bypass put back                       rls.elevated
 # 21  RELEASE SAVEPOINT                                     rls.elevated
-# 22-26  webhooks, reseller side: SAVEPOINT, bypass, subscribed endpoints, bypass back, RELEASE
-# 27-31  webhooks, provider side: the same                  api.webhooks.events.audit_to_webhooks
-# 32  RELEASE SAVEPOINT                                     partnership_accept
-ACCEPT_QUERIES = 32
+# 22-26  webhooks, both sides at once: SAVEPOINT, bypass, subscribed endpoints of the two organizations,
+#        bypass back, RELEASE                               api.webhooks.events.audit_to_webhooks (batch)
+# 27  RELEASE SAVEPOINT                                     partnership_accept
+ACCEPT_QUERIES = 27
 BYPASS = re.compile(r"set_config\('partnerhub\.bypass', '([\w-]+):[0-9a-f]{64}'")  # a signed reason being set
 LEDGER_BLOCK = [
     "INSERT core_auditevent",
@@ -80,7 +80,7 @@ def _shape(sql: str) -> str:
     return sql[:40]
 
 
-def test_the_accept_post_makes_the_partnership_in_32_statements_with_one_ledger_block(
+def test_the_accept_post_makes_the_partnership_in_27_statements_with_one_ledger_block(
     client, reseller_admin, invitation_link, admin_member
 ):
     reseller, user = reseller_admin
@@ -97,10 +97,10 @@ def test_the_accept_post_makes_the_partnership_in_32_statements_with_one_ledger_
     assert response["Location"] == "/partners/providers/"
     statements = [query["sql"] for query in captured.captured_queries]
     assert len(statements) == ACCEPT_QUERIES, "\n".join(f"{n} {sql[:160]}" for n, sql in enumerate(statements, 1))
-    # One bypass for the ledgers, holding nothing but their four writes; the webhooks' own two come after.
+    # One bypass for the ledgers, holding nothing but their four writes; the webhooks' own one comes after.
     signed = [(n, BYPASS.search(sql)) for n, sql in enumerate(statements)]
     bypasses = [(n, match[1]) for n, match in signed if match]
-    assert [reason for _, reason in bypasses] == ["ledgers", "webhooks", "webhooks"]
+    assert [reason for _, reason in bypasses] == ["ledgers", "webhooks"]
     ledgers = bypasses[0][0]
     assert [_shape(sql) for sql in statements[ledgers + 1 : ledgers + 5]] == LEDGER_BLOCK
     assert statements[ledgers + 5] == "SELECT set_config('partnerhub.bypass', '', true)"
@@ -193,3 +193,29 @@ def test_a_partnership_made_outside_the_locks_is_refused_by_the_constraint(
     invitation.refresh_from_db()
     assert (invitation.accepted_at, PartnerRelationship.objects.count(), AuditEvent.objects.count()) == (None, 1, audit)
     assert PartnershipInvitation.objects.filter(accepted_at__isnull=False).count() == 1
+
+
+def test_both_sides_subscribed_get_their_event_from_one_lookup(
+    client, reseller_admin, invitation_link, active_provider, admin_member
+):
+    from api.models import WebhookDelivery
+    from api.webhooks.services import webhook_endpoint_create
+
+    reseller, user = reseller_admin
+    for organization, actor in ((active_provider, admin_member.user), (reseller, user)):
+        webhook_endpoint_create(organization=organization, actor=actor, url=f"https://hooks.{organization.pk}.example/",
+                                event_types=["partnership-accepted"])  # fmt: skip
+    _, link = invitation_link()
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(link, {"authorize": "on"})["Location"] == "/partners/providers/"
+
+    lookups = [query for query in captured.captured_queries if 'FROM "api_webhookendpoint"' in query["sql"]]
+    assert len(lookups) == 1
+    deliveries = WebhookDelivery.objects.select_related("event", "endpoint")
+    assert sorted((d.event.organization_id, d.endpoint.organization_id, d.event.type) for d in deliveries) == sorted(
+        [
+            (active_provider.pk, active_provider.pk, "partnership-accepted"),
+            (reseller.pk, reseller.pk, "partnership-accepted"),
+        ]
+    )
