@@ -140,6 +140,10 @@ class PartnershipInvitation(TokenInvitation):
         return self.Status.OPENED if self.opened_at else self.Status.SENT
 
 
+# The partial unique constraint partnership_accept turns into "already partners".
+ONE_ACTIVE_PER_PAIR = "relationship_one_active_per_pair"
+
+
 class PartnerRelationship(StatusTransitions, models.Model):
     """An indirect provider ↔ indirect reseller partnership. Removing it keeps the row (history);
     at most one active partnership per pair."""
@@ -174,7 +178,7 @@ class PartnerRelationship(StatusTransitions, models.Model):
         verbose_name_plural = _("partner relationships")
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "reseller"], condition=Q(status="active"), name="relationship_one_active_per_pair"
+                fields=["provider", "reseller"], condition=Q(status="active"), name=ONE_ACTIVE_PER_PAIR
             ),
             models.CheckConstraint(condition=~Q(provider=models.F("reseller")), name="relationship_not_with_itself"),
         ]

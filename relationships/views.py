@@ -303,11 +303,10 @@ def invitation_accept(request, token: str):
         return no_referrer(render(request, "relationships/invitation_accept.html", context))
     if request.organization is None:
         return redirect(reverse("accounts:organization-create"))
-    services.partnership_invitation_mark_opened(invitation=invitation)
     form = AuthorizeForm(posted(request))
     try:
-        services.check_acceptance(invitation=invitation, reseller=request.organization, user=request.user)
         if request.method == "POST" and form.is_valid():
+            # No check first: the service makes every check under its locks, and its claim records the first view.
             relationship = services.partnership_accept(
                 invitation=invitation, reseller=request.organization, user=request.user
             )
@@ -316,10 +315,13 @@ def invitation_accept(request, token: str):
                 _("%(provider)s is now your indirect provider.") % {"provider": relationship.provider.legal_name},
             )
             return redirect("relationships:provider-list")
+        services.check_acceptance(invitation=invitation, reseller=request.organization, user=request.user)
     except services.PartnershipRefused as exc:
+        services.partnership_invitation_mark_opened(invitation=invitation)
         context.update(refusal=exc, **exc.context)
         return no_referrer(
             render(request, "relationships/invitation_refused.html", context, status=REFUSAL_STATUS.get(exc.code, 403))
         )
+    services.partnership_invitation_mark_opened(invitation=invitation)
     context["form"] = form
     return no_referrer(render(request, "relationships/invitation_accept.html", context))

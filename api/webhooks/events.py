@@ -213,23 +213,47 @@ def enqueue_deliveries(delivery_ids: list[int], *, countdown: float | None = Non
 
 
 @receiver(audit_recorded, dispatch_uid="api.webhooks.events")
-def audit_to_webhooks(sender, event: AuditEvent, target: models.Model | None, **kwargs) -> None:
-    specs = EVENTS.get(event.code)
-    organization = event.organization
-    if not specs or organization is None or organization.kind != Organization.Kind.PARTNER:
+def audit_to_webhooks(
+    sender, event: AuditEvent, target: models.Model | None, batch: dict[str, Any] | None = None, **kwargs
+) -> None:
+    """One audit row, or the first of a batch recorded together (core.ledgers): then the whole batch at once,
+    one lookup and one elevated block for every organization of it, and nothing for the others."""
+    if batch is None:
+        _to_webhooks([(event, target)])
+    elif not batch.get("webhooks"):
+        batch["webhooks"] = True
+        _to_webhooks(batch["events"])
+
+
+def _to_webhooks(events: list[tuple[AuditEvent, models.Model | None]]) -> None:
+    """The events of partners that have webhook types (a customer has no endpoints: it costs nothing)."""
+    wanted = []
+    for event, target in events:
+        organization = event.organization
+        specs = EVENTS.get(event.code)
+        if specs and organization is not None and organization.kind == Organization.Kind.PARTNER:
+            wanted.append((organization.pk, event, target, specs))
+    if not wanted:
         return
-    kinds = [kind for kind, _ in specs]
+    kinds = list(dict.fromkeys(kind for _, _, _, specs in wanted for kind, _ in specs))
     with rls.elevated("webhooks"):  # the change may concern another organization than the acting one
         endpoints = list(
             WebhookEndpoint.objects.filter(
-                organization_id=organization.pk, is_active=True, event_types__overlap=kinds
-            ).only("pk", "event_types")
+                organization_id__in={organization_id for organization_id, _, _, _ in wanted},
+                is_active=True,
+                event_types__overlap=kinds,
+            ).only("pk", "organization_id", "event_types")
         )
         if not endpoints:
             return
-        for kind, resources in specs:
-            subscribed = [endpoint for endpoint in endpoints if kind in endpoint.event_types]
-            if not subscribed:
-                continue
-            for resource in resources(target, event):
-                event_write(organization_id=organization.pk, kind=kind, resource=resource, endpoints=subscribed)
+        for organization_id, event, target, specs in wanted:
+            for kind, resources in specs:
+                subscribed = [
+                    endpoint
+                    for endpoint in endpoints
+                    if endpoint.organization_id == organization_id and kind in endpoint.event_types
+                ]
+                if not subscribed:
+                    continue
+                for resource in resources(target, event):
+                    event_write(organization_id=organization_id, kind=kind, resource=resource, endpoints=subscribed)

@@ -66,10 +66,41 @@ def outbound_email_queue(
     language: str | None = None,
 ) -> OutboundEmail:
     """Render `templates/emails/<template>_*` and queue the email; it leaves after the transaction commits."""
+    email = outbound_email_render(
+        to=to, template=template, context=context, organization=organization, language=language
+    )
+    return outbound_email_queue_rendered(
+        to=email.to,
+        template=email.template,
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        organization=organization,
+    )
+
+
+def outbound_email_render(
+    *, to: str, template: str, context: dict[str, Any], organization=None, language: str | None = None
+) -> OutboundEmail:
+    """The row `outbound_email_queue` writes, rendered in the recipient's language and not yet saved
+    (core.ledgers writes several in one INSERT, then `outbound_email_enqueue`s each after the commit)."""
     with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         subject, body_text, body_html = _render_email(template, context)
-    return outbound_email_queue_rendered(
+    return _outbound_email_row(
         to=to, template=template, subject=subject, body_text=body_text, body_html=body_html, organization=organization
+    )
+
+
+def _outbound_email_row(
+    *, to: str, template: str, subject: str, body_text: str, body_html: str, organization
+) -> OutboundEmail:
+    return OutboundEmail(
+        to=to,
+        template=template,
+        subject=subject[:255],
+        body_text=body_text,
+        body_html=body_html,
+        organization=organization,
     )
 
 
@@ -80,15 +111,11 @@ def outbound_email_queue_rendered(
 
     The outbox is the platform's: emails to people of other organizations, and account emails of no
     organization, are queued from a tenant's request."""
+    email = _outbound_email_row(
+        to=to, template=template, subject=subject, body_text=body_text, body_html=body_html, organization=organization
+    )
     with rls.elevated("outbox"):
-        email = OutboundEmail.objects.create(
-            to=to,
-            template=template,
-            subject=subject[:255],
-            body_text=body_text,
-            body_html=body_html,
-            organization=organization,
-        )
+        email.save(force_insert=True)
     transaction.on_commit(lambda: outbound_email_enqueue(email_id=email.pk), robust=True)
     return email
 

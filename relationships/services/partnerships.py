@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,12 +15,10 @@ from django.utils.translation import gettext as _
 from enrollment.selectors import authorized_reseller_enrollment
 from partnerhub.accounts.models import Membership, Organization, User
 from partnerhub.accounts.rules import is_global_admin_of, require_global_admin
-from partnerhub.core.audit import audit_record
-from partnerhub.core.notifications import notification_create
-from partnerhub.core.outbox import outbound_email_queue
+from partnerhub.core.ledgers import AuditEntry, EmailEntry, NotificationEntry, ledgers_write
 from partnerhub.core.regions import CspRegion
 
-from ..models import PartnerRelationship, PartnershipInvitation
+from ..models import ONE_ACTIVE_PER_PAIR, PartnerRelationship, PartnershipInvitation
 from .common import RelationshipsError
 
 # --- accepting ------------------------------------------------------------------------------------------
@@ -86,74 +86,99 @@ def check_acceptance(*, invitation: PartnershipInvitation, reseller: Organizatio
 def partnership_accept(*, invitation: PartnershipInvitation, reseller: Organization, user: User) -> PartnerRelationship:
     """ "Authorize indirect provider": the link is claimed and the partnership created in one transaction.
 
-    The provider and reseller rows are locked (in id order, so two accepts can't deadlock), the
-    invitation is claimed with a conditional UPDATE, and the (provider, reseller) partial unique
-    constraint backs it all: however many clicks race, one partnership results.
+    The provider and reseller rows are locked (in one statement, in id order, so two accepts can't
+    deadlock), every refusal is checked again under those locks, the invitation is claimed with a
+    conditional UPDATE (which also records the link's first view), and the (provider, reseller) partial
+    unique constraint backs it all: however many clicks race, one partnership results. The locked rows are
+    the fresh provider and reseller; the claim, not a re-read, decides whether the link is still usable.
+    Both sides' audit events, emails and notifications are written together (core.ledgers).
     """
-    with transaction.atomic():
-        for organization in sorted([invitation.provider, reseller], key=lambda org: org.pk):
-            Organization.objects.select_for_update().get(pk=organization.pk)
-        invitation = PartnershipInvitation.objects.select_related("provider").get(pk=invitation.pk)
-        check_acceptance(invitation=invitation, reseller=reseller, user=user)
-        now = timezone.now()
-        claimed = PartnershipInvitation.objects.claim(invitation, user=user, now=now, reseller=reseller)
-        if not claimed:
-            raise PartnershipRefused(_("This partnership link is no longer valid."), code="gone")
-        try:
-            with transaction.atomic():
-                relationship = PartnerRelationship.objects.create(
-                    provider=invitation.provider,
-                    reseller=reseller,
-                    invitation=invitation,
-                    created_by=user,
-                    created_at=now,
-                )
-        except IntegrityError:
-            raise PartnershipRefused(
-                _("These two organizations are already partners."), code="already_partners"
-            ) from None
-        audit_record(code="partnerhub.partnership.created", actor=user, organization=reseller, target=relationship)
-        audit_record(
-            code="partnerhub.partnership.created", actor=user, organization=invitation.provider, target=relationship
-        )
-        _notify_both(
-            relationship,
-            template="partnership_created",
-            title=_("%(reseller)s authorized %(provider)s as its indirect provider")
-            % {"reseller": reseller.legal_name, "provider": invitation.provider.legal_name},
-        )
+    try:
+        with transaction.atomic():
+            provider, reseller = _lock_pair(invitation.provider_id, reseller.pk)
+            invitation.provider = provider
+            check_acceptance(invitation=invitation, reseller=reseller, user=user)
+            now = timezone.now()
+            claimed = PartnershipInvitation.objects.claim(
+                invitation, user=user, now=now, reseller=reseller, opened_at=Coalesce("opened_at", Value(now))
+            )
+            if not claimed:
+                raise PartnershipRefused(_("This partnership link is no longer valid."), code="gone")
+            relationship = PartnerRelationship.objects.create(
+                provider=provider, reseller=reseller, invitation=invitation, created_by=user, created_at=now
+            )
+            emails, notifications = _both_sides(
+                relationship,
+                template="partnership_created",
+                title=_("%(reseller)s authorized %(provider)s as its indirect provider")
+                % {"reseller": reseller.legal_name, "provider": provider.legal_name},
+            )
+            ledgers_write(
+                audit=[
+                    AuditEntry(
+                        code="partnerhub.partnership.created", actor=user, organization=side, target=relationship
+                    )
+                    for side in (reseller, provider)
+                ],
+                emails=emails,
+                notifications=notifications,
+            )
+    except IntegrityError as exc:
+        # a partnership made by a path that doesn't take these locks; the savepoint above is rolled back
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != ONE_ACTIVE_PER_PAIR:
+            raise
+        raise PartnershipRefused(_("These two organizations are already partners."), code="already_partners") from None
     return relationship
+
+
+def _lock_pair(provider_id: int, reseller_id: int) -> tuple[Organization, Organization]:
+    """Lock both organizations in one statement: PostgreSQL locks the rows in the ORDER BY's order (id), as
+    every accept does, so two accepts naming the same pair wait for each other instead of deadlocking."""
+    rows = {
+        org.pk: org
+        for org in Organization.objects.select_for_update().filter(pk__in=[provider_id, reseller_id]).order_by("pk")
+    }
+    return rows[provider_id], rows[reseller_id]
 
 
 # --- removing ---------------------------------------------------------------------------------------------
 
 
-def _notify_both(relationship: PartnerRelationship, *, template: str, title: str) -> None:
-    """Email and notify the Global admins of both sides."""
+def _both_sides(
+    relationship: PartnerRelationship, *, template: str, title: str
+) -> tuple[list[EmailEntry], list[NotificationEntry]]:
+    """The email and the notification of each Global admin of both sides, for `ledgers_write`."""
     admins = (
         Membership.objects.global_admins()
         .filter(organization__in=[relationship.provider_id, relationship.reseller_id])
         .select_related("user", "organization")
     )
+    emails: list[EmailEntry] = []
+    notifications: list[NotificationEntry] = []
     for membership in admins:
         side_url = reverse(
             "relationships:reseller-list"
             if membership.organization_id == relationship.provider_id
             else "relationships:provider-list"
         )
-        outbound_email_queue(
-            to=membership.user.email,
-            template=template,
-            organization=membership.organization,
-            language=membership.user.language or None,
-            context={
-                "name": membership.user.first_name,
-                "provider": relationship.provider.legal_name,
-                "reseller": relationship.reseller.legal_name,
-                "url": settings.SITE_URL + side_url,
-            },
+        emails.append(
+            EmailEntry(
+                to=membership.user.email,
+                template=template,
+                organization=membership.organization,
+                language=membership.user.language or None,
+                context={
+                    "name": membership.user.first_name,
+                    "provider": relationship.provider.legal_name,
+                    "reseller": relationship.reseller.legal_name,
+                    "url": settings.SITE_URL + side_url,
+                },
+            )
         )
-        notification_create(user=membership.user, organization=membership.organization, title=title, url=side_url)
+        notifications.append(
+            NotificationEntry(user=membership.user, organization=membership.organization, title=title, url=side_url)
+        )
+    return emails, notifications
 
 
 def _not_global_admin() -> RelationshipsError:
@@ -182,19 +207,25 @@ def partnership_remove(
         relationship.removed_at = timezone.now()
         relationship.removed_by = actor
         relationship.save(update_fields=["status", "removed_at", "removed_by"])
-        for organization in (relationship.provider, relationship.reseller):
-            audit_record(
-                code="partnerhub.partnership.removed",
-                actor=actor,
-                organization=organization,
-                target=relationship,
-                data={"by": acting_organization.legal_name},
-            )
-        _notify_both(
+        emails, notifications = _both_sides(
             relationship,
             template="partnership_removed",
             title=_("The partnership between %(provider)s and %(reseller)s was removed")
             % {"provider": relationship.provider.legal_name, "reseller": relationship.reseller.legal_name},
+        )
+        ledgers_write(
+            audit=[
+                AuditEntry(
+                    code="partnerhub.partnership.removed",
+                    actor=actor,
+                    organization=organization,
+                    target=relationship,
+                    data={"by": acting_organization.legal_name},
+                )
+                for organization in (relationship.provider, relationship.reseller)
+            ],
+            emails=emails,
+            notifications=notifications,
         )
     return relationship
 
@@ -213,17 +244,23 @@ def partnership_remove_admin_access(
         relationship.admin_access = False
         relationship.admin_access_removed_at = timezone.now()
         relationship.save(update_fields=["admin_access", "admin_access_removed_at"])
-        for organization in (relationship.provider, relationship.reseller):
-            audit_record(
-                code="partnerhub.partnership.admin_access_removed",
-                actor=actor,
-                organization=organization,
-                target=relationship,
-            )
-        _notify_both(
+        emails, notifications = _both_sides(
             relationship,
             template="partnership_admin_access_removed",
             title=_("%(reseller)s removed the admin access of %(provider)s")
             % {"reseller": relationship.reseller.legal_name, "provider": relationship.provider.legal_name},
+        )
+        ledgers_write(
+            audit=[
+                AuditEntry(
+                    code="partnerhub.partnership.admin_access_removed",
+                    actor=actor,
+                    organization=organization,
+                    target=relationship,
+                )
+                for organization in (relationship.provider, relationship.reseller)
+            ],
+            emails=emails,
+            notifications=notifications,
         )
     return relationship
