@@ -7,8 +7,8 @@ holds every tenant's organizations, so PostgreSQL scanned all of them (1.3 s for
 
 - the relationship row carries the customer's domain (`customer_domain`), filled here for existing rows;
 - `customers_customersearchword` holds each word of a relationship's name and domain under its partner,
-  `(partner_id, word, relationship_id)` (unique), kept by the triggers below from the rows of each statement;
-- a typed word is a range of its unique index, `word >= 'alpine' AND word < 'alpine' || chr(1114111)`, read
+  `(partner_id, word, relationship_id)`, kept by the triggers below from the rows of each statement;
+- a typed word is a range of its index on `(partner_id, word)`, `word >= 'alpine' AND word < 'alpine' || chr(1114111)`, read
   for this tenant only, under row-level security: text comparisons are leakproof, so the app role's query
   uses the index as the superuser's does. (A GIN index on a tsvector is not used by the app role: `@@` is not
   leakproof. The embedded server ships no contrib extension, so no pg_trgm either.)
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("partner_id", models.BigIntegerField()),
                 ("word", models.TextField(db_collation="C")),
-                ("relationship_id", models.BigIntegerField(db_index=True)),
+                ("relationship_id", models.BigIntegerField()),
                 ("customer_id", models.BigIntegerField()),
                 ("reseller_id", models.BigIntegerField(null=True)),
             ],
@@ -113,8 +113,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "customer search word",
                 "verbose_name_plural": "customer search words",
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("partner_id", "word", "relationship_id"), name="customer_search_word_key"
+                    models.UniqueConstraint(fields=("relationship_id", "word"), name="customer_search_word_key")
+                ],
+                "indexes": [
+                    models.Index(
+                        fields=["partner_id", "word"],
+                        include=("relationship_id", "customer_id", "reseller_id"),
+                        name="customer_search_word_idx",
                     )
                 ],
             },
