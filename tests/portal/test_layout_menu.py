@@ -2,6 +2,7 @@
 user sees must still be their own organization's menu, name and language, at once after a change."""
 
 import pytest
+from django.template import TemplateSyntaxError
 from django.test import Client
 
 from partnerhub.accounts.models import Organization, Role
@@ -80,10 +81,21 @@ def test_switching_language_translates_the_menu_at_once(admin_client):
     assert "Indirect resellers" in _menu(admin_client.get("/").content.decode())
 
     admin_client.post("/language/", {"language": "fr", "next": "/"})
-    french = _menu(admin_client.get("/").content.decode())
+    french_page = admin_client.get("/").content.decode()
     admin_client.post("/language/", {"language": "en", "next": "/"})
-    english = _menu(admin_client.get("/").content.decode())
+    english_page = admin_client.get("/").content.decode()
 
+    french, english = _menu(french_page), _menu(english_page)
     assert "Revendeurs indirects" in french
     assert "Indirect resellers" not in french
     assert "Indirect resellers" in english
+    # the language-only fragments of the user's menu and the language switcher follow too
+    assert '<option value="fr" selected>' in french_page
+    assert '<option value="en" selected>' in english_page
+    assert "Change password" in english_page
+    assert "Change password" not in french_page
+
+
+def test_only_language_only_fragments_can_be_rendered_once_for_everyone():
+    with pytest.raises(TemplateSyntaxError):
+        portal_tags.layout_fragment("includes/main_menu.html")
