@@ -26,7 +26,8 @@ def _signed_in(user) -> Client:
 
 def _menu(page: str) -> str:
     """The main menu: from its list to the list of the organization's name, the bell and the user's menu."""
-    return page.split('<ul class="navbar-nav me-auto">', 1)[1].split('<ul class="navbar-nav align-items-lg-center', 1)[0]
+    after_start = page.split('<ul class="navbar-nav me-auto">', 1)[1]
+    return after_start.split('<ul class="navbar-nav align-items-lg-center', 1)[0]
 
 
 def test_a_customer_never_gets_the_partner_menu_rendered_before_it(admin_client, make_member):
