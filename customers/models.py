@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from partnerhub.core.choices import ChoiceLabels
 from partnerhub.core.invitations import TokenInvitation
 from partnerhub.core.regions import CspRegion
 from partnerhub.core.transitions import StatusTransitions
@@ -157,7 +158,7 @@ class Customer(models.Model):
         return f"{self.contact_first_name} {self.contact_last_name}".strip()
 
 
-class CustomerRelationship(StatusTransitions, models.Model):
+class CustomerRelationship(ChoiceLabels, StatusTransitions, models.Model):
     """A partner is a reseller of record for a customer. A provider's row names the indirect reseller the
     customer is associated with, if any; that reseller holds its own row. Removing keeps the row."""
 
@@ -348,7 +349,7 @@ class Order(models.Model):
         return f"#{self.number} · {self.customer_id}"
 
 
-class Subscription(StatusTransitions, models.Model):
+class Subscription(ChoiceLabels, StatusTransitions, models.Model):
     """A customer's subscription to an offer, sold by a provider or direct-bill partner."""
 
     class Status(models.TextChoices):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
+from partnerhub.core.choices import ChoiceLabels
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.models import PostalAddress
 from partnerhub.core.transitions import StatusTransitions
@@ -120,7 +121,7 @@ class SuspensionReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ProgramEnrollment(StatusTransitions, PostalAddress):
+class ProgramEnrollment(ChoiceLabels, StatusTransitions, PostalAddress):
     """An organization's enrolment in one CSP program, with what it submitted.
 
     `status` is what Program info shows; the services keep it in step with the verification case
@@ -297,7 +298,7 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Other official document")
 
 
-class VerificationCase(models.Model):
+class VerificationCase(ChoiceLabels, models.Model):
     """One verification of an enrolment (at submission, or after legal details changed).
 
     Steps run email ownership → employment → business → decision. Deadlines are columns swept by

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from partnerhub.core.choices import ChoiceLabels
 from partnerhub.core.invitations import TokenInvitation
 from partnerhub.core.regions import CspRegion
 from partnerhub.core.transitions import StatusTransitions
@@ -144,7 +145,7 @@ class PartnershipInvitation(TokenInvitation):
 ONE_ACTIVE_PER_PAIR = "relationship_one_active_per_pair"
 
 
-class PartnerRelationship(StatusTransitions, models.Model):
+class PartnerRelationship(ChoiceLabels, StatusTransitions, models.Model):
     """An indirect provider ↔ indirect reseller partnership. Removing it keeps the row (history);
     at most one active partnership per pair."""
 

@@ -25,6 +25,7 @@ from partnerhub.core.documents import DocumentRefused, attachment_response, pars
 from partnerhub.core.errors import ApplicationError
 from partnerhub.core.forms import add_service_error, posted
 from partnerhub.core.invitations import Drafts, link_gone, no_referrer, revoked
+from partnerhub.core.pagination import row_url
 from partnerhub.core.throttle import throttle
 
 from . import selectors, services
@@ -139,6 +140,11 @@ def reseller_list(request):
             "may_request": request.user.has_perm("relationships.request_partnership", request.membership),
             "may_manage": request.user.has_perm("relationships.manage_partnership", request.membership),
             "may_use_access": request.user.has_perm("relationships.use_reseller_admin_access", request.membership),
+            # each row's links, reversed once for the page
+            "account_url": row_url("relationships:reseller-account", int_key=True),
+            "remove_url": row_url("relationships:reseller-remove", int_key=True),
+            "resend_url": row_url("relationships:invitation-resend", int_key=True),
+            "revoke_url": row_url("relationships:invitation-revoke", int_key=True),
         },
     )
 

@@ -109,7 +109,7 @@ def customer_detail(request, tenant_id):
             "profile": customer.customer_profile,
             "acceptances": selectors.agreement_acceptances(customer=customer)[:5],
             "subscriptions": selectors.CappedPaginator(
-                selectors.visible_subscriptions(relationship=relationship), PAGE_SIZE
+                selectors.subscription_table_rows(relationship=relationship), PAGE_SIZE
             ).get_page(request.GET.get("page")),
             "is_seller": is_seller,
             # What the order and agreement views (SELLER) accept: a selling relationship *and* a selling partner.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
+from partnerhub.core.choices import ChoiceLabels
 from partnerhub.core.invitations import TokenInvitation
 from partnerhub.core.models import PostalAddress
 from partnerhub.core.regions import CspRegion
@@ -89,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.recovery_email if self.recovery_email and self.recovery_email_verified else self.email
 
 
-class Organization(PostalAddress):
+class Organization(ChoiceLabels, PostalAddress):
     """A tenant: a partner company (or, later, a customer). Its country fixes its CSP region."""
 
     class Kind(models.TextChoices):

@@ -148,10 +148,15 @@ def _key_value(row, key: str):
     return value
 
 
-def row_url(viewname: str, *args) -> tuple[str, str]:
-    """(prefix, suffix) of a URL whose last argument is a row's UUID, reversed once for a whole list:
-    `{{ url.0 }}{{ row.uuid }}{{ url.1 }}` renders the link without a `{% url %}` per row."""
-    sentinel = str(uuid.UUID(int=0))
+# Stands for a row's integer key in row_url: matches `<int:pk>`, and no real id or path comes near it.
+_INT_SENTINEL = 987654321987654321
+
+
+def row_url(viewname: str, *args, int_key: bool = False) -> tuple[str, str]:
+    """(prefix, suffix) of a URL whose last argument is a row's UUID (or, with `int_key`, its integer id),
+    reversed once for a whole list: `{{ url.0 }}{{ row.uuid }}{{ url.1 }}` renders the link without a
+    `{% url %}` per row (a reversal is ~100 Python calls; a list of 25 rows with three links paid 7,500)."""
+    sentinel = str(_INT_SENTINEL) if int_key else str(uuid.UUID(int=0))
     prefix, _, suffix = reverse(viewname, args=[*args, sentinel]).partition(sentinel)
     return prefix, suffix
 
