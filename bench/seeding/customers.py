@@ -10,7 +10,7 @@ from django.conf import settings
 
 from agreements.models import CustomerAgreementAcceptance
 from bench.seeding.plan import SUBSCRIPTION_LIST_SIZE
-from bench.seeding.sql import deferred_indexes, h, insert_select, pick, quote, reserve_ids, text_array, u
+from bench.seeding.sql import deferred_indexes, h, insert_select, pick, quote, reserve_ids, table, text_array, u
 from bench.seeding.vocabulary import (
     ADJECTIVES,
     CITIES,
@@ -26,6 +26,7 @@ from bench.seeding.vocabulary import (
 from customers.models import (
     Customer,
     CustomerRelationship,
+    CustomerSearchWord,
     Offer,
     Order,
     OrderLine,
@@ -159,6 +160,15 @@ class CustomersStep:
                 "kind": f"'{CustomerRelationship.Kind.INDIRECT_RESELLER.value}'",
             },
             "bench_customer c WHERE c.reseller_id IS NOT NULL ORDER BY c.n",
+        )
+        # The search words (customers 0007): the triggers that keep them don't fire under the bulk session's
+        # `session_replication_role = replica`, so the step writes them set-based; where the triggers did fire
+        # (no superuser), the conflict clause keeps one of each.
+        cursor.execute(
+            f"""INSERT INTO {table(CustomerSearchWord)} (partner_id, word, relationship_id, customer_id, reseller_id)
+                SELECT r.partner_id, w, r.id, r.customer_id, r.reseller_id FROM {table(CustomerRelationship)} r,
+                       unnest(customers_search_words(r.customer_name || ' ' || r.customer_domain)) AS w
+                ON CONFLICT DO NOTHING"""
         )
         insert_select(
             cursor,
