@@ -60,6 +60,9 @@ def get_only(get: Statuses) -> dict[str, Statuses]:
 AUTHZ_MATRIX: dict[str, dict[str, Statuses]] = {
     "health/": every((200, 200, 200, 200, 200, 200)),
     "healthz/": every((200, 200, 200, 200, 200, 200)),
+    # Prometheus metrics: a 404 while METRICS_TOKEN is unset (the suite's default), GET only
+    # (tests/core/test_observability.py checks the token).
+    "metrics": {**every(NOT_ALLOWED), "GET": (404, 404, 404, 404, 404, 404)},
     "organization/new/": every((302, 302, 302, 302, 302, 200)),
     "organization/switch/": post_only((302, 302, 302, 302, 302, 302)),
     "settings/users/": every((302, 200, 403, 200, 200, 302)),
@@ -211,6 +214,7 @@ PUBLIC = frozenset(
     {
         "health/",
         "healthz/",
+        "metrics",
         "language/",
         "invitations/<str:token>/",
         "account/recovery-email/<str:token>/",
