@@ -18,24 +18,31 @@ from customers.services.orders import order_number_next
 from partnerhub.accounts.models import Organization
 
 
-def bulk_customers(provider, count, *, reseller=None, name="Bulk Customer {n:04d}", prefix="bulk"):
-    """`count` customers of the provider (associated with `reseller`, which gets its own row too), written in
-    three statements: the services would take seconds for 250."""
-    suffix = settings.CUSTOMER_DOMAIN_SUFFIX
-    organizations = Organization.objects.bulk_create(
+def bulk_organizations(count, *, kind, name, domain):
+    """`count` organizations in one statement: `name` and `domain` are formatted with `n`."""
+    return Organization.objects.bulk_create(
         Organization(
-            kind=Organization.Kind.CUSTOMER,
+            kind=kind,
             legal_name=name.format(n=n),
             country="US",
             address_line1="1 Bulk Road",
             city="Portland",
             state="OR",
             postal_code="97204",
-            primary_domain=f"{prefix}{n}.{suffix}",
+            primary_domain=domain.format(n=n),
             csp_region="united_states",
             currency="USD",
         )
         for n in range(count)
+    )
+
+
+def bulk_customers(provider, count, *, reseller=None, name="Bulk Customer {n:04d}", prefix="bulk"):
+    """`count` customers of the provider (associated with `reseller`, which gets its own row too), written in
+    three statements: the services would take seconds for 250."""
+    suffix = settings.CUSTOMER_DOMAIN_SUFFIX
+    organizations = bulk_organizations(
+        count, kind=Organization.Kind.CUSTOMER, name=name, domain=f"{prefix}{{n}}.{suffix}"
     )
     Customer.objects.bulk_create(
         Customer(

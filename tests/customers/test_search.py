@@ -20,7 +20,7 @@ from partnerhub.accounts.models import Organization
 from partnerhub.core import rls
 from relationships.models import PartnerRelationship
 from tests.budgets import PAGE_QUERY_BUDGET
-from tests.customers.bulk import bulk_customers, gather_statistics
+from tests.customers.bulk import bulk_customers, bulk_organizations, gather_statistics
 from tests.customers.test_lists import _count_line, _names
 
 
@@ -112,21 +112,8 @@ def test_the_search_reads_the_tenants_matches_only_and_counts_read_no_table_row(
 
 
 def _organizations(count: int, *, name: str) -> list[Organization]:
-    return Organization.objects.bulk_create(
-        Organization(
-            kind=Organization.Kind.PARTNER,
-            legal_name=name.format(n=n),
-            country="US",
-            address_line1="1 Channel Road",
-            city="Portland",
-            state="OR",
-            postal_code="97204",
-            primary_domain=f"org{n}.{name.split()[0].lower()}.example",
-            csp_region="united_states",
-            currency="USD",
-        )
-        for n in range(count)
-    )
+    domain = "org{n}." + name.split()[0].lower() + ".example"
+    return bulk_organizations(count, kind=Organization.Kind.PARTNER, name=name, domain=domain)
 
 
 def _partnerships(provider, count: int, *, name: str = "Reseller {n:03d}") -> list[Organization]:
