@@ -58,6 +58,7 @@ def customer_list(request):
         per_page=PAGE_SIZE,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
+        narrow=bool(filters.get("q")),
     )
     may_add = program is not None and request.user.has_perm("customers.add_customer", request.membership)
     return render(
