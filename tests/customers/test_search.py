@@ -142,7 +142,9 @@ def test_a_common_words_page_joins_the_organizations_of_its_own_rows_only(seller
     plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
 
     assert pages == [[f"Birch {n:04d}" for n in range(25)], [f"Birch {n:04d}" for n in range(25, 50)]]
-    assert page.count == 400 and page.has_next and page.has_previous
+    assert page.count == 400
+    assert page.has_next
+    assert page.has_previous
     organizations = [n for n in _nodes(plan) if n.get("Relation Name") == "accounts_organization"]
     assert organizations, json.dumps(plan, indent=1)
     # The customer's and the reseller's organization of 26 rows at most.
