@@ -137,6 +137,10 @@ def test_a_common_words_page_joins_the_organizations_of_its_own_rows_only(seller
                 )  # fmt: skip
             pages.append([row.customer_name for row in page])
             after = page.next_cursor
+        back = keyset_page(
+            selectors.customer_list(partner=provider, query="birch"),
+            keys=selectors.CUSTOMER_LIST_KEYS, per_page=25, before=page.previous_cursor, narrow=True,
+        )  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {queries.captured_queries[-1]['sql']}")
             explained = cursor.fetchone()[0]
@@ -146,6 +150,7 @@ def test_a_common_words_page_joins_the_organizations_of_its_own_rows_only(seller
     assert page.count == 400
     assert page.has_next
     assert page.has_previous
+    assert [row.customer_name for row in back] == pages[0]  # Previous, narrowed the same way
     organizations = [n for n in _nodes(plan) if n.get("Relation Name") == "accounts_organization"]
     assert organizations, json.dumps(plan, indent=1)
     # The customer's and the reseller's organization of 26 rows at most.
