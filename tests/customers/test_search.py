@@ -107,6 +107,8 @@ def test_the_search_reads_the_tenants_matches_only_and_counts_read_no_table_row(
     # Two words per customer start with "alpine": the name's and the domain's first label (alpineown0007...).
     assert [n["Actual Rows"] * n["Actual Loops"] for n in words] == [80]
     assert words[0]["Node Type"] in {"Index Only Scan", "Index Scan", "Bitmap Heap Scan"}
+    # Both ends of the prefix's range bound the index: the "other…" words that sort after "alpine" are not read.
+    assert words[0].get("Rows Removed by Filter", 0) == 0, json.dumps(words[0], indent=1)
     seq_scans = {n.get("Relation Name") for n in _nodes(indexed) if n["Node Type"] == "Seq Scan"}
     assert seq_scans <= {None}, json.dumps(indexed, indent=1)  # no table that must be read from end to end
     only = [node for node in _nodes(counted) if node["Node Type"] == "Index Only Scan"]
@@ -155,6 +157,40 @@ def test_a_common_words_page_joins_the_organizations_of_its_own_rows_only(seller
     assert organizations, json.dumps(plan, indent=1)
     # The customer's and the reseller's organization of 26 rows at most.
     assert sum(n["Actual Rows"] * n["Actual Loops"] for n in organizations) <= 2 * 26, json.dumps(plan, indent=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_common_word_in_a_ten_thousand_customer_tenant_reads_its_own_matches_only(seller):
+    """The whale's search for a common word (make bench's customer_search_whale: 221 matches of 10,000): the
+    count and the page each read the word's 442 index entries (the name's and the domain's), not the tenant's
+    40,000 words that sort after it, as the app role under row-level security."""
+    provider, user, _, _ = seller
+    bulk_customers(provider, 10_000, name="Company {n:05d}", prefix="company")
+    # Spread through the list by name: "Company 00050 Alpine", "Company 00150 Alpine", …
+    bulk_customers(provider, 221, name="Company {n:03d}50 Alpine", prefix="alpine")
+    gather_statistics({"accounts_organization", "customers_customer", "customers_customerrelationship",
+                       "customers_customersearchword"})  # fmt: skip
+
+    with rls.acting_as(user=user, organization=provider), CaptureQueriesContext(connection) as queries:
+        page = keyset_page(
+            selectors.customer_list(partner=provider, query="alpine"),
+            keys=selectors.CUSTOMER_LIST_KEYS, per_page=25, narrow=True,
+        )  # fmt: skip
+        plans = []
+        with connection.cursor() as cursor:
+            for query in queries.captured_queries:
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query['sql']}")
+                explained = cursor.fetchone()[0]
+                plans.append((json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"])
+
+    assert page.count == 221
+    assert [row.customer_name for row in page][:3] == ["Company 00050 Alpine", "Company 00150 Alpine",
+                                                       "Company 00250 Alpine"]  # fmt: skip
+    assert len(plans) == 2  # the capped count and the page
+    for plan in plans:
+        words = [n for n in _nodes(plan) if n.get("Relation Name") == "customers_customersearchword"]
+        read = [n["Actual Loops"] * (n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) for n in words]
+        assert read == [442], json.dumps(words, indent=1)
 
 
 def _organizations(count: int, *, name: str) -> list[Organization]:
