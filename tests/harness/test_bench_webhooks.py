@@ -38,4 +38,7 @@ def test_every_webhook_event_reaches_the_receiver_once_signed_as_the_app_role(sc
     # The worker delivered as the app role, which cannot skip row-level security.
     assert set(run["database_roles"]) == {settings.DATABASE_APP_ROLE}
     assert not any(role["bypasses_rls"] for role in run["database_roles"].values())
-    assert "Result: PASS" in output_file.with_suffix(".md").read_text()
+    text = output_file.with_suffix(".md").read_text()
+    assert "Result: PASS" in text
+    assert report["target_deliveries_per_s"] == 300
+    assert "| deliveries/s | target |" in text  # the target beside the measured rate, met or "(missed)"
