@@ -14,7 +14,7 @@ EMBEDDED := $(PY) partnerhub/embedded.py exec --
 SYSTEM_PATH := $(PATH)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test test-fast lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail bench-webhooks chaos
+.PHONY: run test test-fast lint fmt migrate seed check audit messages install clean-data bench bench-hold bench-mail bench-webhooks bench-billing chaos
 
 $(BIN)/.installed: pyproject.toml
 	@python=$$(PATH='$(SYSTEM_PATH)' sh deploy/find-python $(PYTHON)) && echo "Creating $(VENV) with $$python" \
@@ -89,6 +89,10 @@ bench-mail: install
 ## bench-webhooks: 2,000 webhook events through the outbox, a prefork Celery worker and a signature-checking receiver → bench/load/report-webhooks.{md,json}
 bench-webhooks: install
 	$(PY) bench/load/webhooks.py $(WEBHOOK_BENCH_ARGS)
+
+## bench-billing: a seeded world's purchases rated and invoiced by the billing run, as the app role → bench/load/report-billing.{md,json}
+bench-billing: install
+	$(EMBEDDED) python bench/load/billing.py $(BILLING_BENCH_ARGS)
 
 ## chaos: fault injection F1–F9 on real processes (bench/chaos/README.md) → bench/chaos/report.{md,json}; not part of `make test`
 # Like bench it starts its own PostgreSQL, Redis, gunicorn, Celery worker and beat: no $(EMBEDDED) around it.

@@ -4,6 +4,7 @@ each the sum of its lines, with lines attached in several batches; the report pr
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -20,7 +21,7 @@ def test_bench_billing_rates_and_invoices_the_seeded_world(monkeypatch, tmp_path
     monkeypatch.setattr(runs, "LINE_BATCH", runs.LINE_BATCH)  # the command sets it from --batch
     call_command("seed_bench", scale="1", factor=0.002, manifest=tmp_path / "manifest.json", stdout=io.StringIO())
     out = io.StringIO()
-    call_command("bench_billing", sizes=[15, 45], batch=7, stdout=out)
+    call_command("bench_billing", sizes=[15, 45], batch=7, output=tmp_path / "report-billing.json", stdout=out)
     report = out.getvalue().splitlines()
     assert "rated/s" in report[0]
     assert [int(row.split()[0].replace(",", "")) for row in report[1:]] == [15, 45]
@@ -34,3 +35,10 @@ def test_bench_billing_rates_and_invoices_the_seeded_world(monkeypatch, tmp_path
         assert invoice.total == invoice.lines_total
         assert invoice.subtotal == invoice.lines_subtotal
     assert Invoice.objects.annotate(n=Count("lines")).filter(n__gt=7).exists()  # attached in several batches
+
+    written = json.loads((tmp_path / "report-billing.json").read_text())
+    assert [result["subscriptions"] for result in written["results"]] == [15, 45]
+    assert [target["limit"] for target in written["targets"]] == ["≥ 1,000", "≤ 2.0"]
+    markdown = (tmp_path / "report-billing.md").read_text()
+    assert "| invoiced lines/s (slowest size) |" in markdown
+    assert f"Database role: `{written['database_role']['name']}`" in markdown

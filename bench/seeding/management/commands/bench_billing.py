@@ -4,16 +4,25 @@ For each size, in turn: the next `size` subscriptions with no charge line yet ha
 real rating service (one line per tier), then the real billing run closes one period of every pair holding
 them. It reports charge lines rated per second, lines invoiced per second, and the run's peak Python memory
 (tracemalloc) with the process's peak RSS: the run streams a pair's lines in batches (billing.services.runs),
-so its memory stays flat as the sizes grow. Run it after `seed_bench`, under bench.settings."""
+so its memory stays flat as the sizes grow. Run it after `seed_bench`, under bench.settings.
+
+`--output bench/load/report-billing.json` also writes the results, the database role they were measured as and
+the targets below to that JSON and a Markdown report beside it (.md)."""
 
 from __future__ import annotations
 
+import json
+import os
+import platform
 import resource
 import time
 import tracemalloc
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import django
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Exists, Max, OuterRef
 
 from billing.models import BillingProfile, ChargeLine, Invoice
@@ -23,6 +32,12 @@ from partnerhub.core import rls
 
 FIRST_PERIOD = date(2000, 1, 1)  # each size closes its own period, from its own (distinct) start
 
+# The billing run's targets. A month of the 10x world (~2 million subscriptions, ~3 million charge lines) must be
+# invoiced inside a one-hour nightly window: 3,000,000 / 3,600 s is 833 lines/s, so at least 1,000 lines/s. Its
+# memory must not grow with a pair's lines: the largest size's run peak at most twice the smallest's.
+INVOICED_PER_SECOND = 1000
+PEAK_GROWTH = 2.0
+
 
 class Command(BaseCommand):
     help = "Rate purchases and run billing on the seeded benchmark world; print lines per second and peak memory."
@@ -30,9 +45,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="Subscriptions per round.")
         parser.add_argument("--batch", type=int, default=runs.LINE_BATCH, help="Lines attached per UPDATE.")
+        parser.add_argument("--output", type=Path, help="Write the results and targets to this JSON file and a .md.")
 
     @rls.system("manage.py bench_billing")
-    def handle(self, *args, sizes: list[int], batch: int, **options) -> None:
+    def handle(self, *args, sizes: list[int], batch: int, output: Path | None = None, **options) -> None:
         if not Subscription.objects.exists():
             raise CommandError("No subscriptions: run `manage.py seed_bench` first (bench/README.md).")
         runs.LINE_BATCH = batch
@@ -47,6 +63,41 @@ class Command(BaseCommand):
                 f"{result['invoiced_per_second']:>10,.0f} {result['invoices']:>8,} "
                 f"{result['run_peak_kib']:>18,.0f} KiB {result['max_rss_mib']:>5,.0f} MiB"
             )
+        if output is not None:
+            report = self.report(batch)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(json.dumps(report, indent=2) + "\n")
+            output.with_suffix(".md").write_text(markdown(report))
+
+    def report(self, batch: int) -> dict:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            role, bypasses_rls = cursor.fetchone()
+            cursor.execute("SHOW server_version")
+            (server_version,) = cursor.fetchone()
+        peaks = [result["run_peak_kib"] for result in self.results]
+        growth = max(peaks) / min(peaks) if min(peaks) else 0.0
+        slowest = min(result["invoiced_per_second"] for result in self.results)
+        return {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "environment": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "Django": django.get_version(),
+                "postgresql": server_version,
+                "load_average": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+            },
+            "database_role": {"name": role, "bypasses_rls": bypasses_rls},
+            "subscriptions": Subscription.objects.count(),
+            "batch": batch,
+            "results": self.results,
+            "targets": [
+                {"target": "invoiced lines/s (slowest size)", "measured": round(slowest),
+                 "limit": f"≥ {INVOICED_PER_SECOND:,}", "met": slowest >= INVOICED_PER_SECOND},
+                {"target": "run peak, largest size / smallest", "measured": round(growth, 2),
+                 "limit": f"≤ {PEAK_GROWTH}", "met": bool(peaks) and growth <= PEAK_GROWTH},
+            ],
+        }  # fmt: skip
 
     def round(self, index: int, size: int) -> dict:
         unrated = Subscription.objects.filter(
@@ -89,3 +140,39 @@ class Command(BaseCommand):
             "run_peak_kib": peak / 1024,
             "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
+
+
+def markdown(report: dict) -> str:
+    env = report["environment"]
+    role = report["database_role"]
+    lines = [
+        "# The billing run: charge lines rated and invoiced",
+        "",
+        f"Measured {report['generated_at']} by `manage.py bench_billing` on {env['cpus']} cores; Python "
+        f"{env['python']}, Django {env['Django']}, PostgreSQL {env['postgresql']}; load average at the end "
+        f"{env['load_average']}. Database role: `{role['name']}` "
+        f"({'bypasses' if role['bypasses_rls'] else 'under'} row-level security). World: "
+        f"{report['subscriptions']:,} subscriptions (`seed_bench`); lines attached {report['batch']:,} per UPDATE.",
+        "",
+        "Each size rates the purchase of that many subscriptions with no charge line yet (the real rating service, "
+        "one line per tier), then runs the billing run of every pair holding them (one invoice per currency and "
+        "period). *Rated/s* and *invoiced/s* are charge lines per second; the run's peak is Python's (tracemalloc).",
+        "",
+        "| subscriptions | lines | rated/s | invoiced/s | invoices | run peak (tracemalloc) | max RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {r['subscriptions']:,} | {r['lines']:,} | {r['rated_per_second']:,.0f} | "
+            f"{r['invoiced_per_second']:,.0f} | {r['invoices']:,} | {r['run_peak_kib']:,.0f} KiB | "
+            f"{r['max_rss_mib']:,.0f} MiB |"
+            for r in report["results"]
+        ),
+        "",
+        "| target | measured | limit | |",
+        "|---|---:|---|---|",
+        *(
+            f"| {t['target']} | {t['measured']:,} | {t['limit']} | {'met' if t['met'] else '**missed**'} |"
+            for t in report["targets"]
+        ),
+        "",
+    ]
+    return "\n".join(lines)
