@@ -75,8 +75,11 @@ class Command(BaseCommand):
             role, bypasses_rls = cursor.fetchone()
             cursor.execute("SHOW server_version")
             (server_version,) = cursor.fetchone()
-        peaks = [result["run_peak_kib"] for result in self.results]
-        growth = max(peaks) / min(peaks) if min(peaks) else 0.0
+        # The largest size's peak against the smallest's (the first round's also holds one-time allocations:
+        # lazy imports and caches, so it may be the higher one).
+        smallest = min(self.results, key=lambda result: result["subscriptions"])
+        largest = max(self.results, key=lambda result: result["subscriptions"])
+        growth = largest["run_peak_kib"] / smallest["run_peak_kib"] if smallest["run_peak_kib"] else 0.0
         slowest = min(result["invoiced_per_second"] for result in self.results)
         return {
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -95,7 +98,7 @@ class Command(BaseCommand):
                 {"target": "invoiced lines/s (slowest size)", "measured": round(slowest),
                  "limit": f"≥ {INVOICED_PER_SECOND:,}", "met": slowest >= INVOICED_PER_SECOND},
                 {"target": "run peak, largest size / smallest", "measured": round(growth, 2),
-                 "limit": f"≤ {PEAK_GROWTH}", "met": bool(peaks) and growth <= PEAK_GROWTH},
+                 "limit": f"≤ {PEAK_GROWTH}", "met": 0 < growth <= PEAK_GROWTH},
             ],
         }  # fmt: skip
 
