@@ -45,17 +45,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="Subscriptions per round.")
         parser.add_argument("--batch", type=int, default=runs.LINE_BATCH, help="Lines attached per UPDATE.")
+        parser.add_argument(
+            "--warmup", type=int, default=100,
+            help="Subscriptions rated and invoiced first, not reported: the first run's one-time allocations "
+            "(lazy imports, caches) would otherwise count as the smallest size's peak.",
+        )  # fmt: skip
         parser.add_argument("--output", type=Path, help="Write the results and targets to this JSON file and a .md.")
 
     @rls.system("manage.py bench_billing")
-    def handle(self, *args, sizes: list[int], batch: int, output: Path | None = None, **options) -> None:
+    def handle(
+        self, *args, sizes: list[int], batch: int, warmup: int = 100, output: Path | None = None, **options
+    ) -> None:
         if not Subscription.objects.exists():
             raise CommandError("No subscriptions: run `manage.py seed_bench` first (bench/README.md).")
         runs.LINE_BATCH = batch
         self.results = []
         self.stdout.write(f"{'subscriptions':>13} {'lines':>8} {'rated/s':>8} {'invoiced/s':>10} "
                           f"{'invoices':>8} {'run peak (tracemalloc)':>22} {'max RSS':>9}")  # fmt: skip
-        for index, size in enumerate(sizes):
+        if warmup:
+            self.round(0, warmup)
+        for index, size in enumerate(sizes, start=1):
             result = self.round(index, size)
             self.results.append(result)
             self.stdout.write(
@@ -64,19 +73,18 @@ class Command(BaseCommand):
                 f"{result['run_peak_kib']:>18,.0f} KiB {result['max_rss_mib']:>5,.0f} MiB"
             )
         if output is not None:
-            report = self.report(batch)
+            report = self.report(batch, warmup)
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(json.dumps(report, indent=2) + "\n")
             output.with_suffix(".md").write_text(markdown(report))
 
-    def report(self, batch: int) -> dict:
+    def report(self, batch: int, warmup: int) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_user, rolbypassrls FROM pg_roles WHERE rolname = current_user")
             role, bypasses_rls = cursor.fetchone()
             cursor.execute("SHOW server_version")
             (server_version,) = cursor.fetchone()
-        # The largest size's peak against the smallest's (the first round's also holds one-time allocations:
-        # lazy imports and caches, so it may be the higher one).
+        # The largest size's peak against the smallest's, both after the warm-up round.
         smallest = min(self.results, key=lambda result: result["subscriptions"])
         largest = max(self.results, key=lambda result: result["subscriptions"])
         growth = largest["run_peak_kib"] / smallest["run_peak_kib"] if smallest["run_peak_kib"] else 0.0
@@ -93,6 +101,7 @@ class Command(BaseCommand):
             "database_role": {"name": role, "bypasses_rls": bypasses_rls},
             "subscriptions": Subscription.objects.count(),
             "batch": batch,
+            "warmup": warmup,
             "results": self.results,
             "targets": [
                 {"target": "invoiced lines/s (slowest size)", "measured": round(slowest),
@@ -155,7 +164,8 @@ def markdown(report: dict) -> str:
         f"{env['python']}, Django {env['Django']}, PostgreSQL {env['postgresql']}; load average at the end "
         f"{env['load_average']}. Database role: `{role['name']}` "
         f"({'bypasses' if role['bypasses_rls'] else 'under'} row-level security). World: "
-        f"{report['subscriptions']:,} subscriptions (`seed_bench`); lines attached {report['batch']:,} per UPDATE.",
+        f"{report['subscriptions']:,} subscriptions (`seed_bench`); lines attached {report['batch']:,} per UPDATE; "
+        f"a warm-up round of {report.get('warmup', 0):,} subscriptions first, not reported.",
         "",
         "Each size rates the purchase of that many subscriptions with no charge line yet (the real rating service, "
         "one line per tier), then runs the billing run of every pair holding them (one invoice per currency and "
