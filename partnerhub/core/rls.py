@@ -164,6 +164,11 @@ def _connection_created(sender, connection, **kwargs) -> None:
     if connection.vendor != "postgresql":
         return
     backend_identity(connection, refresh=True)  # once per connection, before anything is signed for it
+    # No JIT compilation on the app's connections. The policies' subplans are priced by the size of the whole
+    # platform, so at 10x a 25-row list's estimate (550,000) passes jit_above_cost and jit_optimize_above_cost,
+    # and PostgreSQL compiled 383 functions for it: 1,762 ms of a 1,777 ms query, 5.9 ms without JIT (EXPLAIN
+    # ANALYZE as the app role on make bench's 10x world). Our queries are short; compiling never pays.
+    connection.connection.execute("SET jit = off")
     reason = _system_reason.get()
     if reason:
         _apply_session(connection, reason)
