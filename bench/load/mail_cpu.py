@@ -82,3 +82,26 @@ class CpuMeter:
         ours = sum(value for key, value in used.items() if key != "machine")
         used["other"] = max(0.0, used.pop("machine") - ours)
         return {key: round(value * 1000 / max(emails, 1), 2) for key, value in used.items()}
+
+
+def cpu_bound_causes(misses: list[tuple[str, dict, float, float]], *, cores: int, unit: str, rate: str) -> list[str]:
+    """Report lines naming the measured cause of each missed throughput target (make bench-mail, bench-webhooks):
+    the CPU the benchmark's own processes spent per `unit` (all but *other*) and the rate `cores` idle cores could
+    give at that cost. `misses`: (label, CPU ms per unit by process, target per second, measured per second)."""
+    if not misses:
+        return []
+    lines = [
+        "",
+        "Where a target was missed, the measured cause: the CPU this benchmark's own processes spent per "
+        f"{unit} (all but *other*), and the rate {cores} idle cores could give at that cost ({cores} × 1,000 ms "
+        f"÷ CPU ms per {unit}); the rest of the gap is *other* work on the cores:",
+        "",
+    ]
+    for label, cpu, target, measured in misses:
+        own = sum(value for key, value in cpu.items() if key != "other")
+        if own:
+            lines.append(
+                f"- {label}: {own:.2f} ms of CPU per {unit}, at most {cores * 1000 / own:.0f} {rate} "
+                f"(target ≥{target}); measured {measured:.0f} with *other* at {cpu.get('other', 0):.2f} ms per {unit}."
+            )
+    return lines

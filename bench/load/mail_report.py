@@ -8,6 +8,8 @@ import os
 import platform
 from pathlib import Path
 
+from bench.load.mail_cpu import cpu_bound_causes
+
 
 def machine() -> dict:
     import celery
@@ -87,25 +89,17 @@ def markdown(report: dict) -> str:
             + " | ".join(f"{value:.2f}" for value in values)
             + f" | {sum(values):.2f} |"
         )
-    missed = [run for run in report["runs"] if not run["meets_target"]]
-    if missed:
-        cores = report["machine"].get("cores") or 1
-        lines += [
-            "",
-            "Where a target was missed, the measured cause: the CPU this benchmark's own processes spent per "
-            f"email (all but *other*), and the rate {cores} idle cores could give at that cost ({cores} × 1,000 ms "
-            "÷ CPU ms per email); the rest of the gap is *other* work on the cores:",
-            "",
-        ]
-        for run in missed:
-            cpu = run.get("cpu_ms_per_email") or {}
-            own = sum(value for key, value in cpu.items() if key != "other")
-            if own:
-                lines.append(
-                    f"- {run['mode']}, N = {run['n']:,}: {own:.2f} ms of CPU per email, at most "
-                    f"{cores * 1000 / own:.0f} emails/s (target ≥{run['target_emails_per_s']}); measured "
-                    f"{run['emails_per_s']:.0f} with *other* at {cpu.get('other', 0):.2f} ms per email."
-                )
+    lines += cpu_bound_causes(
+        [
+            (f"{run['mode']}, N = {run['n']:,}", run.get("cpu_ms_per_email") or {}, run["target_emails_per_s"],
+             run["emails_per_s"])
+            for run in report["runs"]
+            if not run["meets_target"]
+        ],
+        cores=report["machine"].get("cores") or 1,
+        unit="email",
+        rate="emails/s",
+    )  # fmt: skip
     for run in report["runs"]:
         statements = run.get("statements")
         if statements:

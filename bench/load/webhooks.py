@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
 
 from bench.load import pg_cluster, processes, redis_server  # noqa: E402 - needs ROOT on sys.path as a script
 from bench.load.machine import load_average  # noqa: E402
-from bench.load.mail_cpu import CpuMeter, descendants, process_cpu  # noqa: E402
+from bench.load.mail_cpu import CpuMeter, cpu_bound_causes, descendants, process_cpu  # noqa: E402
 from bench.load.serving import LOGS, PYTHON, Server  # noqa: E402
 from bench.load.stack import DATA, log  # noqa: E402
 from bench.load.webhook_receiver import WebhookReceiver  # noqa: E402
@@ -347,25 +347,17 @@ def markdown(report: dict) -> str:
             f"| {run['attempt_ms_p50']} / {run['attempt_ms_p95']} | {run['delivered']:,} | {run['lost']} "
             f"| {run['duplicates']} | {rows} | {cpu_text} |"
         )
-    missed = [run for run in report["runs"] if run["deliveries_per_s"] < target]
-    if missed:
-        cores = env.get("cpus") or 1
-        lines += [
-            "",
-            "Where the target was missed, the measured cause: the CPU this benchmark's own processes spent per "
-            f"delivery (all but *other*), and the rate {cores} idle cores could give at that cost ({cores} × 1,000 ms "
-            "÷ CPU ms per delivery); the rest of the gap is *other* work on the cores:",
-            "",
-        ]
-        for run in missed:
-            cpu = run["cpu_ms_per_delivery"]
-            own = sum(value for key, value in cpu.items() if key != "other")
-            if own:
-                lines.append(
-                    f"- C = {run['concurrency']}, N = {run['n']:,}: {own:.2f} ms of CPU per delivery, at most "
-                    f"{cores * 1000 / own:.0f} deliveries/s (target ≥{target}); measured "
-                    f"{run['deliveries_per_s']:.0f} with *other* at {cpu.get('other', 0):.2f} ms per delivery."
-                )
+    lines += cpu_bound_causes(
+        [
+            (f"C = {run['concurrency']}, N = {run['n']:,}", run["cpu_ms_per_delivery"], target,
+             run["deliveries_per_s"])
+            for run in report["runs"]
+            if run["deliveries_per_s"] < target
+        ],
+        cores=env.get("cpus") or 1,
+        unit="delivery",
+        rate="deliveries/s",
+    )  # fmt: skip
     for run in report["runs"]:
         if run.get("statements"):
             statements = run["statements"]
